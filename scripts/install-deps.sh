@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install everything mlbox needs to build and test, from Debian 12 packages only.
+# Idempotent: skips apt when every package is already installed.
+set -euo pipefail
+PKGS=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libtorch-dev libgloo-dev libyaml-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev
+  doctest-dev libssl-dev libcli11-dev libsqlite3-dev libzstd-dev zlib1g-dev libarchive-dev
+  libdeflate-dev
+  python3 python3-pip python3-venv python3-wheel python3-torch python3-sklearn python3-numpy
+  python3-protobuf protobuf-compiler
+  buildah runc skopeo umoci docker-registry patchelf debootstrap
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,29 @@
+// One set_<name>_command per subcommand, each defined in its own file in src/cli/.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace mlbox::cli {
+
+void set_init_command(CLI::App& app, Context& ctx);
+void set_freeze_command(CLI::App& app, Context& ctx);
+void set_dockerfile_command(CLI::App& app, Context& ctx);
+void set_build_command(CLI::App& app, Context& ctx);
+void set_push_command(CLI::App& app, Context& ctx);
+void set_pull_command(CLI::App& app, Context& ctx);
+void set_submit_command(CLI::App& app, Context& ctx);
+void set_run_command(CLI::App& app, Context& ctx);
+void set_logs_command(CLI::App& app, Context& ctx);
+void set_status_command(CLI::App& app, Context& ctx);
+void set_jobs_command(CLI::App& app, Context& ctx);
+void set_cancel_command(CLI::App& app, Context& ctx);
+void set_fetch_command(CLI::App& app, Context& ctx);
+void set_machines_command(CLI::App& app, Context& ctx);
+void set_config_command(CLI::App& app, Context& ctx);
+
+// For commands whose capability has not landed: a usage error (exit 2) that says so.
+[[noreturn]] void not_available(const std::string& command, const std::string& issue_hint);
+
+}  // namespace mlbox::cli
