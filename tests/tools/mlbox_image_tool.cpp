@@ -96,7 +96,7 @@ int cmd_image(const Args& a) {
   config.config.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   config.config.cmd = std::vector<std::string>{"/bin/sh"};
   config.config.working_dir = "/";
-  config.add_layer(layer.diff_id, "mlbox_image_tool layer " + src.filename().string());
+  config.add_layer(layer.diff_id, "mlbox_image_tool image --prefix " + a.get("prefix"));
   auto manifest = store.write_image(config, {layer.descriptor});
   store.tag(a.get("tag", "latest"), manifest);
   nlohmann::json out = {{"manifest", manifest.digest},
