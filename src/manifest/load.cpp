@@ -663,6 +663,21 @@ class Reader {
   std::vector<Issue>& issues_;
 };
 
+Mark first_indentation_tab(std::string_view text) {
+  int line = 1;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    for (size_t i = pos; i < end && (text[i] == ' ' || text[i] == '\t'); ++i) {
+      if (text[i] == '\t') return {line, static_cast<int>(i - pos) + 1};
+    }
+    pos = end + 1;
+    ++line;
+  }
+  return {};
+}
+
 std::string display_name(const std::filesystem::path& p) {
   std::string s = p.lexically_normal().generic_string();
   return s.empty() ? "mlbox.yaml" : s;
@@ -698,6 +713,15 @@ std::vector<Issue> check(std::string_view yaml_text, const std::filesystem::path
   try {
     docs = YAML::LoadAll(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
+    // yaml-cpp reports a tab in the indentation wherever the structure then breaks;
+    // point at the tab itself, the usual culprit.
+    Mark tab = first_indentation_tab(yaml_text);
+    if (tab.line > 0 && (e.mark.is_null() || tab.line <= e.mark.line + 1)) {
+      issues.push_back({tab, "a tab character in the indentation",
+                        "spaces (YAML does not allow tabs for indentation)",
+                        "replace the tab with spaces"});
+      return issues;
+    }
     issues.push_back({to_mark(e.mark), "invalid YAML (" + e.msg + ")", "well-formed YAML",
                       "check the indentation (spaces, no tabs) and quoting"});
     return issues;
