@@ -117,7 +117,9 @@ Resolution parse_pip_report(const std::string& json_text) {
     p.name = meta.at("name").get<std::string>();
     p.version = meta.at("version").get<std::string>();
     const auto& dl = item.value("download_info", nlohmann::json::object());
-    p.source = redact_url(dl.value("url", std::string()));
+    // Local wheelhouse paths differ between machines and would make the lock differ too.
+    std::string url = dl.value("url", std::string());
+    if (!url.starts_with("file:")) p.source = redact_url(url);
     const auto& archive = dl.value("archive_info", nlohmann::json::object());
     std::string hex;
     if (archive.contains("hashes") && archive["hashes"].contains("sha256")) {
