@@ -90,6 +90,66 @@ struct LayerCache {
 
 }  // namespace
 
+void install_locked_packages(const stdfs::path& lock_file, const std::string& platform,
+                             const std::string& python_version, const stdfs::path& target,
+                             const NativeBuildOptions& o, CommandRunner& runner) {
+  std::vector<std::string> argv = {o.python_exe,
+                                   "-m",
+                                   "pip",
+                                   "install",
+                                   "--no-deps",
+                                   "--require-hashes",
+                                   "--only-binary=:all:",
+                                   "--no-compile",
+                                   "--no-input",
+                                   "--disable-pip-version-check",
+                                   "--platform",
+                                   platform,
+                                   "--python-version",
+                                   python_version,
+                                   "--implementation",
+                                   "cp",
+                                   "--target",
+                                   target.string(),
+                                   "-r",
+                                   lock_file.string()};
+  if (o.no_index) argv.push_back("--no-index");
+  if (!o.index_url.empty()) {
+    argv.push_back("--index-url");
+    argv.push_back(o.index_url);
+  }
+  for (const auto& dir : o.find_links) {
+    argv.push_back("--find-links");
+    argv.push_back(dir);
+  }
+  ProcessOptions po;
+  po.env["PIP_NO_CACHE_DIR"] = "1";
+  po.env["PYTHONDONTWRITEBYTECODE"] = "1";
+  ProcessResult r = runner.run(argv, po);
+  if (!r.ok()) {
+    std::string err(trim(r.err));
+    if (err.size() > 2000) err = "..." + err.substr(err.size() - 2000);
+    throw Error(
+        ErrorKind::kConfig,
+        fmt::format("installing {} for {} / Python {} failed (pip exit {}):\n{}",
+                    lock_file.filename().string(), platform, python_version, r.exit_code, err),
+        "pass the wheel sources used by `mlbox freeze` (--find-links DIR, --no-index, "
+        "--index-url URL), or run `mlbox freeze` again");
+  }
+  // Console scripts name the host's interpreter; in the image it is python3 on PATH.
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(target / "bin", ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string text;
+    if (!fs::read_file_if_exists(e.path(), text) || !starts_with(text, "#!")) continue;
+    auto nl = text.find('\n');
+    std::string first = text.substr(0, nl);
+    if (first.find("python") == std::string::npos) continue;
+    text = "#!/usr/bin/env python3" + (nl == std::string::npos ? std::string() : text.substr(nl));
+    fs::write_file_atomic(e.path(), text, 0755);
+  }
+}
+
 BaseImage import_base_image(const std::string& base, const stdfs::path& project_dir,
                             image::OciLayout& store) {
   std::string why;
@@ -176,18 +236,61 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   config.created = image::reproducible_created_time();
   config.author.clear();
 
-  // 3. Trainer layer, cached by the bundle's content and the layer settings.
-  stdfs::path trainer = o.trainer_binary.empty() ? locate_trainer_binary() : o.trainer_binary;
-  stdfs::path trainer_cache =
-      o.trainer_cache.empty() ? fs::mlbox_home() / "cache" / "trainer" : o.trainer_cache;
-  TrainerBundle bundle = ensure_trainer_bundle(trainer, trainer_cache, runner, observer);
+  // 3. Deps layer, cached by the lock's content and the layer settings.
   image::LayerOptions lo;
   lo.compression = o.compression;
   int64_t mtime = image::source_date_epoch();
   LayerCache cache(project / ".mlbox" / "layer-cache.json");
-  std::string key = fmt::format("trainer:{}:{}:{}:{}:{}", bundle.binary_sha256,
-                                image::to_string(o.compression.compression), o.compression.level,
-                                o.compression.gzip_block_size, mtime);
+  std::string settings = fmt::format("{}:{}:{}:{}", image::to_string(o.compression.compression),
+                                     o.compression.level, o.compression.gzip_block_size, mtime);
+  std::string lock_text;
+  if (fs::read_file_if_exists(project / "mlbox.lock", lock_text)) {
+    freeze::Lock lock = freeze::parse_lock(lock_text, (project / "mlbox.lock").string());
+    config.config.labels["dev.mlbox.lock.digest"] = oci_digest(lock_text);
+    if (!lock.packages.empty()) {
+      BuiltLayer deps;
+      deps.role = "deps";
+      std::string platform =
+          lock.header.platform.empty() ? "manylinux2014_x86_64" : lock.header.platform;
+      std::string python = lock.header.python.empty() ? m.python.version : lock.header.python;
+      std::string deps_key =
+          fmt::format("deps:{}:{}:{}:{}", oci_digest(lock_text), platform, python, settings);
+      if (auto hit = cache.get(deps_key, store)) {
+        deps.descriptor = hit->first;
+        deps.diff_id = hit->second;
+        deps.reused = true;
+        observer.on_event(ProgressEvent{"deps layer", "deps layer", 0, 0, "cached"});
+      } else {
+        observer.info(fmt::format("installing {} locked packages for {} / Python {}",
+                                  lock.packages.size(), platform, python));
+        stdfs::create_directories(project / ".mlbox");
+        fs::TempDir stage(project / ".mlbox", "deps-");
+        install_locked_packages(project / "mlbox.lock", platform, python, stage.path() / "t", o,
+                                runner);
+        lo.label = "deps layer";
+        image::LayerWriter writer(store, lo, &observer);
+        auto r = writer.write(
+            image::entries_from_directory(stage.path() / "t", "opt/mlbox/site-packages"));
+        deps.descriptor = r.descriptor;
+        deps.diff_id = r.diff_id;
+        deps.files = r.files;
+        deps.bytes_read = r.bytes_read;
+        cache.put(deps_key, r.descriptor, r.diff_id);
+      }
+      layers.push_back(deps.descriptor);
+      config.add_layer(deps.diff_id,
+                       "RUN pip install --no-deps --require-hashes -r mlbox.lock # mlbox native",
+                       fmt::format("{} packages", lock.packages.size()));
+      result.layers.push_back(deps);
+    }
+  }
+
+  // 4. Trainer layer, cached by the bundle's content and the layer settings.
+  stdfs::path trainer = o.trainer_binary.empty() ? locate_trainer_binary() : o.trainer_binary;
+  stdfs::path trainer_cache =
+      o.trainer_cache.empty() ? fs::mlbox_home() / "cache" / "trainer" : o.trainer_cache;
+  TrainerBundle bundle = ensure_trainer_bundle(trainer, trainer_cache, runner, observer);
+  std::string key = fmt::format("trainer:{}:{}", bundle.binary_sha256, settings);
   BuiltLayer trainer_layer;
   trainer_layer.role = "trainer";
   if (auto hit = cache.get(key, store)) {
@@ -210,7 +313,7 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
                    "mlbox-trainer " + bundle.binary_sha256.substr(0, 12));
   result.layers.push_back(trainer_layer);
 
-  // 4. Code layer: always re-tarred (that is what changed).
+  // 5. Code layer: always re-tarred (that is what changed).
   lo.label = "code layer";
   image::LayerWriter code_writer(store, lo, &observer);
   auto code = code_writer.write(image::entries_from_paths(project, context.paths(), kCodeDir));
@@ -219,7 +322,7 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   result.layers.push_back(
       {"code", code.descriptor, code.diff_id, false, code.files, code.bytes_read});
 
-  // 5. Config: what the generated Dockerfile would set.
+  // 6. Config: what the generated Dockerfile would set.
   auto& c = config.config;
   c.set_env("PYTHONUNBUFFERED", "1");
   c.set_env("PIP_NO_CACHE_DIR", "1");
@@ -233,10 +336,6 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   c.labels["dev.mlbox.version"] = MLBOX_VERSION;
   c.labels["dev.mlbox.builder"] = "native";
   c.labels["dev.mlbox.base"] = base.reference;
-  std::string lock_text;
-  if (fs::read_file_if_exists(project / "mlbox.lock", lock_text)) {
-    c.labels["dev.mlbox.lock.digest"] = oci_digest(lock_text);
-  }
 
   result.manifest = store.write_image(config, layers);
   result.config = store.read_manifest(result.manifest).config;

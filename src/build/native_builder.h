@@ -1,9 +1,11 @@
 // The native builder: assembles the image on the host without a daemon or root.
-//   base (from an OCI layout)  ->  trainer layer (/opt/mlbox)  ->  code layer (/workspace)
+//   base (from an OCI layout) -> deps layer (mlbox.lock installed with pip --target for the
+//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> code
+//   layer (/workspace)
 // Each layer is a deterministic tar, compressed in parallel, stored by digest in the
-// project's .mlbox/oci. The trainer layer is cached by the bundle's content, so a code-only
-// change re-tars and re-hashes only the code layer. The build context is scanned for
-// secrets before anything is written.
+// project's .mlbox/oci. The deps layer is cached by the lock's digest and the trainer layer
+// by the bundle's content, so a code-only change re-tars and re-hashes only the code layer. The
+// build context is scanned for secrets before anything is written.
 #pragma once
 
 #include <filesystem>
@@ -34,13 +36,18 @@ struct NativeBuildOptions {
   image::CompressionOptions compression;
   std::filesystem::path trainer_binary;  // empty: build::locate_trainer_binary()
   std::filesystem::path trainer_cache;   // empty: $MLBOX_HOME/cache/trainer
+  // Where pip finds the locked wheels (the lock itself carries --extra-index-url lines).
+  std::string python_exe = "python3";
+  std::vector<std::string> find_links;
+  bool no_index = false;
+  std::string index_url;
 };
 
 struct BuiltLayer {
-  std::string role;  // "base", "trainer", "code"
+  std::string role;  // "base", "deps", "trainer", "code"
   image::Descriptor descriptor;
   std::string diff_id;
-  bool reused = false;  // base layer copied, or a cached trainer layer
+  bool reused = false;  // base layer copied, or a cached deps / trainer layer
   uint64_t files = 0;
   uint64_t bytes_read = 0;
 };
@@ -56,6 +63,13 @@ struct NativeBuildResult {
 NativeBuildResult build_native(const manifest::Manifest& manifest,
                                const NativeBuildOptions& options, CommandRunner& runner,
                                Observer& observer);
+
+// Installs the locked distributions for `lock`'s platform and Python into `target` (pip
+// --target, --only-binary=:all:, --require-hashes, --no-deps, --no-compile); console-script
+// shebangs are pointed at the image's python3.
+void install_locked_packages(const std::filesystem::path& lock_file, const std::string& platform,
+                             const std::string& python_version, const std::filesystem::path& target,
+                             const NativeBuildOptions& options, CommandRunner& runner);
 
 struct BaseImage {
   image::ImageManifest manifest;

@@ -36,6 +36,10 @@ void set_build_command(CLI::App& app, Context& ctx) {
     unsigned threads = 0;
     std::string trainer;
     std::string builder = "native";
+    std::vector<std::string> find_links;
+    bool no_index = false;
+    std::string index_url;
+    std::string python = "python3";
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("-t,--tag", f->tag, "Tag in .mlbox/oci (default: latest)");
@@ -45,6 +49,11 @@ void set_build_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads", f->threads, "Compression threads (default: all cores)");
   cmd->add_option("--trainer", f->trainer,
                   "mlbox-trainer binary to bundle (default: $MLBOX_TRAINER, next to mlbox, PATH)");
+  cmd->add_option("--find-links", f->find_links,
+                  "Also look for the locked wheels in DIR (repeatable), as for mlbox freeze");
+  cmd->add_flag("--no-index", f->no_index, "Offline: only --find-links, no package index");
+  cmd->add_option("--index-url", f->index_url, "Package index for the locked wheels");
+  cmd->add_option("--python", f->python, "Python that runs pip (default: python3)");
   cmd->add_option("--builder", f->builder, "native (default) or external")
       ->check(CLI::IsMember({"native", "external"}));
   cmd->callback([&ctx, f] {
@@ -60,6 +69,12 @@ void set_build_command(CLI::App& app, Context& ctx) {
     o.compression.level = f->level;
     o.compression.threads = f->threads;
     if (!f->trainer.empty()) o.trainer_binary = std::filesystem::absolute(f->trainer);
+    for (const auto& dir : f->find_links) {
+      o.find_links.push_back(std::filesystem::absolute(dir).string());
+    }
+    o.no_index = f->no_index;
+    o.index_url = f->index_url;
+    o.python_exe = f->python;
     SystemCommandRunner runner;
     auto r = build::build_native(m, o, runner, ctx.observer());
 

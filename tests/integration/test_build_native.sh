@@ -107,3 +107,22 @@ printf '  allow_secrets: [src/id_ed25519]\n' >>one/proj/mlbox.yaml
   fail "build refused although the key is allowed"
 skopeo inspect --raw "oci:$STORE:latest" | grep -q 'tar+zstd' || fail "zstd layers not used"
 pass "secret refused with exit 3, allowed when listed; zstd build"
+
+# --- locked dependencies -------------------------------------------------------------------------
+WH="$WORK/wheelhouse"
+python3 "$MLBOX_SOURCE_DIR/tests/fixtures/make_wheels.py" "$WH" 'alpha==1.0:beta>=2' 'beta==2.1' >/dev/null
+printf 'alpha\n' >two/proj/requirements.txt
+sed -i 's/^  version: "3.11"$/  version: "3.11"\n  requirements: requirements.txt/' two/proj/mlbox.yaml
+(cd two/proj && "$MLBOX" freeze --no-index --find-links "$WH" >/dev/null) || fail "freeze"
+(cd two/proj && "$MLBOX" --json build --trainer "$TRAINER" --no-index --find-links "$WH" >"$WORK/b4.json") ||
+  fail "build with locked deps"
+[ "$(json b4.json '[l["role"] for l in d["layers"]]')" = "['base', 'deps', 'trainer', 'code']" ] ||
+  fail "layer roles with deps: $(cat b4.json)"
+rm -rf bundle
+umoci unpack --rootless --image two/proj/.mlbox/oci:latest bundle >/dev/null || fail "umoci unpack deps image"
+ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^alpha' || fail "alpha not installed in the deps layer"
+ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^beta' || fail "beta not installed in the deps layer"
+(cd two/proj && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b5.json") || fail "rebuild with deps"
+[ "$(json b5.json 'd["layers"][1]["reused"]')" = "True" ] || fail "deps layer not reused for an unchanged lock"
+[ "$(json b5.json 'd["manifest"]')" = "$(json b4.json 'd["manifest"]')" ] || fail "unchanged project, new digest"
+pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock"
