@@ -167,13 +167,7 @@ BaseImage import_base_image(const std::string& base, const stdfs::path& project_
   }
   stdfs::path dir = source->path;
   if (dir.is_relative()) dir = project_dir / dir;
-  if (!stdfs::exists(dir / "oci-layout")) {
-    throw Error(ErrorKind::kConfig,
-                fmt::format("image.base '{}': {} is not an OCI layout (no oci-layout file)", base,
-                            dir.string()),
-                "create it with `skopeo copy docker://IMAGE oci:DIR:TAG`");
-  }
-  image::OciLayout from(dir);
+  image::OciLayout from(dir, image::OciLayout::Mode::kReadOnly);
   std::string tag = source->oci_tag;
   if (tag.empty()) {
     auto tags = from.tags();
