@@ -15,7 +15,7 @@ namespace {
 
 struct ConfigOptions {
   bool explain = false;
-  std::string key;
+  std::vector<std::string> keys;
   std::map<std::string, std::string> flag_values;  // setting key -> value given
   std::map<std::string, bool> flag_switches;       // boolean settings given as --spot
 };
@@ -49,11 +49,18 @@ void run_config(Context& ctx, const ConfigOptions& opts) {
   config::Settings settings = config::resolve_for_process(m.get(), flags);
 
   std::vector<config::Value> values = settings.values();
-  if (!opts.key.empty()) values = {settings.at(opts.key)};
+  if (!opts.keys.empty()) {
+    values.clear();
+    for (const auto& key : opts.keys) values.push_back(settings.at(key));
+  }
 
   if (ctx.options.json) {
-    if (!opts.key.empty()) {
+    if (opts.keys.size() == 1) {
       ctx.print_json(settings.to_json(values.front()));
+    } else if (!opts.keys.empty()) {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& v : values) out[v.key] = settings.to_json(v);
+      ctx.print_json(out);
     } else {
       ctx.print_json(settings.to_json());
     }
@@ -63,7 +70,7 @@ void run_config(Context& ctx, const ConfigOptions& opts) {
     ctx.print(explain_table(values));
     return;
   }
-  if (!opts.key.empty()) {
+  if (opts.keys.size() == 1) {
     ctx.print(values.front().value + "\n");
     return;
   }
@@ -81,7 +88,7 @@ void set_config_command(CLI::App& app, Context& ctx) {
                          "Show the effective configuration (flag > env MLBOX_* > mlbox.yaml > "
                          "~/.config/mlbox/config.yaml > default)");
   cmd->add_flag("--explain", opts->explain, "Show where each value came from");
-  cmd->add_option("key", opts->key, "Show only this setting (e.g. region, python.version)");
+  cmd->add_option("key", opts->keys, "Show only these settings (e.g. region, python.version)");
   // Every setting's flag, so `mlbox config --explain --region X` shows the flag winning.
   for (const auto& info : config::known_keys()) {
     if (info.kind == config::ValueKind::kBool) {
