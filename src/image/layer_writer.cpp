@@ -134,7 +134,7 @@ std::vector<LayerEntry> entries_from_directory(const stdfs::path& root,
   }
   for (; it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
-    rels.push_back(stdfs::relative(it->path(), root).generic_string());
+    rels.push_back(it->path().lexically_relative(root).generic_string());
   }
   if (ec) {
     throw Error(ErrorKind::kConfig,
