@@ -79,7 +79,6 @@ std::string inputs_digest(const manifest::Manifest& m, const ResolveOptions& r) 
   add(m.cuda);
   for (const auto& p : r.requirements) add(p);
   if (!r.requirements_file.empty()) add(fs::read_file(r.requirements_file));
-  for (const auto& u : r.extra_index_urls) add(u);
   return "sha256:" + h.finish_hex();
 }
 
@@ -94,7 +93,15 @@ Lock freeze_project(const manifest::Manifest& m, const FreezeOptions& o, Command
                      ? ""
                      : " (" + base.framework + " " + base.framework_version +
                            (base.cuda.empty() ? ", CPU" : ", CUDA " + base.cuda) + ")"));
-  Resolution res = resolve(r, runner, observer);
+  Resolution res;
+  bool nothing_to_resolve =
+      r.requirements.empty() && (r.requirements_file.empty() ||
+                                 requirement_lines(fs::read_file(r.requirements_file)).empty());
+  if (nothing_to_resolve) {
+    res.resolver = "none (no requirements)";
+  } else {
+    res = resolve(r, runner, observer);
+  }
 
   Lock lock;
   lock.header.python = r.python_version;

@@ -678,8 +678,19 @@ Mark first_indentation_tab(std::string_view text) {
   return {};
 }
 
+// How messages name a file: relative to the working directory when it lies below it
+// ("mlbox.yaml:3:5" rather than "/home/me/proj/mlbox.yaml:3:5").
 std::string display_name(const std::filesystem::path& p) {
-  std::string s = p.lexically_normal().generic_string();
+  std::filesystem::path shown = p.lexically_normal();
+  if (shown.is_absolute()) {
+    std::error_code ec;
+    auto cwd = std::filesystem::current_path(ec);
+    if (!ec) {
+      auto rel = shown.lexically_relative(cwd);
+      if (!rel.empty() && *rel.begin() != "..") shown = rel;
+    }
+  }
+  std::string s = shown.generic_string();
   return s.empty() ? "mlbox.yaml" : s;
 }
 

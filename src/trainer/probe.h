@@ -24,6 +24,11 @@ struct ProbeReport {
   bool cuda_built = false;
   std::vector<DeviceReport> devices;
   bool cpu_matmul_ok = false;
+  int usable_gpu_count() const {
+    int n = 0;
+    for (const auto& d : devices) n += d.matmul_ok ? 1 : 0;
+    return n;
+  }
   nlohmann::json to_json() const;
   std::string to_text() const;
 };

@@ -1,0 +1,179 @@
+#include "trainer/checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "util/fs.h"
+#include "util/hash.h"
+
+namespace mlbox::trainer {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'M', 'L', 'B', 'X', 'C', 'K', 'P', 'T'};
+constexpr size_t kTrailer = 8 + 8 + 32;
+
+void put_u64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t get_u64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::array<uint8_t, 32> digest(const char* data, size_t size) {
+  Sha256 h;
+  h.update(data, size);
+  return h.finish();
+}
+
+}  // namespace
+
+std::string checkpoint_name(int64_t global_step) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "ckpt-%010lld.mlbox", static_cast<long long>(global_step));
+  return buf;
+}
+
+bool verify_checkpoint_bytes(const std::string& bytes, std::string& why) {
+  if (bytes.size() < kTrailer) {
+    why = "truncated (" + std::to_string(bytes.size()) + " bytes, no trailer)";
+    return false;
+  }
+  const char* t = bytes.data() + bytes.size() - kTrailer;
+  if (std::memcmp(t, kMagic, 8) != 0) {
+    why = "no checkpoint trailer (truncated or not an mlbox checkpoint)";
+    return false;
+  }
+  uint64_t len = get_u64(t + 8);
+  if (len != bytes.size() - kTrailer) {
+    why = "length mismatch: trailer says " + std::to_string(len) + " bytes, file has " +
+          std::to_string(bytes.size() - kTrailer);
+    return false;
+  }
+  auto d = digest(bytes.data(), len);
+  if (std::memcmp(d.data(), t + 16, 32) != 0) {
+    why = "SHA-256 mismatch (the file is corrupt)";
+    return false;
+  }
+  return true;
+}
+
+void save_checkpoint(const std::string& path, const torch::jit::Module& model,
+                     torch::optim::Optimizer& optimizer, const TrainState& s) {
+  torch::serialize::OutputArchive ar;
+  for (const auto& p : model.named_parameters(true)) ar.write("model.param." + p.name, p.value);
+  for (const auto& b : model.named_buffers(true)) ar.write("model.buffer." + b.name, b.value, true);
+  torch::serialize::OutputArchive opt;
+  optimizer.save(opt);
+  ar.write("optimizer", opt);
+  ar.write("state.epoch", c10::IValue(s.epoch));
+  ar.write("state.step_in_epoch", c10::IValue(s.step_in_epoch));
+  ar.write("state.global_step", c10::IValue(s.global_step));
+  ar.write("state.accumulators",
+           c10::IValue(std::vector<double>{s.loss_sum, s.correct, s.count, s.correct_den}));
+  ar.write("state.seed", c10::IValue(static_cast<int64_t>(s.seed)));
+  ar.write("state.history", c10::IValue(s.history_json));
+  auto gen = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    ar.write("rng.torch_cpu", gen.get_state(), true);
+  }
+  std::ostringstream os;
+  ar.save_to(os);
+  std::string bytes = os.str();
+  auto d = digest(bytes.data(), bytes.size());
+  uint64_t len = bytes.size();
+  bytes.append(kMagic, 8);
+  put_u64(bytes, len);
+  bytes.append(reinterpret_cast<const char*>(d.data()), d.size());
+  fs::write_file_atomic(path, bytes);
+}
+
+bool load_checkpoint(const std::string& path, torch::jit::Module& model,
+                     torch::optim::Optimizer& optimizer, TrainState& s, std::string& why) {
+  std::string bytes;
+  if (!fs::read_file_if_exists(path, bytes)) {
+    why = "cannot read";
+    return false;
+  }
+  if (!verify_checkpoint_bytes(bytes, why)) return false;
+  try {
+    torch::serialize::InputArchive ar;
+    ar.load_from(bytes.data(), bytes.size() - kTrailer, torch::Device(torch::kCPU));
+    torch::NoGradGuard no_grad;
+    for (const auto& p : model.named_parameters(true)) {
+      at::Tensor t;
+      ar.read("model.param." + p.name, t);
+      p.value.copy_(t);
+    }
+    for (const auto& b : model.named_buffers(true)) {
+      at::Tensor t;
+      ar.read("model.buffer." + b.name, t, true);
+      b.value.copy_(t);
+    }
+    torch::serialize::InputArchive opt;
+    ar.read("optimizer", opt);
+    optimizer.load(opt);
+    c10::IValue v;
+    ar.read("state.epoch", v);
+    s.epoch = v.toInt();
+    ar.read("state.step_in_epoch", v);
+    s.step_in_epoch = v.toInt();
+    ar.read("state.global_step", v);
+    s.global_step = v.toInt();
+    ar.read("state.accumulators", v);
+    auto acc = v.toDoubleVector();
+    if (acc.size() != 4) throw std::runtime_error("bad accumulators");
+    s.loss_sum = acc[0];
+    s.correct = acc[1];
+    s.count = acc[2];
+    s.correct_den = acc[3];
+    ar.read("state.seed", v);
+    s.seed = static_cast<uint64_t>(v.toInt());
+    ar.read("state.history", v);
+    s.history_json = v.toStringRef();
+    at::Tensor rng;
+    ar.read("rng.torch_cpu", rng, true);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
+  } catch (const std::exception& e) {
+    why = std::string("does not fit this model/optimizer: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> list_checkpoints(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("ckpt-", 0) == 0 && name.size() > 11 &&
+        name.compare(name.size() - 6, 6, ".mlbox") == 0) {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.rbegin(), out.rend());  // zero-padded step: lexical order is step order
+  return out;
+}
+
+void prune_checkpoints(const std::string& dir, int keep) {
+  auto all = list_checkpoints(dir);
+  std::error_code ec;
+  for (size_t i = static_cast<size_t>(keep); i < all.size(); ++i) stdfs::remove(all[i], ec);
+}
+
+}  // namespace mlbox::trainer

@@ -1,0 +1,58 @@
+// Supervisor mode: `mlbox-trainer -- python train.py ...`. Runs the user's command in its own
+// process group with the platform layout in its environment, streams its output line by line
+// with UTC timestamps, forwards signals, and turns SIGTERM (spot reclaim, cancel) into an
+// orderly stop: the child gets SIGTERM, then `grace` to finish, then SIGKILL; checkpoints are
+// synced to their destination and the exit code says "preempted" (75) rather than "failed".
+// Writes a failure reason file and summary.json (which accumulates every attempt).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "trainer/platform_contract.h"
+
+namespace mlbox::trainer {
+
+// Exit codes of mlbox-trainer (supervisor and native mode).
+inline constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: stopped by SIGTERM, resume on retry
+inline constexpr int kExitNoGpu = 69;      // EX_UNAVAILABLE: --require-gpu and no usable GPU
+
+struct SupervisorOptions {
+  std::vector<std::string> command;
+  EnvMap env;                                      // set on top of the inherited environment
+  std::chrono::milliseconds grace{25000};          // SIGTERM -> SIGKILL
+  std::chrono::milliseconds sync_interval{60000};  // periodic checkpoint sync; 0: only at exit
+  std::string staging_checkpoint_dir;  // what the child writes (its MLBOX_CHECKPOINT_DIR)
+  std::string checkpoint_dir;          // durable destination; empty or equal: no sync
+  std::string output_dir;              // failure reason + summary.json; empty: none
+  std::string device;                  // for summary.json ("cpu", "cuda:0 NVIDIA H100 ...")
+  int attempt = 1;
+  std::string job_id;
+  bool timestamps = true;
+  FILE* out = stdout;  // where the child's stdout lines go
+  FILE* err = stderr;  // child's stderr lines and the supervisor's own notes
+};
+
+struct SupervisorResult {
+  int exit_code = 0;         // what mlbox-trainer exits with
+  std::string outcome;       // "succeeded", "failed", "preempted"
+  int child_exit_code = -1;  // exit status, or -1 when killed by a signal
+  int child_signal = 0;      // the signal that killed it, 0 if none
+  bool killed_after_grace = false;
+  double duration_s = 0;
+  std::string failure_reason;  // empty on success
+  nlohmann::json to_json() const;
+};
+
+// Runs the command to completion. Throws mlbox::Error(kUsage) for an empty command and
+// Error(kInternal) when the supervisor itself cannot set up (pipes, signals, fork).
+SupervisorResult run_supervised(const SupervisorOptions& options);
+
+// "2026-11-22T14:52:31.123Z"
+std::string utc_timestamp_now();
+
+}  // namespace mlbox::trainer
