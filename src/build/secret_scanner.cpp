@@ -135,7 +135,7 @@ bool looks_like_placeholder(std::string_view v) {
 }
 
 bool secret_looking_key(const std::string& key) {
-  static const char* words[] = {"secret", "token",      "password",    "passwd",     "api_key",
+  static const char* words[] = {"secret", "token",      "password",    "passwd",    "api_key",
                                 "apikey", "access_key", "private_key", "credential"};
   for (const char* w : words) {
     if (key.find(w) != std::string::npos) return true;
@@ -332,10 +332,11 @@ std::optional<SecretFinding> find_tokens(std::string_view path, std::string_view
   for (const char* prefix : {"AKIA", "ASIA", "ABIA", "ACCA"}) {
     size_t pos = find_token(content, prefix, 16, upper_alnum);
     if (pos != std::string_view::npos && has_aws_secret_key(content)) {
-      return SecretFinding{p, "aws-access-key",
-                           fmt::format("AWS access key pair ({}**************** with a 40-character "
-                                       "secret key)",
-                                       content.substr(pos, 4))};
+      return SecretFinding{
+          p, "aws-access-key",
+          fmt::format("AWS access key pair ({}**************** with a 40-character "
+                      "secret key)",
+                      content.substr(pos, 4))};
     }
   }
   for (const char* prefix : {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}) {
