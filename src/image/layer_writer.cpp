@@ -238,6 +238,14 @@ LayerResult LayerWriter::write_tar(std::vector<LayerEntry> entries, const ByteSi
     tar_sha.update(data, size);
     sink(data, size);
   });
+  // The bytes to read, so progress can show a rate and an ETA.
+  uint64_t total = 0;
+  if (observer_) {
+    for (const auto& e : entries) {
+      std::error_code ec;
+      if (e.type == LayerEntry::Type::kFile) total += stdfs::file_size(e.source, ec);
+    }
+  }
   std::vector<char> buf(1 << 20);
   for (const auto& e : entries) {
     switch (e.type) {
@@ -266,13 +274,13 @@ LayerResult LayerWriter::write_tar(std::vector<LayerEntry> entries, const ByteSi
           tar.write_data(buf.data(), n);
           left -= n;
           result.bytes_read += n;
+          if (observer_) {  // per MiB read: large files show progress too (the CLI throttles)
+            observer_->on_event(
+                ProgressEvent{options_.label, options_.label, result.bytes_read, total, "running"});
+          }
         }
         tar.end_file();
         ++result.files;
-        if (observer_) {
-          observer_->on_event(
-              ProgressEvent{options_.label, options_.label, result.bytes_read, 0, "running"});
-        }
         break;
       }
     }
