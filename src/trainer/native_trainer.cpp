@@ -383,6 +383,22 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   if (result.final_metrics.empty() && !history.metrics().empty()) {
     for (const auto& [k, v] : history.metrics()) result.final_metrics[k] = v.back();
   }
+  if (dist) {  // every rank must hold the same weights; prove it rather than assume it
+    torch::NoGradGuard ng;
+    std::vector<at::Tensor> flat_params;
+    for (auto& p : params) flat_params.push_back(p.detach().to(torch::kDouble).view({-1}));
+    auto mine = torch::cat(flat_params);
+    auto mean = mine.clone();
+    dist->allreduce_sum(mean);
+    mean.div_(static_cast<double>(world));
+    auto divergence = (mine - mean).abs().max().reshape({1});
+    dist->allreduce_sum(divergence);
+    result.rank_weight_divergence = divergence.item<double>();
+    say("weights across " + std::to_string(world) + " ranks: " +
+        (result.rank_weight_divergence == 0
+             ? std::string("identical")
+             : "DIVERGED by " + std::to_string(result.rank_weight_divergence)));
+  }
   if (!result.preempted && root) {
     std::ostringstream os;
     model.save(os);
