@@ -30,7 +30,8 @@ nlohmann::json NativeRunResult::to_json() const {
           {"global_step", global_step},
           {"seconds", seconds},
           {"samples_per_sec", samples_per_sec},
-          {"final_metrics", final_metrics}};
+          {"final_metrics", final_metrics},
+          {"rank_weight_divergence", rank_weight_divergence}};
 }
 
 namespace {
