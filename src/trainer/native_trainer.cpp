@@ -1,5 +1,6 @@
 #include "trainer/native_trainer.h"
 
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -153,6 +154,12 @@ std::string fmt_metrics(const std::map<std::string, double>& m) {
 NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout,
                              const std::atomic<bool>& stop, FILE* log) {
   if (c.threads > 0) at::set_num_threads(c.threads);
+  // MLBOX_JIT_OPTIMIZE=0 runs the module's graph without the executor's profiling and
+  // differentiable-subgraph passes (a diagnostic; measured slower for the bench CNN).
+  if (const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
+      jit_opt && std::string(jit_opt) == "0") {
+    torch::jit::setGraphExecutorOptimize(false);
+  }
   torch::Device device = pick_device(c);
   const bool root = layout.rank == 0;
   auto say = [&](const std::string& text) {
