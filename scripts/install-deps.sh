@@ -6,7 +6,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libtorch-dev libgloo-dev libyaml-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev
   doctest-dev libssl-dev libcli11-dev libsqlite3-dev libzstd-dev zlib1g-dev libarchive-dev
-  libdeflate-dev
+  libdeflate-dev openssl openssh-client zstd
   python3 python3-pip python3-venv python3-wheel python3-torch python3-sklearn python3-numpy
   python3-protobuf protobuf-compiler
   buildah runc skopeo umoci docker-registry patchelf debootstrap

@@ -53,12 +53,13 @@ class TerminalObserver : public Observer {
     }
     last_draw_ = now;
     last_id_ = p.id;
-    std::string amount = p.total ? fmt::format("{}/{}", human(p.done), human(p.total))
-                                 : human(p.done);
+    std::string amount =
+        p.total ? fmt::format("{}/{}", human(p.done), human(p.total)) : human(p.done);
     int width = 24;
-    int filled = p.total ? static_cast<int>(width * static_cast<double>(p.done) /
-                                            static_cast<double>(p.total))
-                         : 0;
+    int filled =
+        p.total
+            ? static_cast<int>(width * static_cast<double>(p.done) / static_cast<double>(p.total))
+            : 0;
     std::string bar(static_cast<size_t>(std::min(filled, width)), '#');
     bar.resize(static_cast<size_t>(width), '.');
     fmt::print(stderr, "\r\033[K{:<28.28} [{}] {} {}", p.label, bar, amount,
@@ -114,8 +115,12 @@ bool Context::color_stderr() const {
   return ::isatty(2);
 }
 
-bool Context::stdout_is_tty() const { return ::isatty(1); }
-bool Context::stdin_is_tty() const { return ::isatty(0); }
+bool Context::stdout_is_tty() const {
+  return ::isatty(1);
+}
+bool Context::stdin_is_tty() const {
+  return ::isatty(0);
+}
 
 bool Context::progress_enabled() const {
   return !options.json && !options.quiet && !options.no_progress && ::isatty(2);

@@ -18,11 +18,11 @@ struct LogEvent {
 
 // One unit of long-running work (a layer, a blob upload). total 0 = unknown.
 struct ProgressEvent {
-  std::string id;      // stable key for the unit ("sha256:ab12..." or "deps layer")
-  std::string label;   // what to show
+  std::string id;     // stable key for the unit ("sha256:ab12..." or "deps layer")
+  std::string label;  // what to show
   uint64_t done = 0;
   uint64_t total = 0;
-  std::string state;   // "running", "done", "skipped", "mounted", "cached", "failed"
+  std::string state;  // "running", "done", "skipped", "mounted", "cached", "failed"
 };
 
 using Event = std::variant<LogEvent, ProgressEvent>;

@@ -19,43 +19,43 @@ struct Mark {
 };
 
 struct PythonSpec {
-  std::string version = "3.11";          // "3.10", "3.11", ...
-  std::string requirements;               // path relative to the project, e.g. requirements.txt
-  std::vector<std::string> packages;      // inline requirement specifiers
+  std::string version = "3.11";       // "3.10", "3.11", ...
+  std::string requirements;           // path relative to the project, e.g. requirements.txt
+  std::vector<std::string> packages;  // inline requirement specifiers
 };
 
 struct FrameworkSpec {
-  std::string name = "none";              // pytorch | tensorflow | none
-  std::string version;                    // "2.3.1", "2.15"; empty = newest in the matrix
+  std::string name = "none";  // pytorch | tensorflow | none
+  std::string version;        // "2.3.1", "2.15"; empty = newest in the matrix
 };
 
 struct TrainSpec {
-  std::vector<std::string> command;       // exec form; a YAML string is split shell-like
-  std::optional<nlohmann::json> native;   // native-mode trainer config (see trainer/)
+  std::vector<std::string> command;      // exec form; a YAML string is split shell-like
+  std::optional<nlohmann::json> native;  // native-mode trainer config (see trainer/)
 };
 
 struct ImageSpec {
-  std::string repository;                 // e.g. us-docker.pkg.dev/p/r/name; empty = local
-  std::string base;                       // registry ref, oci:PATH[:TAG], docker-archive:PATH
+  std::string repository;  // e.g. us-docker.pkg.dev/p/r/name; empty = local
+  std::string base;        // registry ref, oci:PATH[:TAG], docker-archive:PATH
 };
 
 struct ContextSpec {
-  std::vector<std::string> include;       // default: everything
+  std::vector<std::string> include;  // default: everything
   std::vector<std::string> exclude;
   std::vector<std::string> allow_secrets;
 };
 
 struct GpuRequest {
-  std::string type;                       // "T4", "A100", ... empty = no GPU
+  std::string type;  // "T4", "A100", ... empty = no GPU
   int count = 0;
 };
 
 struct ResourcesSpec {
-  std::string machine;                    // "g4dn.xlarge", "n1-standard-8", ...
-  GpuRequest gpu;                         // from "T4:1"
+  std::string machine;  // "g4dn.xlarge", "n1-standard-8", ...
+  GpuRequest gpu;       // from "T4:1"
   bool spot = false;
   int nodes = 1;
-  int64_t max_runtime_seconds = 0;        // from "2h", "90m", "3600", 0 = none
+  int64_t max_runtime_seconds = 0;  // from "2h", "90m", "3600", 0 = none
 };
 
 struct VertexTarget {
@@ -74,11 +74,11 @@ struct Targets {
 };
 
 struct Manifest {
-  std::filesystem::path path;             // the mlbox.yaml this came from
+  std::filesystem::path path;  // the mlbox.yaml this came from
   std::string name;
   PythonSpec python;
   FrameworkSpec framework;
-  std::string cuda;                       // "12.1"; empty = chosen from the matrix
+  std::string cuda;  // "12.1"; empty = chosen from the matrix
   std::vector<std::string> system_packages;
   TrainSpec train;
   ImageSpec image;

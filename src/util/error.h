@@ -14,10 +14,10 @@ namespace mlbox {
 enum class ErrorKind : int {
   kInternal = 1,
   kUsage = 2,
-  kConfig = 3,   // manifest / config / lock / build context invalid
+  kConfig = 3,  // manifest / config / lock / build context invalid
   kAuth = 4,
   kNetwork = 5,
-  kRemote = 6,   // remote rejected the request
+  kRemote = 6,  // remote rejected the request
   kJobFailed = 7,
 };
 
@@ -40,7 +40,7 @@ class Error : public std::runtime_error {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -30,6 +30,8 @@ std::string sha256_hex(std::string_view data);
 std::string sha256_file_hex(const std::filesystem::path& path);  // throws on I/O error
 std::string to_hex(const uint8_t* data, size_t size);
 // "sha256:<hex>"
-inline std::string oci_digest(std::string_view data) { return "sha256:" + sha256_hex(data); }
+inline std::string oci_digest(std::string_view data) {
+  return "sha256:" + sha256_hex(data);
+}
 
 }  // namespace mlbox

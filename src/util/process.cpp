@@ -18,7 +18,9 @@ namespace mlbox {
 
 namespace {
 
-void set_cloexec(int fd) { ::fcntl(fd, F_SETFD, FD_CLOEXEC); }
+void set_cloexec(int fd) {
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
 
 std::vector<std::string> build_env(const ProcessOptions& o) {
   std::vector<std::string> env;
@@ -64,7 +66,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   args.push_back(nullptr);
 
   pid_t pid = ::fork();
-  if (pid < 0) throw Error(ErrorKind::kInternal, std::string("fork failed: ") + std::strerror(errno));
+  if (pid < 0)
+    throw Error(ErrorKind::kInternal, std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     if (o.stdin_data) {
       ::dup2(in_pipe[0], 0);
@@ -94,7 +97,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   auto deadline = std::chrono::steady_clock::now() + o.timeout;
   char buf[65536];
   // Ignore SIGPIPE while feeding a child that may exit early.
-  struct sigaction ign{}, old{};
+  struct sigaction ign {
+  }, old{};
   ign.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ign, &old);
   while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
@@ -144,8 +148,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_code = 128 + WTERMSIG(status);
   if (result.exit_code == 127 && result.out.empty() && result.err.empty()) {
     throw Error(ErrorKind::kInternal, "cannot execute " + exe.string());
   }

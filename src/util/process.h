@@ -12,17 +12,17 @@
 namespace mlbox {
 
 struct ProcessOptions {
-  std::filesystem::path cwd;                 // empty: inherit
-  std::map<std::string, std::string> env;    // set on top of the inherited environment
-  std::vector<std::string> unset_env;        // removed from the inherited environment
-  std::optional<std::string> stdin_data;     // nullopt: /dev/null
+  std::filesystem::path cwd;               // empty: inherit
+  std::map<std::string, std::string> env;  // set on top of the inherited environment
+  std::vector<std::string> unset_env;      // removed from the inherited environment
+  std::optional<std::string> stdin_data;   // nullopt: /dev/null
   bool capture_stdout = true;
-  bool capture_stderr = true;                // false: inherit the parent's stderr
-  std::chrono::milliseconds timeout{0};      // 0: none; on expiry the child gets SIGKILL
+  bool capture_stderr = true;            // false: inherit the parent's stderr
+  std::chrono::milliseconds timeout{0};  // 0: none; on expiry the child gets SIGKILL
 };
 
 struct ProcessResult {
-  int exit_code = -1;     // exit status, or 128+signal
+  int exit_code = -1;  // exit status, or 128+signal
   bool timed_out = false;
   std::string out;
   std::string err;

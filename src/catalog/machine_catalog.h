@@ -1,0 +1,87 @@
+// The GPU machine catalog (templates/machines.yaml): AWS instance types and GCP machine
+// type + accelerator combinations with GPU model/count, vCPUs, memory and list prices per
+// region. Used by `mlbox machines`, by machine selection and by the job submitters.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mlbox::catalog {
+
+struct RegionPrice {
+  std::string region;
+  double on_demand = 0;        // USD/h, public list price
+  std::optional<double> spot;  // USD/h, an average (spot prices move)
+};
+
+struct Machine {
+  std::string name;   // "g4dn.xlarge", "n1-standard-8", "a2-highgpu-1g"
+  std::string cloud;  // "aws" | "gcp"
+  std::string gpu;    // key of gpus: in cuda-matrix.yaml ("T4")
+  int gpu_count = 0;
+  int vcpu = 0;
+  double memory_gib = 0;
+  std::string accelerator_type;  // Vertex AcceleratorType enum name (gcp), empty for aws
+  std::vector<RegionPrice> prices;
+
+  const RegionPrice* price_in(std::string_view region) const;
+};
+
+struct MachineCatalog {
+  std::string prices_as_of;  // "2024-06-01"
+  std::vector<Machine> machines;
+
+  // Every row with that name (a GCP machine type appears once per accelerator it carries).
+  std::vector<const Machine*> lookup(std::string_view name) const;
+  std::vector<std::string> clouds() const;
+  std::vector<std::string> regions(std::string_view cloud = {}) const;  // sorted, unique
+  std::vector<std::string> gpus() const;                                // sorted, unique
+};
+
+// Throws Error(kConfig) naming `source_name`, line and column.
+MachineCatalog parse_machine_catalog(std::string_view yaml_text, std::string_view source_name);
+// templates/machines.yaml as compiled into mlbox, parsed once.
+const MachineCatalog& builtin_machine_catalog();
+
+// One machine in one region.
+struct MachineOffer {
+  const Machine* machine = nullptr;
+  std::string region;
+  double on_demand = 0;
+  std::optional<double> spot;
+  // The price that filters and sorts: spot when asked for (and known), else on-demand.
+  double price(bool use_spot) const { return use_spot && spot ? *spot : on_demand; }
+};
+
+struct MachineFilter {
+  std::string gpu;                  // any spelling: "T4", "nvidia-tesla-t4"; empty = any
+  std::string cloud;                // "aws" | "gcp"; empty = both
+  std::string region;               // empty = every region
+  std::optional<double> max_price;  // USD/h (spot price under `spot`)
+  bool spot = false;                // only offers with a spot price; compare/sort by it
+  int min_gpu_count = 0;
+};
+
+// Offers matching the filter, cheapest first (by the filter's price, then name, region).
+// Unknown cloud, region or GPU names throw Error(kUsage) listing the known ones.
+std::vector<MachineOffer> filter_machines(const MachineCatalog& catalog,
+                                          const MachineFilter& filter);
+
+// The machine called `name`; `gpu` / `gpu_count` choose among GCP rows sharing a name
+// (n1-standard-8 with a T4 or a V100). Throws Error(kConfig) with a did-you-mean.
+const Machine& find_machine(const MachineCatalog& catalog, std::string_view name,
+                            std::string_view gpu = {}, int gpu_count = 0);
+
+// Machines of `cloud` in `region` with at least `count` of `gpu`: the fewest GPUs first,
+// then cheapest on-demand. Empty when none (the caller decides what that means).
+std::vector<MachineOffer> find_machines_for_gpu(const MachineCatalog& catalog,
+                                                std::string_view cloud, std::string_view gpu,
+                                                int count, std::string_view region);
+
+// Whether any machine of `cloud` offers `gpu` in `region`.
+bool gpu_offered_in_region(const MachineCatalog& catalog, std::string_view cloud,
+                           std::string_view gpu, std::string_view region);
+
+}  // namespace mlbox::catalog

@@ -1,0 +1,578 @@
+#include "config/settings.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "manifest/image_ref.h"
+#include "manifest/load.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace mlbox::config {
+
+namespace {
+
+const std::vector<KeyInfo> kKeys = {
+    {"target",
+     "--target",
+     {"MLBOX_TARGET"},
+     "where jobs run: local, vertex, batch",
+     ValueKind::kString},
+    {"region", "--region", {"MLBOX_REGION"}, "cloud region of the target", ValueKind::kString},
+    {"project",
+     "--project",
+     {"MLBOX_PROJECT"},
+     "Google Cloud project (vertex)",
+     ValueKind::kString},
+    {"service_account",
+     "--service-account",
+     {"MLBOX_SERVICE_ACCOUNT"},
+     "service account the Vertex job runs as",
+     ValueKind::kString},
+    {"job_queue", "--job-queue", {"MLBOX_JOB_QUEUE"}, "AWS Batch job queue", ValueKind::kString},
+    {"job_role_arn",
+     "--job-role-arn",
+     {"MLBOX_JOB_ROLE_ARN"},
+     "IAM role of the Batch job",
+     ValueKind::kString},
+    {"output",
+     "--output",
+     {"MLBOX_OUTPUT"},
+     "where checkpoints and artifacts go",
+     ValueKind::kString},
+    {"image.repository",
+     "--repository",
+     {"MLBOX_IMAGE_REPOSITORY", "MLBOX_REGISTRY"},
+     "registry repository images are pushed to",
+     ValueKind::kString},
+    {"image.base",
+     "--base",
+     {"MLBOX_IMAGE_BASE"},
+     "base image (empty = from the CUDA matrix)",
+     ValueKind::kString},
+    {"machine", "--machine", {"MLBOX_MACHINE"}, "machine type", ValueKind::kString},
+    {"gpu", "--gpu", {"MLBOX_GPU"}, "GPU request TYPE:COUNT", ValueKind::kString},
+    {"spot", "--spot", {"MLBOX_SPOT"}, "use spot / preemptible capacity", ValueKind::kBool},
+    {"nodes", "--nodes", {"MLBOX_NODES"}, "number of machines", ValueKind::kInt},
+    {"max_runtime",
+     "--max-runtime",
+     {"MLBOX_MAX_RUNTIME"},
+     "job time limit in seconds (0 = none)",
+     ValueKind::kInt},
+    {"python.version",
+     "--python-version",
+     {"MLBOX_PYTHON_VERSION"},
+     "Python in the image",
+     ValueKind::kString},
+    {"framework",
+     "--framework",
+     {"MLBOX_FRAMEWORK"},
+     "pytorch, tensorflow or none",
+     ValueKind::kString},
+    {"framework.version",
+     "--framework-version",
+     {"MLBOX_FRAMEWORK_VERSION"},
+     "framework version (empty = newest in the matrix)",
+     ValueKind::kString},
+    {"cuda",
+     "--cuda",
+     {"MLBOX_CUDA"},
+     "CUDA version (empty = chosen from the matrix)",
+     ValueKind::kString},
+    {"compression",
+     "--compression",
+     {"MLBOX_COMPRESSION"},
+     "layer compression: gzip, zstd, none",
+     ValueKind::kString},
+    {"builder",
+     "--builder",
+     {"MLBOX_BUILDER"},
+     "image builder: native, docker, buildah, podman, kaniko",
+     ValueKind::kString},
+    {"jobs", "--jobs", {"MLBOX_JOBS"}, "parallel uploads and compressions", ValueKind::kInt},
+    {"mlbox_home",
+     "--mlbox-home",
+     {"MLBOX_HOME"},
+     "mlbox's cache and job history",
+     ValueKind::kString},
+};
+
+std::vector<std::string> key_names() {
+  std::vector<std::string> out;
+  for (const auto& k : kKeys) out.push_back(k.key);
+  return out;
+}
+
+const KeyInfo* find_key(std::string_view key) {
+  for (const auto& k : kKeys)
+    if (k.key == key) return &k;
+  return nullptr;
+}
+
+bool matches(const std::string& s, const char* pattern) {
+  return std::regex_match(s, std::regex(pattern));
+}
+
+std::optional<std::string> one_of(const std::string& v, const std::vector<std::string>& allowed,
+                                  std::string& expected) {
+  expected = "one of: " + join(allowed, ", ");
+  if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
+  if (auto near = did_you_mean(v, allowed)) expected += " (did you mean '" + *near + "'?)";
+  return std::nullopt;
+}
+
+std::optional<std::string> positive_int(const std::string& v, std::string& expected) {
+  expected = "an integer >= 1";
+  if (!matches(v, "[0-9]{1,6}")) return std::nullopt;
+  int n = std::stoi(v);
+  if (n < 1) return std::nullopt;
+  return std::to_string(n);
+}
+
+// Checks a raw value for `key` and returns its normalised text; nullopt with `expected`
+// set when it is not acceptable.
+std::optional<std::string> normalize(const std::string& key, const std::string& raw,
+                                     std::string& expected) {
+  std::string v(trim(raw));
+  if (key == "target") {
+    std::string t = to_lower(v);
+    if (t == "ai-platform" || t == "aiplatform" || t == "vertex-ai" || t == "gcp") t = "vertex";
+    if (t == "aws-batch" || t == "aws") t = "batch";
+    return one_of(t, {"local", "vertex", "batch"}, expected);
+  }
+  if (key == "region") {
+    expected = "a region like us-central1 or us-east-1";
+    if (v.empty() || matches(v, "[a-z]{2,}(-[a-z0-9]+)+")) return v;
+    return std::nullopt;
+  }
+  if (key == "gpu") {
+    expected = "TYPE:COUNT like T4:1, or none";
+    if (v.empty() || to_lower(v) == "none") return std::string();
+    auto g = manifest::parse_gpu_request(v);
+    if (!g) return std::nullopt;
+    return manifest::format_gpu_request(*g);
+  }
+  if (key == "spot") {
+    expected = "true or false";
+    std::string b = to_lower(v);
+    if (b == "true" || b == "yes" || b == "on" || b == "1") return std::string("true");
+    if (b == "false" || b == "no" || b == "off" || b == "0") return std::string("false");
+    return std::nullopt;
+  }
+  if (key == "nodes" || key == "jobs") return positive_int(v, expected);
+  if (key == "max_runtime") {
+    expected = "a duration like 2h, 90m, 45s or seconds (0 = none)";
+    if (v == "0" || to_lower(v) == "none") return std::string("0");
+    auto secs = manifest::parse_duration_seconds(v);
+    if (!secs) return std::nullopt;
+    return std::to_string(*secs);
+  }
+  if (key == "python.version") {
+    expected = "a Python version like 3.11";
+    if (matches(v, "3\\.[0-9]{1,2}")) return v;
+    return std::nullopt;
+  }
+  if (key == "framework") return one_of(to_lower(v), {"pytorch", "tensorflow", "none"}, expected);
+  if (key == "framework.version") {
+    expected = "a version like 2.3.1";
+    if (v.empty() || matches(v, "[0-9]+(\\.[0-9]+){0,2}")) return v;
+    return std::nullopt;
+  }
+  if (key == "cuda") {
+    expected = "a CUDA version like 12.1";
+    if (v.empty() || matches(v, "[0-9]{1,2}\\.[0-9]{1,2}(\\.[0-9]+)?")) return v;
+    return std::nullopt;
+  }
+  if (key == "compression") return one_of(to_lower(v), {"gzip", "zstd", "none"}, expected);
+  if (key == "builder")
+    return one_of(to_lower(v), {"native", "docker", "buildah", "podman", "kaniko"}, expected);
+  if (key == "image.repository") {
+    std::string why;
+    expected = "[host[:port]/]path without a tag";
+    if (v.empty() || manifest::valid_repository(v, &why)) return v;
+    expected += " (" + why + ")";
+    return std::nullopt;
+  }
+  if (key == "image.base") {
+    std::string why;
+    expected = "a registry reference, oci:PATH[:TAG] or docker-archive:PATH";
+    if (v.empty() || manifest::parse_image_source(v, &why)) return v;
+    expected += " (" + why + ")";
+    return std::nullopt;
+  }
+  if (key == "job_role_arn") {
+    expected = "an IAM role ARN like arn:aws:iam::123456789012:role/NAME";
+    if (v.empty() || matches(v, "arn:aws[a-z-]*:iam::[0-9]{12}:role/.+")) return v;
+    return std::nullopt;
+  }
+  expected = "a string";
+  return v;
+}
+
+// A value the manifest wrote for `key` (given the resolved target), with its origin.
+std::optional<std::pair<std::string, std::string>> from_manifest(const manifest::Manifest& m,
+                                                                 const std::string& key,
+                                                                 const std::string& target) {
+  auto written = [&](const std::string& dotted) { return m.marks.count(dotted) > 0; };
+  auto found = [&](std::string value, const std::string& dotted) {
+    return std::optional<std::pair<std::string, std::string>>(
+        std::make_pair(std::move(value), m.where(dotted)));
+  };
+  if (key == "target") {
+    // The cloud target mlbox.yaml configures; the first written when it has both.
+    std::vector<std::pair<int, std::string>> clouds;
+    if (m.targets.vertex && written("targets.vertex"))
+      clouds.emplace_back(m.marks.at("targets.vertex").line, "vertex");
+    if (m.targets.batch && written("targets.batch"))
+      clouds.emplace_back(m.marks.at("targets.batch").line, "batch");
+    std::sort(clouds.begin(), clouds.end());
+    if (!clouds.empty()) return found(clouds.front().second, "targets." + clouds.front().second);
+    if (m.targets.local && written("targets.local")) return found("local", "targets.local");
+    return std::nullopt;
+  }
+  if (key == "region" || key == "output") {
+    std::string dotted = "targets." + target + "." + key;
+    if (!written(dotted)) return std::nullopt;
+    if (target == "vertex" && m.targets.vertex)
+      return found(key == "region" ? m.targets.vertex->region : m.targets.vertex->output, dotted);
+    if (target == "batch" && m.targets.batch)
+      return found(key == "region" ? m.targets.batch->region : m.targets.batch->output, dotted);
+    if (target == "local" && m.targets.local && key == "output")
+      return found(m.targets.local->output, dotted);
+    return std::nullopt;
+  }
+  if (key == "project" && m.targets.vertex && written("targets.vertex.project"))
+    return found(m.targets.vertex->project, "targets.vertex.project");
+  if (key == "service_account" && m.targets.vertex && written("targets.vertex.service_account"))
+    return found(m.targets.vertex->service_account, "targets.vertex.service_account");
+  if (key == "job_queue" && m.targets.batch && written("targets.batch.job_queue"))
+    return found(m.targets.batch->job_queue, "targets.batch.job_queue");
+  if (key == "job_role_arn" && m.targets.batch && written("targets.batch.job_role_arn"))
+    return found(m.targets.batch->job_role_arn, "targets.batch.job_role_arn");
+  if (key == "image.repository" && written("image.repository"))
+    return found(m.image.repository, "image.repository");
+  if (key == "image.base" && written("image.base")) return found(m.image.base, "image.base");
+  if (key == "machine" && written("resources.machine"))
+    return found(m.resources.machine, "resources.machine");
+  if (key == "gpu" && written("resources.gpu"))
+    return found(manifest::format_gpu_request(m.resources.gpu), "resources.gpu");
+  if (key == "spot" && written("resources.spot"))
+    return found(m.resources.spot ? "true" : "false", "resources.spot");
+  if (key == "nodes" && written("resources.nodes"))
+    return found(std::to_string(m.resources.nodes), "resources.nodes");
+  if (key == "max_runtime" && written("resources.max_runtime"))
+    return found(std::to_string(m.resources.max_runtime_seconds), "resources.max_runtime");
+  if (key == "python.version" && written("python.version"))
+    return found(m.python.version, "python.version");
+  if (key == "framework" && written("framework.name"))
+    return found(m.framework.name, "framework.name");
+  if (key == "framework.version" && written("framework.version"))
+    return found(m.framework.version, "framework.version");
+  if (key == "cuda" && written("cuda")) return found(m.cuda, "cuda");
+  return std::nullopt;
+}
+
+// The default for `key`, with the ambient cloud variables (AWS_REGION, gcloud's) that
+// sit below everything mlbox-specific.
+std::pair<std::string, std::string> default_for(const std::string& key, const std::string& target,
+                                                const EnvGetter& env) {
+  auto ambient = [&](std::initializer_list<const char*> names)
+      -> std::optional<std::pair<std::string, std::string>> {
+    for (const char* name : names) {
+      auto v = env(name);
+      if (v && !v->empty()) return std::make_pair(*v, std::string("default (env ") + name + ")");
+    }
+    return std::nullopt;
+  };
+  if (key == "target") return {"local", "default"};
+  if (key == "region") {
+    if (target == "batch") {
+      if (auto a = ambient({"AWS_REGION", "AWS_DEFAULT_REGION"})) return *a;
+      return {"us-east-1", "default"};
+    }
+    if (target == "vertex") {
+      if (auto a = ambient({"CLOUDSDK_COMPUTE_REGION"})) return *a;
+      return {"us-central1", "default"};
+    }
+    return {"", "default"};
+  }
+  if (key == "project") {
+    if (auto a = ambient({"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT"})) return *a;
+    return {"", "default"};
+  }
+  if (key == "output") return {target == "local" ? ".mlbox/output" : "", "default"};
+  if (key == "spot") return {"false", "default"};
+  if (key == "nodes") return {"1", "default"};
+  if (key == "max_runtime") return {"0", "default"};
+  if (key == "python.version") return {manifest::PythonSpec{}.version, "default"};
+  if (key == "framework") return {"none", "default"};
+  if (key == "compression") return {"gzip", "default"};
+  if (key == "builder") return {"native", "default"};
+  if (key == "jobs") return {"4", "default"};
+  if (key == "mlbox_home") {
+    if (auto x = env("XDG_DATA_HOME"); x && !x->empty())
+      return {(std::filesystem::path(*x) / "mlbox").string(), "default"};
+    std::filesystem::path home;
+    if (auto h = env("HOME"); h && !h->empty())
+      home = *h;
+    else
+      home = fs::home_dir();
+    return {(home / ".local" / "share" / "mlbox").string(), "default"};
+  }
+  return {"", "default"};
+}
+
+[[noreturn]] void invalid(ErrorKind kind, const std::string& origin, const std::string& key,
+                          const std::string& value, const std::string& expected) {
+  std::string hint = kind == ErrorKind::kUsage
+                         ? "fix the flag's value"
+                         : "fix or unset it; 'mlbox config --explain' shows every value's origin";
+  throw Error(kind,
+              fmt::format("{}: '{}' is not a valid {}, expected {}", origin, value, key, expected),
+              hint);
+}
+
+std::string tilde_path(const std::filesystem::path& p) {
+  std::string s = p.string();
+  std::string home = fs::home_dir().string();
+  if (!home.empty() && home != "/" && s.starts_with(home + "/")) return "~" + s.substr(home.size());
+  return s;
+}
+
+void flatten(const YAML::Node& node, const std::string& prefix, UserConfig& out,
+             const std::string& display) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    YAML::Node k = it->first;
+    YAML::Node v = it->second;
+    manifest::Mark mark{k.Mark().line + 1, k.Mark().column + 1};
+    std::string where = fmt::format("{}:{}:{}", display, mark.line, mark.col);
+    std::string key = prefix.empty() ? k.Scalar() : prefix + "." + k.Scalar();
+    if (key == "registry") key = "image.repository";
+    if (v.IsMap()) {
+      bool is_prefix = std::any_of(kKeys.begin(), kKeys.end(),
+                                   [&](const KeyInfo& i) { return i.key.starts_with(key + "."); });
+      if (is_prefix) {
+        flatten(v, key, out, display);
+        continue;
+      }
+    }
+    if (!find_key(key)) {
+      std::string expected = "one of: " + join(key_names(), ", ");
+      auto near = did_you_mean(key, key_names());
+      if (near) expected += " (did you mean '" + *near + "'?)";
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("{}: unknown setting '{}', expected {}", where, key, expected),
+                  near ? "rename it to '" + *near + "'" : "remove it from " + display);
+    }
+    if (!v.IsScalar() && !v.IsNull()) {
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("{}: {} is a {}, expected a single value", where, key,
+                              v.IsMap() ? "map" : "list"),
+                  "");
+    }
+    out.values[key] = {v.IsNull() ? std::string() : v.Scalar(), mark};
+  }
+}
+
+}  // namespace
+
+const char* source_name(Source source) {
+  switch (source) {
+    case Source::kFlag:
+      return "flag";
+    case Source::kEnv:
+      return "env";
+    case Source::kManifest:
+      return "mlbox.yaml";
+    case Source::kUserConfig:
+      return "user config";
+    case Source::kDefault:
+      return "default";
+  }
+  return "default";
+}
+
+const std::vector<KeyInfo>& known_keys() {
+  return kKeys;
+}
+
+const Value& Settings::at(std::string_view key) const {
+  for (const auto& v : values_)
+    if (v.key == key) return v;
+  auto near = did_you_mean(key, key_names());
+  throw Error(
+      ErrorKind::kUsage,
+      fmt::format("unknown setting '{}', expected one of: {}{}", key, join(key_names(), ", "),
+                  near ? " (did you mean '" + *near + "'?)" : std::string()),
+      "run 'mlbox config' to list every setting");
+}
+
+int Settings::get_int(std::string_view key) const {
+  const std::string& v = at(key).value;
+  return v.empty() ? 0 : std::stoi(v);
+}
+
+void Settings::set(Value v) {
+  for (auto& existing : values_) {
+    if (existing.key == v.key) {
+      existing = std::move(v);
+      return;
+    }
+  }
+  values_.push_back(std::move(v));
+}
+
+nlohmann::json Settings::to_json(const Value& v) const {
+  nlohmann::json value;
+  if (v.kind == ValueKind::kBool)
+    value = v.value == "true";
+  else if (v.kind == ValueKind::kInt && !v.value.empty())
+    value = std::stoll(v.value);
+  else
+    value = v.value;
+  return {{"value", value}, {"source", source_name(v.source)}, {"origin", v.origin}};
+}
+
+nlohmann::json Settings::to_json() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& v : values_) out[v.key] = to_json(v);
+  return out;
+}
+
+UserConfig parse_user_config(std::string_view text, const std::filesystem::path& path,
+                             const std::string& display) {
+  UserConfig out;
+  out.path = path;
+  out.display = display;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}:{}:{}: invalid YAML ({}), expected a map of settings", display,
+                            e.mark.line + 1, e.mark.column + 1, e.msg),
+                "check the indentation and quoting");
+  }
+  if (root.IsNull()) return out;
+  if (!root.IsMap()) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}:{}:{}: the file is not a map, expected 'key: value' lines", display,
+                            root.Mark().line + 1, root.Mark().column + 1),
+                "");
+  }
+  flatten(root, "", out, display);
+  return out;
+}
+
+std::filesystem::path user_config_path() {
+  return fs::user_config_dir() / "config.yaml";
+}
+
+UserConfig load_user_config(const std::filesystem::path& path) {
+  std::string text;
+  if (!fs::read_file_if_exists(path, text)) {
+    UserConfig empty;
+    empty.path = path;
+    empty.display = tilde_path(path);
+    return empty;
+  }
+  return parse_user_config(text, path, tilde_path(path));
+}
+
+EnvGetter process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+EnvGetter env_from_map(std::map<std::string, std::string> env) {
+  return [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Settings resolve(const manifest::Manifest* m, const std::map<std::string, std::string>& flags,
+                 const EnvGetter& env, const UserConfig* user) {
+  for (const auto& [key, value] : flags) {
+    (void)value;
+    if (!find_key(key)) {
+      throw Error(ErrorKind::kInternal, "resolve() was given the unknown flag key '" + key + "'");
+    }
+  }
+  Settings out;
+  std::string target = "local";
+  for (const auto& info : kKeys) {
+    Value v;
+    v.key = info.key;
+    v.kind = info.kind;
+    std::string expected;
+    auto accept = [&](const std::string& raw, Source source, std::string origin, ErrorKind kind) {
+      auto norm = normalize(info.key, raw, expected);
+      if (!norm) invalid(kind, origin, info.key, raw, expected);
+      v.value = *norm;
+      v.source = source;
+      v.origin = std::move(origin);
+      return true;
+    };
+    bool done = false;
+    // 1. command-line flag
+    if (auto it = flags.find(info.key); it != flags.end())
+      done = accept(it->second, Source::kFlag, info.flag, ErrorKind::kUsage);
+    // 2. environment (MLBOX_*; an empty variable counts as unset)
+    for (size_t i = 0; !done && i < info.env.size(); ++i) {
+      auto e = env(info.env[i]);
+      if (e && !e->empty())
+        done = accept(*e, Source::kEnv, "env " + info.env[i], ErrorKind::kConfig);
+    }
+    // 3. mlbox.yaml (already validated by manifest::load)
+    if (!done && m) {
+      if (auto mv = from_manifest(*m, info.key, target)) {
+        v.value = mv->first;
+        v.source = Source::kManifest;
+        v.origin = mv->second;
+        done = true;
+      }
+    }
+    // 4. user config
+    if (!done && user) {
+      if (auto it = user->values.find(info.key); it != user->values.end()) {
+        done = accept(
+            it->second.value, Source::kUserConfig,
+            fmt::format("{}:{}:{}", user->display, it->second.mark.line, it->second.mark.col),
+            ErrorKind::kConfig);
+      }
+    }
+    // 5. default
+    if (!done) {
+      auto [value, origin] = default_for(info.key, target, env);
+      v.value = value;
+      v.source = Source::kDefault;
+      v.origin = origin;
+    }
+    if (info.key == "mlbox_home" && v.value.starts_with("~/")) {
+      auto h = env("HOME");
+      v.value = ((h && !h->empty()) ? std::filesystem::path(*h) : fs::home_dir()).string() +
+                v.value.substr(1);
+    }
+    if (info.key == "target") target = v.value;
+    out.set(std::move(v));
+  }
+  return out;
+}
+
+Settings resolve_for_process(const manifest::Manifest* m,
+                             const std::map<std::string, std::string>& flags) {
+  UserConfig user = load_user_config(user_config_path());
+  return resolve(m, flags, process_env(), &user);
+}
+
+}  // namespace mlbox::config

@@ -1,0 +1,337 @@
+#include "image/oci_layout.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/strings.h"
+
+namespace mlbox::image {
+
+namespace stdfs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kLayoutFile = "oci-layout";
+constexpr const char* kIndexFile = "index.json";
+constexpr const char* kTempDir = ".tmp";
+constexpr const char* kBlobTempPrefix = "blob-";
+
+[[noreturn]] void fail_io(const stdfs::path& path, const char* what) {
+  throw Error(ErrorKind::kInternal,
+              fmt::format("{}: {}: {}", path.string(), what, std::strerror(errno)));
+}
+
+// An exclusive flock held for the object's life.
+class FileLock {
+ public:
+  explicit FileLock(const stdfs::path& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail_io(path, "cannot open lock file");
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) fail_io(path, "cannot lock");
+    }
+  }
+  ~FileLock() { ::close(fd_); }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+// ---- BlobWriter ----
+
+BlobWriter::BlobWriter(stdfs::path temp_path, stdfs::path blobs_dir, int fd)
+    : temp_path_(std::move(temp_path)), blobs_dir_(std::move(blobs_dir)), fd_(fd) {}
+
+BlobWriter::~BlobWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!done_) ::unlink(temp_path_.c_str());
+}
+
+void BlobWriter::write(const void* data, size_t size) {
+  if (done_) throw Error(ErrorKind::kInternal, "blob write after commit");
+  sha_.update(data, size);
+  const char* p = static_cast<const char*>(data);
+  size_t left = size;
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_io(temp_path_, "write failed");
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  size_ += size;
+}
+
+Descriptor BlobWriter::commit(std::string_view media_type) {
+  if (done_) throw Error(ErrorKind::kInternal, "blob committed twice");
+  return install(media_type, "sha256:" + sha_.finish_hex());
+}
+
+Descriptor BlobWriter::commit_expecting(std::string_view media_type,
+                                        std::string_view expected_digest) {
+  if (done_) throw Error(ErrorKind::kInternal, "blob committed twice");
+  std::string actual = "sha256:" + sha_.finish_hex();
+  if (actual != expected_digest) {
+    throw Error(ErrorKind::kRemote,
+                fmt::format("content digest mismatch: expected {}, got {} ({} bytes)",
+                            expected_digest, actual, size_));
+  }
+  return install(media_type, actual);
+}
+
+Descriptor BlobWriter::install(std::string_view media_type, const std::string& digest) {
+  Descriptor d;
+  d.media_type = std::string(media_type);
+  d.digest = digest;
+  d.size = static_cast<int64_t>(size_);
+  stdfs::path final_path = blobs_dir_ / digest_hex(d.digest);
+  if (::fsync(fd_) != 0) fail_io(temp_path_, "fsync failed");
+  ::fchmod(fd_, 0644);
+  ::close(fd_);
+  fd_ = -1;
+  std::error_code ec;
+  if (stdfs::exists(final_path, ec)) {
+    // Same name, same content: keep the existing file.
+    ::unlink(temp_path_.c_str());
+  } else if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp_path_.c_str());
+    errno = err;
+    fail_io(final_path, "cannot rename blob into place");
+  }
+  done_ = true;
+  return d;
+}
+
+// ---- OciLayout ----
+
+OciLayout::OciLayout(stdfs::path root) : root_(std::move(root)) {
+  std::error_code ec;
+  stdfs::create_directories(root_ / "blobs" / "sha256", ec);
+  if (ec) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("{}: cannot create the OCI layout: {}", root_.string(), ec.message()));
+  }
+  stdfs::create_directories(root_ / kTempDir, ec);
+  {
+    FileLock lock(root_ / kTempDir / "index.lock");
+    std::string layout;
+    if (fs::read_file_if_exists(root_ / kLayoutFile, layout)) {
+      json j = parse_json_document(layout, (root_ / kLayoutFile).string());
+      if (!j.is_object() || !j.contains("imageLayoutVersion")) {
+        throw Error(ErrorKind::kConfig,
+                    fmt::format("{}: not an OCI layout (no imageLayoutVersion)",
+                                (root_ / kLayoutFile).string()),
+                    "remove the directory or point mlbox at another one");
+      }
+    } else {
+      fs::write_file_atomic(root_ / kLayoutFile, R"({"imageLayoutVersion":"1.0.0"})");
+    }
+    if (!stdfs::exists(root_ / kIndexFile, ec)) {
+      fs::write_file_atomic(root_ / kIndexFile, canonical_json(to_json(ImageIndex{})));
+    }
+  }
+  clean_temp_files();
+}
+
+stdfs::path OciLayout::blob_path(std::string_view digest) const {
+  std::string algorithm(digest.substr(0, digest.find(':')));
+  return root_ / "blobs" / algorithm / digest_hex(digest);
+}
+
+bool OciLayout::has_blob(std::string_view digest) const {
+  if (!is_valid_digest(digest)) return false;
+  std::error_code ec;
+  return stdfs::is_regular_file(blob_path(digest), ec);
+}
+
+std::string OciLayout::read_blob(std::string_view digest) const {
+  stdfs::path path = blob_path(digest);
+  std::string data;
+  if (!fs::read_file_if_exists(path, data)) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}: blob {} is missing from the store", root_.string(), digest),
+                "rebuild the image (mlbox build) or pull it again");
+  }
+  if (starts_with(digest, "sha256:") && oci_digest(data) != digest) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}: blob {} is corrupt (content hashes to {})", path.string(), digest,
+                            oci_digest(data)),
+                "delete the file; the next build or pull writes it again");
+  }
+  return data;
+}
+
+std::string OciLayout::read_blob(const Descriptor& d) const {
+  std::string data = read_blob(d.digest);
+  if (static_cast<int64_t>(data.size()) != d.size) {
+    throw Error(ErrorKind::kConfig, fmt::format("{}: blob {} has {} bytes, its descriptor says {}",
+                                                root_.string(), d.digest, data.size(), d.size));
+  }
+  return data;
+}
+
+std::unique_ptr<BlobWriter> OciLayout::begin_blob() {
+  std::string tmpl = (root_ / kTempDir / (std::string(kBlobTempPrefix) + "XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) fail_io(root_ / kTempDir, "cannot create a temp blob");
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  // The lock tells clean_temp_files() that a live writer owns the file.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    fail_io(tmpl, "cannot lock temp blob");
+  }
+  return std::unique_ptr<BlobWriter>(new BlobWriter(tmpl, root_ / "blobs" / "sha256", fd));
+}
+
+Descriptor OciLayout::put_blob(std::string_view media_type, std::string_view bytes) {
+  std::string digest = oci_digest(bytes);
+  if (has_blob(digest)) {
+    Descriptor d;
+    d.media_type = std::string(media_type);
+    d.digest = digest;
+    d.size = static_cast<int64_t>(bytes.size());
+    return d;
+  }
+  auto w = begin_blob();
+  w->write(bytes.data(), bytes.size());
+  return w->commit(media_type);
+}
+
+Descriptor OciLayout::put_json(std::string_view media_type, const json& value) {
+  return put_blob(media_type, canonical_json(value));
+}
+
+Descriptor OciLayout::write_image(const ImageConfig& config, const std::vector<Descriptor>& layers,
+                                  const std::map<std::string, std::string>& annotations) {
+  if (config.diff_ids.size() != layers.size()) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("image has {} layers but its config lists {} diff_ids", layers.size(),
+                            config.diff_ids.size()));
+  }
+  ImageManifest m;
+  m.config = put_json(media_type::kImageConfig, to_json(config));
+  m.layers = layers;
+  m.annotations = annotations;
+  Descriptor d = put_json(media_type::kImageManifest, to_json(m));
+  Platform p = config.platform;
+  if (!p.os.empty() && !p.architecture.empty()) d.platform = p;
+  return d;
+}
+
+ImageIndex OciLayout::read_index() const {
+  stdfs::path path = root_ / kIndexFile;
+  return parse_index(fs::read_file(path), path.string());
+}
+
+void OciLayout::tag(std::string_view tag, const Descriptor& manifest) {
+  if (tag.empty()) throw Error(ErrorKind::kUsage, "empty image tag");
+  FileLock lock(root_ / kTempDir / "index.lock");
+  ImageIndex index = read_index();
+  std::vector<Descriptor> kept;
+  for (auto& d : index.manifests) {
+    auto it = d.annotations.find(annotation::kRefName);
+    if (it != d.annotations.end() && it->second == tag) continue;
+    kept.push_back(std::move(d));
+  }
+  Descriptor tagged = manifest;
+  tagged.annotations[annotation::kRefName] = std::string(tag);
+  kept.push_back(std::move(tagged));
+  index.manifests = std::move(kept);
+  fs::write_file_atomic(root_ / kIndexFile, canonical_json(to_json(index)));
+}
+
+std::optional<Descriptor> OciLayout::resolve(std::string_view tag) const {
+  for (const auto& d : read_index().manifests) {
+    auto it = d.annotations.find(annotation::kRefName);
+    if (it != d.annotations.end() && it->second == tag) return d;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> OciLayout::tags() const {
+  std::vector<std::string> out;
+  for (const auto& d : read_index().manifests) {
+    auto it = d.annotations.find(annotation::kRefName);
+    if (it != d.annotations.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+ImageManifest OciLayout::read_manifest(const Descriptor& d) const {
+  return parse_manifest(read_blob(d), fmt::format("{}@{}", root_.string(), d.digest));
+}
+
+ImageManifest OciLayout::read_manifest(std::string_view tag, const Platform& platform) const {
+  auto d = resolve(tag);
+  if (!d) {
+    auto known = tags();
+    std::string hint = known.empty() ? "the store has no tagged images; run 'mlbox build'"
+                                     : "tags in the store: " + join(known, ", ");
+    throw Error(ErrorKind::kConfig, fmt::format("{}: no image tagged '{}'", root_.string(), tag),
+                hint);
+  }
+  if (is_index_media_type(d->media_type)) {
+    ImageIndex index = parse_index(read_blob(*d), fmt::format("{}@{}", root_.string(), d->digest));
+    auto chosen = select_platform(index, platform);
+    if (!chosen) {
+      throw Error(ErrorKind::kConfig, fmt::format("{}: image '{}' has no manifest for {}",
+                                                  root_.string(), tag, to_string(platform)));
+    }
+    return read_manifest(*chosen);
+  }
+  return read_manifest(*d);
+}
+
+ImageConfig OciLayout::read_config(const ImageManifest& manifest) const {
+  return parse_image_config(read_blob(manifest.config),
+                            fmt::format("{}@{}", root_.string(), manifest.config.digest));
+}
+
+size_t OciLayout::clean_temp_files() {
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : stdfs::directory_iterator(root_ / kTempDir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!starts_with(name, kBlobTempPrefix)) continue;
+    int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    // A writer holds its temp file locked; an unlocked one belongs to a dead process.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      if (::unlink(entry.path().c_str()) == 0) ++removed;
+    }
+    ::close(fd);
+  }
+  // write_file_atomic's temp files for index.json and oci-layout are created only under
+  // the index lock.
+  FileLock lock(root_ / kTempDir / "index.lock");
+  for (const auto& entry : stdfs::directory_iterator(root_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (starts_with(name, ".index.json.tmp-") || starts_with(name, ".oci-layout.tmp-")) {
+      if (stdfs::remove(entry.path(), ec)) ++removed;
+    }
+  }
+  return removed;
+}
+
+stdfs::path project_store_path(const stdfs::path& project_dir) {
+  return project_dir / ".mlbox" / "oci";
+}
+
+}  // namespace mlbox::image

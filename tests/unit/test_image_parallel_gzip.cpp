@@ -1,0 +1,149 @@
+#include <doctest/doctest.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <random>
+#include <string>
+
+#include "image/compressor.h"
+#include "image/parallel_gzip.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/process.h"
+#include "util/strings.h"
+
+using namespace mlbox;
+using namespace mlbox::image;
+
+namespace {
+
+// Compressible but not trivial: words from a small vocabulary plus random bytes.
+std::string sample_data(size_t size, unsigned seed) {
+  std::mt19937 rng(seed);
+  static const char* words[] = {"tensor ", "gradient ", "epoch ", "loss=0.",
+                                "batch\n", "weights ",  "cuda ",  "model.pt "};
+  std::string s;
+  s.reserve(size);
+  while (s.size() < size) {
+    if (rng() % 7 == 0) {
+      s.push_back(static_cast<char>(rng() & 0xff));
+    } else {
+      s += words[rng() % 8];
+    }
+  }
+  s.resize(size);
+  return s;
+}
+
+std::string compress(const std::string& in, const CompressionOptions& o, size_t chunk = 65536) {
+  std::string out;
+  auto c = make_compressor(
+      o, [&](const void* d, size_t n) { out.append(static_cast<const char*>(d), n); });
+  for (size_t i = 0; i < in.size(); i += chunk)
+    c->write(in.data() + i, std::min(chunk, in.size() - i));
+  c->finish();
+  return out;
+}
+
+std::string gunzip_zlib(const std::string& gz) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  std::string out;
+  char buf[65536];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    REQUIRE((rc == Z_OK || rc == Z_STREAM_END));
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  CHECK(zs.avail_in == 0);  // exactly one member, nothing after it
+  inflateEnd(&zs);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("parallel gzip: one valid gzip member that zlib decodes, for many sizes") {
+  for (size_t size : {size_t(0), size_t(1), size_t(1000), size_t(65536), size_t(65537),
+                      size_t(3 * 65536), size_t(700000)}) {
+    std::string in = sample_data(size, static_cast<unsigned>(size));
+    CompressionOptions o;
+    o.threads = 3;
+    o.gzip_block_size = 65536;
+    std::string gz = compress(in, o, 10000);
+    REQUIRE(gz.size() >= 18);
+    CHECK(static_cast<unsigned char>(gz[0]) == 0x1f);
+    CHECK(static_cast<unsigned char>(gz[1]) == 0x8b);
+    CHECK(gz.substr(4, 4) == std::string(4, '\0'));   // mtime 0
+    CHECK(static_cast<unsigned char>(gz[9]) == 255);  // OS byte fixed
+    CHECK(gunzip_zlib(gz) == in);
+  }
+}
+
+TEST_CASE("parallel gzip: identical bytes for any thread count and write size") {
+  std::string in = sample_data(3 << 20, 7);
+  CompressionOptions o;
+  o.gzip_block_size = 256 * 1024;
+  o.threads = 1;
+  std::string one = compress(in, o, 4096);
+  for (unsigned t : {2u, 4u, 8u}) {
+    o.threads = t;
+    CHECK(compress(in, o, 1 << 20) == one);
+    CHECK(compress(in, o, 777) == one);
+  }
+  // Compression ratio close to a single-stream deflate thanks to the 32 KiB dictionary.
+  uLongf bound = compressBound(static_cast<uLong>(in.size()));
+  std::string single(bound, '\0');
+  compress2(reinterpret_cast<Bytef*>(single.data()), &bound,
+            reinterpret_cast<const Bytef*>(in.data()), static_cast<uLong>(in.size()), 6);
+  CHECK(static_cast<double>(one.size()) < 1.01 * static_cast<double>(bound));
+}
+
+TEST_CASE("parallel gzip: Python's gzip module reads the stream") {
+  std::string in = sample_data(1 << 20, 3);
+  CompressionOptions o;
+  o.threads = 4;
+  o.gzip_block_size = 100000;
+  std::string gz = compress(in, o);
+  fs::TempDir dir;
+  fs::write_file_atomic(dir.path() / "x.gz", gz);
+  // Debian's interpreter when present (a pyenv shim takes a second to start).
+  std::string python = fs::which("/usr/bin/python3").empty() ? "python3" : "/usr/bin/python3";
+  auto r =
+      run_process({"/usr/bin/env", python, "-c",
+                   "import gzip,hashlib,sys; d=gzip.decompress(open(sys.argv[1],'rb').read()); "
+                   "print(hashlib.sha256(d).hexdigest())",
+                   (dir.path() / "x.gz").string()});
+  REQUIRE(r.ok());
+  CHECK(std::string(trim(r.out)) == sha256_hex(in));
+}
+
+TEST_CASE("zstd: decodes, and the bytes do not depend on the worker count") {
+  std::string in = sample_data(6 << 20, 11);
+  CompressionOptions o;
+  o.compression = Compression::kZstd;
+  o.threads = 1;
+  std::string one = compress(in, o);
+  o.threads = 4;
+  CHECK(compress(in, o, 12345) == one);
+  std::string out(in.size(), '\0');
+  size_t n = ZSTD_decompress(out.data(), out.size(), one.data(), one.size());
+  REQUIRE_FALSE(ZSTD_isError(n));
+  CHECK(out.substr(0, n) == in);
+  fs::TempDir dir;
+  fs::write_file_atomic(dir.path() / "x.zst", one);
+  auto r = run_process({"/usr/bin/env", "zstd", "-t", "-q", (dir.path() / "x.zst").string()});
+  CHECK(r.ok());
+}
+
+TEST_CASE("compression names") {
+  CHECK(parse_compression("zstd") == Compression::kZstd);
+  CHECK(std::string(layer_media_type(Compression::kGzip)) ==
+        "application/vnd.oci.image.layer.v1.tar+gzip");
+  CHECK_THROWS_AS(parse_compression("brotli"), Error);
+}
