@@ -221,7 +221,9 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
                 "the native builder needs image.base: oci:PATH[:TAG] (run `mlbox freeze` to "
                 "choose a base, then copy it with skopeo)");
   }
-  BaseImage base = import_base_image(m.image.base, project, store);
+  BaseImage base =
+      import_base_image(o.base_override.empty() ? m.image.base : o.base_override, project, store);
+  base.reference = m.image.base;
   image::ImageConfig config = base.config;
   std::vector<image::Descriptor> layers = base.manifest.layers;
   for (size_t i = 0; i < layers.size(); ++i) {

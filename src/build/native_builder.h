@@ -33,6 +33,10 @@ struct NativeBuildOptions {
   std::filesystem::path project_dir;
   std::filesystem::path store_dir;  // empty: <project>/.mlbox/oci
   std::string tag = "latest";
+  // Where to read the base from when not image.base itself: "oci:DIR:TAG" of a copy the
+  // caller made (the CLI pulls a registry base into the store first). The label keeps
+  // image.base.
+  std::string base_override;
   image::CompressionOptions compression;
   std::filesystem::path trainer_binary;  // empty: build::locate_trainer_binary()
   std::filesystem::path trainer_cache;   // empty: $MLBOX_HOME/cache/trainer
@@ -78,8 +82,9 @@ struct BaseImage {
 };
 
 // Reads the base named by image.base ("oci:PATH[:TAG]", PATH relative to the project) and
-// copies its blobs into `store`. Registry and docker-archive bases are refused with a hint
-// (they need the registry client / an import step).
+// copies its blobs into `store`. Registry and docker-archive bases are refused with a hint:
+// the caller pulls a registry base first (build is below registry) and passes
+// NativeBuildOptions::base_override.
 BaseImage import_base_image(const std::string& base, const std::filesystem::path& project_dir,
                             image::OciLayout& store);
 

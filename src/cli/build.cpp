@@ -3,8 +3,15 @@
 
 #include "build/native_builder.h"
 #include "cli/commands.h"
+#include "cli/registry_flags.h"
+#include "core/locked_observer.h"
 #include "image/compressor.h"
+#include "image/oci_layout.h"
+#include "manifest/image_ref.h"
 #include "manifest/load.h"
+#include "registry/blob_locations.h"
+#include "registry/credentials.h"
+#include "registry/image_puller.h"
 
 namespace mlbox::cli {
 
@@ -12,6 +19,34 @@ namespace {
 
 std::string short_digest(const std::string& digest) {
   return digest.substr(0, 19);
+}
+
+constexpr const char* kBaseTag = "mlbox-base";
+
+// A registry base is pulled into the project's store first (only missing blobs move; a
+// digest already stored is not fetched again); the builder then reads it from there.
+std::string pull_registry_base(Context& ctx, const manifest::RegistryReference& ref,
+                               const RegistryFlags& flags, const std::string& platform) {
+  image::OciLayout store(image::project_store_path(ctx.project_dir()));
+  std::string local_ref = fmt::format("oci:{}:{}", store.root().string(), kBaseTag);
+  if (!ref.digest.empty() && store.has_blob(ref.digest)) {
+    if (auto tagged = store.resolve(kBaseTag); tagged && tagged->digest == ref.digest) {
+      return local_ref;
+    }
+  }
+  LockedObserver observer(ctx.observer());
+  net::HttpClient http(transport_config(flags), observer);
+  registry::DockerConfigCredentials credentials;
+  registry::RegistryClient client(http, ref.registry, &credentials);
+  client.ping();  // settles the scheme (plain HTTP only for --insecure-registry) and auth
+  registry::BlobLocations locations(registry::BlobLocations::default_file());
+  registry::ImagePuller puller(client, observer, &locations);
+  registry::PullOptions options;
+  options.jobs = flags.jobs;
+  options.platform = image::parse_platform(platform);
+  options.tag = kBaseTag;
+  puller.pull(store, ref, options);
+  return local_ref;
 }
 
 std::string human_size(int64_t bytes) {
@@ -40,6 +75,8 @@ void set_build_command(CLI::App& app, Context& ctx) {
     bool no_index = false;
     std::string index_url;
     std::string python = "python3";
+    std::string platform = "linux/amd64";
+    RegistryFlags registry;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("-t,--tag", f->tag, "Tag in .mlbox/oci (default: latest)");
@@ -54,6 +91,9 @@ void set_build_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-index", f->no_index, "Offline: only --find-links, no package index");
   cmd->add_option("--index-url", f->index_url, "Package index for the locked wheels");
   cmd->add_option("--python", f->python, "Python that runs pip (default: python3)");
+  cmd->add_option("--platform", f->platform, "Platform of a registry base to pull")
+      ->capture_default_str();
+  add_registry_flags(cmd, f->registry);
   cmd->add_option("--builder", f->builder, "native (default) or external")
       ->check(CLI::IsMember({"native", "external"}));
   cmd->callback([&ctx, f] {
@@ -75,6 +115,11 @@ void set_build_command(CLI::App& app, Context& ctx) {
     o.no_index = f->no_index;
     o.index_url = f->index_url;
     o.python_exe = f->python;
+    std::string why;
+    auto source = manifest::parse_image_source(m.image.base, &why);
+    if (source && source->transport == manifest::ImageSource::Transport::kRegistry) {
+      o.base_override = pull_registry_base(ctx, source->ref, f->registry, f->platform);
+    }
     SystemCommandRunner runner;
     auto r = build::build_native(m, o, runner, ctx.observer());
 

@@ -3,7 +3,8 @@
 # one image in .mlbox/oci that skopeo and umoci accept; the rootfs holds base + /opt/mlbox +
 # /workspace (context rules applied); the same project elsewhere gives the same digest; a
 # code-only change reuses the trainer layer; a private key in the context stops the build
-# with exit 3 until it is listed in context.allow_secrets.
+# with exit 3 until it is listed in context.allow_secrets; a locked deps layer is installed with
+# pip --target and cached by the lock; a registry base is pulled into the store and built on.
 source "$MLBOX_SOURCE_DIR/tests/integration/lib.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -126,3 +127,20 @@ ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^beta' || fail "beta not ins
 [ "$(json b5.json 'd["layers"][1]["reused"]')" = "True" ] || fail "deps layer not reused for an unchanged lock"
 [ "$(json b5.json 'd["manifest"]')" = "$(json b4.json 'd["manifest"]')" ] || fail "unchanged project, new digest"
 pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock"
+
+# --- a registry base: pulled into the store first, then built on ------------------------------
+source "$MLBOX_SOURCE_DIR/tests/integration/registry_lib.sh"
+start_registry reg
+skopeo copy -q --dest-tls-verify=false oci:base:v1 "docker://127.0.0.1:$REG_PORT/base:v1" ||
+  fail "skopeo push of the base"
+make_project three
+sed -i "s|base: oci:../base:v1|base: 127.0.0.1:$REG_PORT/base:v1|" three/mlbox.yaml
+(cd three && "$MLBOX" --json build --trainer "$TRAINER" --insecure-registry "127.0.0.1:$REG_PORT" >"$WORK/b6.json") ||
+  fail "build on a registry base"
+base_layer=$(skopeo inspect oci:base:v1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["Layers"][0])')
+[ "$(json b6.json 'd["layers"][0]["digest"]')" = "$base_layer" ] || fail "registry base layer not first"
+skopeo inspect --config oci:three/.mlbox/oci:latest | grep -q "127.0.0.1:$REG_PORT/base:v1" ||
+  fail "dev.mlbox.base label does not name the registry base"
+umoci unpack --rootless --image three/.mlbox/oci:latest bundle3 >/dev/null || fail "umoci unpack registry-based image"
+[ "$(cat bundle3/rootfs/etc/os-release)" = "ID=mlbox-test-base" ] || fail "registry base content missing"
+pass "registry base pulled into the store and built on"
