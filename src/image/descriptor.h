@@ -62,10 +62,12 @@ struct Descriptor {
   std::string media_type;
   std::string digest;
   int64_t size = 0;
-  std::vector<std::string> urls;
-  std::map<std::string, std::string> annotations;
-  std::optional<Platform> platform;
-  std::string artifact_type;
+  // Default initialisers keep {media_type, digest, size} aggregate initialisation
+  // warning-free under -Wextra.
+  std::vector<std::string> urls = {};
+  std::map<std::string, std::string> annotations = {};
+  std::optional<Platform> platform = {};
+  std::string artifact_type = {};
   bool operator==(const Descriptor&) const = default;
 };
 
