@@ -88,11 +88,6 @@ Lock freeze_project(const manifest::Manifest& m, const FreezeOptions& o, Command
   dockerfile::BaseSelection base = dockerfile::select_base(
       matrix, m.framework.name, m.framework.version, m.python.version, m.cuda, false);
   ResolveOptions r = resolve_options_for(m, o, base.framework_version, base.torch_index_url);
-  observer.info("resolving dependencies for Python " + r.python_version + " on " + r.platform +
-                (base.framework == "none"
-                     ? ""
-                     : " (" + base.framework + " " + base.framework_version +
-                           (base.cuda.empty() ? ", CPU" : ", CUDA " + base.cuda) + ")"));
   Resolution res;
   bool nothing_to_resolve =
       r.requirements.empty() && (r.requirements_file.empty() ||
@@ -100,6 +95,11 @@ Lock freeze_project(const manifest::Manifest& m, const FreezeOptions& o, Command
   if (nothing_to_resolve) {
     res.resolver = "none (no requirements)";
   } else {
+    observer.info("resolving dependencies for Python " + r.python_version + " on " + r.platform +
+                  (base.framework == "none"
+                       ? ""
+                       : " (" + base.framework + " " + base.framework_version +
+                             (base.cuda.empty() ? ", CPU" : ", CUDA " + base.cuda) + ")"));
     res = resolve(r, runner, observer);
   }
 

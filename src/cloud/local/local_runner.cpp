@@ -1,0 +1,473 @@
+#include "cloud/local/local_runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "build/trainer_bundle.h"
+#include "cloud/local/rootfs_cache.h"
+#include "cloud/local/runc_spec.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/process.h"
+
+extern char** environ;
+
+namespace mlbox::local {
+
+namespace stdfs = std::filesystem;
+using jobs::JobState;
+
+namespace {
+
+std::atomic<pid_t> g_child{0};
+std::atomic<bool> g_interrupted{false};
+
+// Ctrl-C / SIGTERM to `mlbox run`: stop the job's process (runc forwards it to the
+// container) instead of leaving it running behind us.
+void forward_signal(int) {
+  g_interrupted = true;
+  pid_t child = g_child.load();
+  if (child > 0) ::kill(child, SIGTERM);
+}
+
+struct SignalForwarding {
+  struct sigaction old_int {
+  }, old_term{};
+  SignalForwarding() {
+    struct sigaction sa {};
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~SignalForwarding() {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+  }
+};
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// fork/exec with stdout and stderr merged into one pipe; every byte goes to `log`, every
+// complete line to `on_line`. Returns the exit status (128+signal when killed).
+int spawn_streaming(std::vector<std::string> argv, std::vector<std::string> env,
+                    const stdfs::path& cwd, const stdfs::path& log,
+                    const std::function<void(const std::string&)>& on_line,
+                    const std::function<void(pid_t)>& on_started) {
+  int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (logfd < 0) {
+    throw Error(ErrorKind::kInternal, "cannot open " + log.string() + ": " + std::strerror(errno));
+  }
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    ::close(logfd);
+    throw Error(ErrorKind::kInternal, std::string("pipe: ") + std::strerror(errno));
+  }
+  auto cargv = c_strings(argv);
+  auto cenv = c_strings(env);
+  std::string cwd_s = cwd.string();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ::close(logfd);
+    throw Error(ErrorKind::kInternal, std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    if (!cwd_s.empty() && ::chdir(cwd_s.c_str()) != 0) {
+      dprintf(2, "mlbox: cannot enter %s: %s\n", cwd_s.c_str(), std::strerror(errno));
+      _exit(127);
+    }
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    dprintf(2, "mlbox: cannot run %s: %s\n", cargv[0], std::strerror(errno));
+    _exit(127);
+  }
+  ::close(fds[1]);
+  g_child = pid;
+  if (on_started) on_started(pid);
+  std::string pending;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    ssize_t off = 0;
+    while (off < n) {
+      ssize_t w = ::write(logfd, buf + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;  // a full disk must not stop the job; the log just misses lines
+      off += w;
+    }
+    pending.append(buf, static_cast<size_t>(n));
+    size_t start = 0, nl;
+    while ((nl = pending.find('\n', start)) != std::string::npos) {
+      if (on_line) on_line(pending.substr(start, nl - start));
+      start = nl + 1;
+    }
+    pending.erase(0, start);
+  }
+  if (!pending.empty() && on_line) on_line(pending);
+  ::close(fds[0]);
+  ::close(logfd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::vector<std::string> contract_env(const std::string& output, const std::string& data,
+                                      const std::string& job_id, int attempt) {
+  return {"MLBOX_PLATFORM=local",
+          "MLBOX_JOB_ID=" + job_id,
+          "MLBOX_ATTEMPT=" + std::to_string(attempt),
+          "MLBOX_OUTPUT_DIR=" + output,
+          "MLBOX_MODEL_DIR=" + output + "/model",
+          "MLBOX_CHECKPOINT_DIR=" + output + "/checkpoints",
+          "MLBOX_TENSORBOARD_DIR=" + output + "/tensorboard",
+          "MLBOX_DATA_DIR=" + data};
+}
+
+bool pid_alive(pid_t pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+}  // namespace
+
+stdfs::path jobs_root() {
+  return fs::mlbox_home() / "jobs";
+}
+stdfs::path runc_state_root() {
+  return fs::mlbox_home() / "runc";
+}
+
+std::string choose_tag(const image::OciLayout& store, const std::string& tag) {
+  std::vector<std::string> tags = store.tags();
+  if (!tag.empty()) {
+    if (!store.resolve(tag)) {
+      throw Error(
+          ErrorKind::kConfig, "no image tagged '" + tag + "' in " + store.root().string(),
+          tags.empty() ? "build it first: mlbox build" : "tags there: " + [&] {
+            std::string s;
+            for (const auto& t : tags) s += (s.empty() ? "" : ", ") + t;
+            return s;
+          }());
+    }
+    return tag;
+  }
+  if (tags.empty()) {
+    throw Error(ErrorKind::kConfig, "no image in " + store.root().string(),
+                "build one first: mlbox build");
+  }
+  if (tags.size() == 1) return tags.front();
+  for (const auto& t : tags) {
+    if (t == "latest") return t;
+  }
+  std::string s;
+  for (const auto& t : tags) s += (s.empty() ? "" : ", ") + t;
+  throw Error(ErrorKind::kUsage, "several images in " + store.root().string() + " (" + s + ")",
+              "choose one with --tag");
+}
+
+bool runc_usable(bool no_runc_flag, std::string& reason) {
+  const char* env = std::getenv("MLBOX_NO_RUNC");
+  if (no_runc_flag) {
+    reason = "--no-runc was given";
+  } else if (env && *env && std::string(env) != "0") {
+    reason = "MLBOX_NO_RUNC is set";
+  } else if (::geteuid() != 0) {
+    reason = "runc needs root here (rootless runc is not set up by mlbox)";
+  } else if (fs::which("runc").empty()) {
+    reason = "runc is not installed (apt-get install runc)";
+  } else {
+    return true;
+  }
+  return false;
+}
+
+LocalRunner::LocalRunner(jobs::JobStore& store, Observer& observer)
+    : store_(store), observer_(observer) {}
+
+PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
+  image::OciLayout layout(options.store);
+  std::string tag = choose_tag(layout, options.tag);
+  auto descriptor = layout.resolve(tag);
+  auto manifest = layout.read_manifest(tag);
+  PreparedJob job;
+  job.config = layout.read_config(manifest);
+  RootfsCache cache(rootfs_cache_root());
+  auto rootfs = cache.ensure(layout, manifest, job.config, observer_);
+  job.rootfs = rootfs.dir;
+
+  std::string reason;
+  job.isolation = runc_usable(options.no_runc, reason) ? Isolation::kRunc : Isolation::kHostProcess;
+  job.isolation_reason = reason;
+
+  jobs::JobRecord& r = job.record;
+  r.id = jobs::new_job_id("local");
+  r.name = options.name.empty() ? "job" : options.name;
+  r.backend = "local";
+  r.image_ref = "oci:" + options.store.string() + ":" + tag;
+  r.image_digest = descriptor ? descriptor->digest : "";
+  r.state = JobState::kQueued;
+  job.job_dir = jobs_root() / r.id;
+  stdfs::path output = options.output_dir.empty() ? job.job_dir / "output" : options.output_dir;
+  stdfs::create_directories(job.job_dir / "logs");
+  stdfs::create_directories(output);
+  r.output_dir = stdfs::absolute(output).lexically_normal().string();
+  r.details = {{"job_dir", job.job_dir.string()},
+               {"rootfs", job.rootfs.string()},
+               {"isolation", job.isolation == Isolation::kRunc ? "runc" : "host-process"}};
+  if (!reason.empty()) r.details["isolation_reason"] = reason;
+  store_.insert(r);
+  return job;
+}
+
+AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& options,
+                                       int number) {
+  const std::string& id = job.record.id;
+  AttemptResult result;
+  result.number = number;
+  result.log = job.job_dir / "logs" / ("attempt-" + std::to_string(number) + ".log");
+  std::vector<std::string> argv, env;
+  stdfs::path cwd;
+  std::string container_id;
+  const image::ContainerConfig& cc = job.config.config;
+
+  if (job.isolation == Isolation::kRunc) {
+    ContainerSpec spec;
+    spec.rootfs = job.rootfs;
+    spec.args = process_args(cc, options.command);
+    std::vector<std::string> image_env = cc.env;
+    if (!cc.get_env("PATH")) {
+      image_env.insert(image_env.begin(),
+                       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    }
+    auto contract = contract_env(kContainerOutputDir, kContainerDataDir, id, number);
+    contract.insert(contract.end(), options.env.begin(), options.env.end());
+    spec.env = merge_env(image_env, contract);
+    spec.cwd = cc.working_dir.empty() ? "/" : cc.working_dir;
+    std::tie(spec.uid, spec.gid) = resolve_user(cc.user, job.rootfs);
+    spec.hostname = id.substr(0, 63);
+    spec.binds.push_back({job.record.output_dir, kContainerOutputDir, false});
+    if (!options.data_dir.empty()) {
+      spec.binds.push_back({stdfs::absolute(options.data_dir), kContainerDataDir, true});
+    }
+    ProcessResult ldconfig;
+    if (stdfs::exists("/dev/nvidiactl")) {
+      ldconfig = run_process({"/sbin/ldconfig", "-p"});
+      spec.gpus = detect_nvidia_gpus("/dev", ldconfig.out);
+      if (!spec.gpus.empty()) {
+        observer_.info("GPUs: passing " + std::to_string(spec.gpus.devices.size()) +
+                       " NVIDIA device node(s) and " + std::to_string(spec.gpus.files.size()) +
+                       " driver file(s) into the container");
+      }
+    }
+    stdfs::path bundle = job.job_dir / "bundle";
+    stdfs::create_directories(bundle);
+    fs::write_file_atomic(bundle / "config.json", runc_config(spec).dump(2) + "\n");
+    stdfs::create_directories(runc_state_root());
+    container_id = id + "-" + std::to_string(number);
+    argv = {fs::which("runc").string(),
+            "--root",
+            runc_state_root().string(),
+            "run",
+            "--bundle",
+            bundle.string(),
+            container_id};
+    for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  } else {
+    stdfs::path trainer = build::locate_trainer_binary();
+    std::vector<std::string> entry = cc.entrypoint.value_or(std::vector<std::string>{});
+    const std::vector<std::string>& cmd =
+        options.command.empty() ? cc.cmd.value_or(std::vector<std::string>{}) : options.command;
+    argv = {trainer.string()};
+    if (!entry.empty() && stdfs::path(entry[0]).filename() == "mlbox-trainer") {
+      argv.insert(argv.end(), entry.begin() + 1, entry.end());
+    } else {
+      argv.push_back("--");
+      argv.insert(argv.end(), entry.begin(), entry.end());
+    }
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    if (argv.size() <= 2 && argv.back() == "--") {
+      throw Error(ErrorKind::kConfig, "the image has neither Entrypoint nor Cmd: nothing to run");
+    }
+    std::vector<std::string> host_env;
+    for (char** e = environ; *e; ++e) host_env.emplace_back(*e);
+    std::vector<std::string> image_env;
+    for (const auto& kv : cc.env) {
+      if (kv.rfind("PATH=", 0) != 0) image_env.push_back(kv);  // host binaries, host PATH
+    }
+    std::string data = options.data_dir.empty()
+                           ? (stdfs::path(job.record.output_dir) / "data").string()
+                           : stdfs::absolute(options.data_dir).string();
+    auto contract = contract_env(job.record.output_dir, data, id, number);
+    contract.insert(contract.end(), options.env.begin(), options.env.end());
+    env = merge_env(merge_env(host_env, image_env), contract);
+    cwd = job.rootfs / stdfs::path(cc.working_dir.empty() ? "/" : cc.working_dir).relative_path();
+    if (!stdfs::is_directory(cwd)) cwd = job.rootfs;
+  }
+
+  store_.set_state(id, JobState::kStarting);
+  observer_.debug("attempt " + std::to_string(number) + ": " + quote_command(argv));
+  auto on_line = on_log_line ? on_log_line : [this](const std::string& l) { observer_.info(l); };
+  int exit_code = spawn_streaming(argv, env, cwd, result.log, on_line, [&](pid_t pid) {
+    nlohmann::json d = job.record.details;
+    d["runner_pid"] = ::getpid();
+    d["pid"] = pid;
+    d["attempt"] = number;
+    if (!container_id.empty()) {
+      d["container_id"] = container_id;
+      d["runc_root"] = runc_state_root().string();
+    }
+    d.erase("preempt_requested");
+    store_.set_details(id, d);
+    store_.set_state(id, JobState::kRunning);
+  });
+  result.exit_code = exit_code;
+
+  auto now = store_.find(id);
+  bool cancelled = now && now->state == JobState::kCancelled;
+  bool preempt_requested = now && now->details.value("preempt_requested", 0) == number;
+  if (cancelled || (g_interrupted && !preempt_requested)) {
+    result.state = JobState::kCancelled;
+  } else if (exit_code == 0) {
+    result.state = JobState::kSucceeded;
+  } else if (exit_code == kTrainerExitPreempted ||
+             (preempt_requested && (exit_code == 128 + SIGTERM || exit_code == 128 + SIGKILL))) {
+    result.state = JobState::kPreempted;
+  } else {
+    result.state = JobState::kFailed;
+  }
+  static const std::map<JobState, std::string> outcome = {{JobState::kSucceeded, "succeeded"},
+                                                          {JobState::kFailed, "failed"},
+                                                          {JobState::kPreempted, "preempted"},
+                                                          {JobState::kCancelled, "cancelled"}};
+  store_.end_attempt(id, number, exit_code, outcome.at(result.state));
+  return result;
+}
+
+JobState LocalRunner::run(PreparedJob& job, const LocalJobOptions& options) {
+  const std::string& id = job.record.id;
+  if (job.isolation == Isolation::kHostProcess) {
+    observer_.warn("runc is not used (" + job.isolation_reason +
+                   "): running the image's command with the host's mlbox-trainer, outside any "
+                   "container, in " +
+                   job.rootfs.string());
+  }
+  SignalForwarding forwarding;
+  g_interrupted = false;
+  JobState final_state = JobState::kFailed;
+  for (int number = 1;; ++number) {
+    AttemptResult a = run_attempt(job, options, number);
+    observer_.info("attempt " + std::to_string(number) + " " + jobs::to_string(a.state) +
+                   " (exit code " + std::to_string(a.exit_code) + "); log: " + a.log.string());
+    if (a.state != JobState::kPreempted) {
+      final_state = a.state;
+      break;
+    }
+    if (number >= options.max_attempts) {
+      observer_.warn("preempted " + std::to_string(number) +
+                     " times; giving up (raise --max-attempts to retry more)");
+      final_state = JobState::kFailed;
+      break;
+    }
+    store_.set_state(id, JobState::kRetrying);
+    observer_.info("retrying: attempt " + std::to_string(number + 1) +
+                   " resumes from the checkpoints in " + job.record.output_dir + "/checkpoints");
+  }
+  store_.set_state(id, final_state);
+  return final_state;
+}
+
+void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Observer& observer,
+                int grace_s) {
+  jobs::JobRecord r = store.resolve(id);
+  if (r.backend != "local") {
+    throw Error(ErrorKind::kUsage, "job " + r.id + " runs on " + r.backend +
+                                       "; cancelling it is done by that backend");
+  }
+  if (jobs::is_terminal(r.state)) {
+    throw Error(ErrorKind::kUsage,
+                "job " + r.id + " has already ended (" + jobs::to_string(r.state) + ")");
+  }
+  pid_t pid = r.details.value("pid", 0);
+  int attempt = r.details.value("attempt", 0);
+  if (!pid_alive(pid)) {
+    pid_t runner = r.details.value("runner_pid", 0);
+    if (!pid_alive(runner)) {
+      // The runner died without recording the end: nothing is running any more.
+      store.set_state(r.id, JobState::kCancelled);
+      observer.warn("job " + r.id + " had no live process; marked CANCELLED");
+      return;
+    }
+    throw Error(
+        ErrorKind::kUsage,
+        "job " + r.id + " is " + jobs::to_string(r.state) + " and has no running attempt yet",
+        "try again in a moment");
+  }
+  if (preempt) {
+    nlohmann::json d = r.details;
+    d["preempt_requested"] = attempt;
+    store.set_details(r.id, d);
+  } else {
+    store.set_state(r.id, JobState::kCancelled);
+  }
+  observer.info("sending SIGTERM to job " + r.id + " (attempt " + std::to_string(attempt) + ")");
+  ::kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
+  while (pid_alive(pid) && std::chrono::steady_clock::now() < deadline) {
+    // The process is the runner's child: it is reaped there; a zombie still counts as alive.
+    std::string stat;
+    if (fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat) &&
+        stat.find(") Z ") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (pid_alive(pid) && std::chrono::steady_clock::now() >= deadline) {
+    observer.warn("job " + r.id + " still running after " + std::to_string(grace_s) +
+                  " s; sending SIGKILL");
+    if (r.details.contains("container_id")) {
+      run_process({"runc", "--root", r.details.value("runc_root", ""), "kill",
+                   r.details.value("container_id", ""), "KILL"});
+    } else {
+      ::kill(-pid, SIGKILL);
+    }
+  }
+}
+
+std::vector<stdfs::path> attempt_logs(const stdfs::path& job_dir) {
+  std::vector<stdfs::path> logs;
+  for (int n = 1;; ++n) {
+    stdfs::path p = job_dir / "logs" / ("attempt-" + std::to_string(n) + ".log");
+    if (!stdfs::exists(p)) break;
+    logs.push_back(p);
+  }
+  return logs;
+}
+
+}  // namespace mlbox::local
