@@ -1,41 +1,55 @@
 #!/usr/bin/env bash
-# The README's main job on the embedded default (this machine, no cloud):
-#   init -> freeze -> dockerfile on the examples, then the native example's training run by
-#   mlbox-trainer on this machine.
+# The README's main job on the embedded default (this machine, no cloud configured):
+#   a local registry (Debian's docker-registry on 127.0.0.1), the native TorchScript example
+#   on scikit-learn's digits: mlbox freeze -> build -> push -> run -> fetch, then the
+#   validation accuracy and where the model is. A second run reuses the cached base, layers
+#   and trainer bundle.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 bash "$ROOT/scripts/install-deps.sh"
 bash "$ROOT/scripts/build.sh" >/dev/null
 export PATH="$ROOT/build:$PATH"
-DEMO=${MLBOX_DEMO_DIR:-$(mktemp -d /tmp/mlbox-demo.XXXXXX)}
+export MLBOX_HOME=${MLBOX_HOME:-$HOME/.local/share/mlbox}
+DEMO=${MLBOX_DEMO_DIR:-$MLBOX_HOME/demo}
 mkdir -p "$DEMO"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "mlbox init: a manifest for the PyTorch script example"
-rm -rf "$DEMO/pytorch-mnist" && cp -r "$ROOT/examples/pytorch-mnist" "$DEMO/pytorch-mnist"
-rm "$DEMO/pytorch-mnist/mlbox.yaml"
-mlbox -C "$DEMO/pytorch-mnist" init --yes
-sed -n '1,25p' "$DEMO/pytorch-mnist/mlbox.yaml"
+step "a local registry and a busybox base image (both from Debian packages)"
+REGISTRY=$(bash "$ROOT/docker/local-registry.sh" start)
+BASE=$(bash "$ROOT/docker/make-busybox-base.sh" "$MLBOX_HOME/bases")
+echo "registry $REGISTRY, base $BASE"
 
-step "mlbox machines: where a T4 is cheapest on spot"
-mlbox machines --gpu T4 --spot | head -6
+step "the native TorchScript example: model and data from python3-torch / python3-sklearn"
+P="$DEMO/native-digits"
+mkdir -p "$P"
+# Refresh the example's files; keep .mlbox/ (the store and caches) from an earlier run.
+cp -r "$ROOT/examples/native-digits/." "$P/"
+bash "$P/prepare.sh"
+cd "$P"
+sed -i "s|^framework:|image:\n  repository: $REGISTRY/native-digits\n  base: \"$BASE\"\nframework:|" mlbox.yaml
+mlbox machines --gpu T4 --spot | head -4
 
-step "the native TorchScript example: prepare, freeze, dockerfile"
-rm -rf "$DEMO/native-digits" && cp -r "$ROOT/examples/native-digits" "$DEMO/native-digits"
-bash "$DEMO/native-digits/prepare.sh"
-cd "$DEMO/native-digits"
+step "mlbox freeze"
 mlbox freeze --no-index
-mlbox dockerfile
-mlbox config --explain | head -12
+step "mlbox build (native: no daemon)"
+mlbox build
+step "mlbox push"
+mlbox push
+echo "registry says: $(skopeo inspect --tls-verify=false "docker://$REGISTRY/native-digits:latest" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
 
-step "train it here with mlbox-trainer native (the image's entrypoint, run on the host)"
-MLBOX_OUTPUT_DIR="$PWD/runs/local" mlbox-trainer native --config .mlbox/context/code/.mlbox-native.json
-python3 - "$PWD/runs/local" <<'PY'
+step "mlbox run (the image, with runc, on this machine)"
+mlbox run
+JOB=$(mlbox --json jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+step "mlbox fetch $JOB"
+mlbox fetch "$JOB" -o "$P/fetched"
+python3 - "$P/fetched" <<'PY'
 import json, os, sys
 out = sys.argv[1]
-h = json.load(open(os.path.join(out, "history.json")))["history"]
-print(f"validation accuracy after {len(h['val_accuracy'])} epochs: {h['val_accuracy'][-1]:.4f}")
-print(f"model: {os.path.join(out, 'model', 'model.pt')}  history: {os.path.join(out, 'history.json')}")
+for root, _, files in os.walk(out):
+    if "history.json" in files:
+        h = json.load(open(os.path.join(root, "history.json")))["history"]
+        print(f"validation accuracy after {len(h['val_accuracy'])} epochs: {h['val_accuracy'][-1]:.4f}")
+    if "model.pt" in files:
+        print(f"model: {os.path.join(root, 'model.pt')}")
 PY
-echo "model and outputs: $PWD/runs/local"
-echo "demo directory: $DEMO"

@@ -59,7 +59,8 @@ class TerminalObserver : public Observer {
     auto [it, inserted] = started_.try_emplace(p.id, now);
     double secs = std::chrono::duration<double>(now - it->second).count();
     if (secs > 0.2 && p.done > 0 && (p.state == "running" || p.state == "done")) {
-      amount += fmt::format(" {}/s", human(static_cast<uint64_t>(static_cast<double>(p.done) / secs)));
+      amount +=
+          fmt::format(" {}/s", human(static_cast<uint64_t>(static_cast<double>(p.done) / secs)));
     }
     if (final_state) started_.erase(p.id);
     int width = 24;

@@ -45,6 +45,7 @@ nlohmann::json PushSummary::to_json() const {
           {"bytes_uploaded", bytes_uploaded},
           {"upload_resumes", resumes},
           {"upload_restarts", restarts},
+          {"monolithic_resends", whole_resends},
           {"http_retries", retries},
           {"seconds", seconds}};
 }
@@ -183,6 +184,7 @@ PushSummary ImagePusher::push(const image::OciLayout& store, const image::Descri
           summary.bytes_uploaded += stats.bytes_sent;
           summary.resumes += stats.resumes;
           summary.restarts += stats.restarts;
+          summary.whole_resends += stats.whole_resends;
         }
         if (locations_) locations_->record(d.digest, registry_.host(), dest.repository);
       } catch (...) {

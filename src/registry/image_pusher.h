@@ -37,7 +37,8 @@ struct PushSummary {
   uint64_t bytes_total = 0;     // of all blobs
   uint64_t bytes_uploaded = 0;  // sent, re-sends included
   int resumes = 0;              // chunk uploads resumed from the registry's Range
-  int restarts = 0;             // uploads begun again
+  int restarts = 0;             // chunked uploads begun again from byte 0
+  int whole_resends = 0;        // monolithic uploads sent again
   uint64_t retries = 0;         // HTTP requests retried
   double seconds = 0;
   nlohmann::json to_json() const;

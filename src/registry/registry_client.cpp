@@ -55,7 +55,10 @@ void RegistryClient::ping() {
     net::Outcome o = http_.send(req, policy);
     bool usable = o.ok() && (o.response.status == 200 || o.response.status == 401);
     if (!usable) {
-      if (!first_error) first_error = request_error(req, o, "contacting registry " + host_);
+      // Report the https failure when there is one: that is the registry's real endpoint.
+      if (!first_error || scheme == "https") {
+        first_error = request_error(req, o, "contacting registry " + host_);
+      }
       continue;  // e.g. a TLS registry answering 400 to plain HTTP, or the reverse
     }
     base_url_ = scheme + "://" + api_host_;

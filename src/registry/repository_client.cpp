@@ -187,7 +187,7 @@ UploadStats RepositoryClient::upload_monolithic(const BlobSource& blob, std::str
     registry_.http().observer().warn(fmt::format("{}: {}; uploading {} again", net::describe(req),
                                                  net::describe(o), blob.digest));
     backoff(failures + 1, o);
-    ++stats.restarts;
+    ++stats.whole_resends;
     location.clear();  // a broken PUT leaves the session unusable: open a new one
   }
 }

@@ -24,7 +24,8 @@ struct UploadStats {
   uint64_t bytes_sent = 0;  // body bytes handed to the network, re-sends included
   int chunks = 0;           // PATCH requests that the registry accepted
   int resumes = 0;          // broken chunks continued from the registry's Range
-  int restarts = 0;         // uploads begun again from byte 0
+  int restarts = 0;         // chunked uploads begun again from byte 0 (session lost)
+  int whole_resends = 0;    // monolithic uploads sent again after a failure
 };
 
 struct FetchedManifest {

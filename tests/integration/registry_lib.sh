@@ -5,7 +5,7 @@ FAKES="$MLBOX_SOURCE_DIR/tests/fakes"
 # wait_http URL [SECONDS]: until URL answers anything (any HTTP status).
 wait_http() {
   local url=$1 limit=${2:-20} i=0
-  while ! curl -s -o /dev/null "$url"; do
+  while ! curl -sk -o /dev/null "$url"; do
     i=$((i + 1))
     [ $i -le $((limit * 10)) ] || fail "$url did not come up"
     sleep 0.1
@@ -13,7 +13,8 @@ wait_http() {
 }
 
 # start_registry NAME [AUTH_YAML]: starts docker-registry with storage under $WORK/NAME;
-# sets REG_PORT. AUTH_YAML is inserted as the config's auth: section.
+# sets REG_PORT. AUTH_YAML is inserted as the config's auth: section; REG_HTTP_EXTRA is
+# appended to its http: map (", tls: {...}") and REG_SCHEME=https waits for TLS.
 start_registry() {
   local name=$1 auth=${2:-}
   REG_PORT=$(free_port)
@@ -22,13 +23,13 @@ start_registry() {
     echo "version: 0.1"
     echo "log: {level: error, accesslog: {disabled: true}}"
     echo "storage: {filesystem: {rootdirectory: $WORK/$name/data}, delete: {enabled: true}}"
-    echo "http: {addr: 127.0.0.1:$REG_PORT, secret: mlbox-test-secret}"
+    echo "http: {addr: 127.0.0.1:$REG_PORT, secret: mlbox-test-secret${REG_HTTP_EXTRA:-}}"
     if [ -n "$auth" ]; then echo "auth:"; echo "$auth"; fi
   } >"$WORK/$name/config.yml"
   docker-registry serve "$WORK/$name/config.yml" >"$WORK/$name/log" 2>&1 &
   local pid=$!
   cleanup_hooks+=("kill $pid")
-  wait_http "http://127.0.0.1:$REG_PORT/v2/"
+  wait_http "${REG_SCHEME:-http}://127.0.0.1:$REG_PORT/v2/"
 }
 
 # json FILE EXPR: a field of a JSON file (python expression on `d`).
@@ -81,7 +82,7 @@ skopeo_agrees() {
   layer_digests "$layout" "$tag" | tail -n +2 >"$WORK/our-layers"
   diff "$WORK/skopeo-layers" "$WORK/our-layers" || fail "skopeo lists other layers"
   rm -rf "$WORK/skopeo-copy"
-  skopeo copy -q --src-tls-verify=false "${copy_creds[@]}" "docker://$ref" "oci:$WORK/skopeo-copy:copied" >/dev/null
+  skopeo copy -q --dest-oci-accept-uncompressed-layers --src-tls-verify=false "${copy_creds[@]}" "docker://$ref" "oci:$WORK/skopeo-copy:copied" >/dev/null
   [ "$(tagged_digest "$WORK/skopeo-copy" copied)" = "$digest" ] || fail "skopeo copy got another manifest"
   layer_digests "$WORK/skopeo-copy" copied >"$WORK/copy-blobs"
   layer_digests "$layout" "$tag" >"$WORK/our-blobs"

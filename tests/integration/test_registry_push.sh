@@ -85,6 +85,26 @@ expect_rc 0 "$MLBOX" -C "$WORK/proj3" --json pull "$R/team/multi:multi"
 [ "$(json "$WORK/stdout" 'd["index_digest"]')" = "$IDX" ] || fail "index digest not reported"
 pass "an index is pushed with its manifests; pull resolves it to linux/amd64"
 
+# --- TLS: verification on; a private CA through --ca-cert or $SSL_CERT_FILE -------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.crt" -days 2 \
+  -subj "/CN=mlbox-test-ca" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.csr" \
+  -subj "/CN=127.0.0.1" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/san.ext"
+openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
+  -out "$WORK/srv.crt" -days 2 -extfile "$WORK/san.ext" 2>/dev/null
+REG_SCHEME=https REG_HTTP_EXTRA=", tls: {certificate: $WORK/srv.crt, key: $WORK/srv.key}" start_registry tls
+R=127.0.0.1:$REG_PORT
+expect_rc 5 env -u SSL_CERT_FILE "$MLBOX" -C "$PROJ" push "$R/team/app:v1"
+grep -qi "certificate" "$WORK/stderr" || { cat "$WORK/stderr"; fail "TLS failure not explained"; }
+grep -q -- "--ca-cert" "$WORK/stderr" || fail "TLS failure hint lacks --ca-cert"
+expect_rc 0 "$MLBOX" -C "$PROJ" --json push "$R/team/app:v1" --ca-cert "$WORK/ca.crt"
+D=$(json "$WORK/stdout" 'd["digest"]')
+SSL_CERT_FILE="$WORK/ca.crt" expect_rc 0 "$MLBOX" -C "$WORK/proj-tls" --json pull "$R/team/app:v1"
+[ "$(json "$WORK/stdout" 'd["digest"]')" = "$D" ] || fail "TLS pull digest"
+expect_rc 0 "$MLBOX" -C "$WORK/proj-tls" pull "$R/team/app:v1" --insecure-registry "$R"
+pass "TLS verified against a private CA (--ca-cert, \$SSL_CERT_FILE); refused without it (exit 5)"
+
 # --- htpasswd Basic auth ------------------------------------------------------------
 htpasswd -Bbc "$WORK/htpasswd" alice 's3cret!pw' 2>/dev/null
 start_registry basic "  htpasswd: {realm: mlbox-test, path: $WORK/htpasswd}"

@@ -32,11 +32,21 @@ TEST_CASE("chunk sizes: monolithic below 32 MiB, 16 MiB chunks above, flag wins"
   CHECK(chunk_size_for(o, 100) == 1u << 20);
 }
 
+namespace {
+image::Descriptor blob(const char* media_type, char fill, int64_t size) {
+  image::Descriptor d;
+  d.media_type = media_type;
+  d.digest = "sha256:" + std::string(64, fill);
+  d.size = size;
+  return d;
+}
+}  // namespace
+
 TEST_CASE("Docker schema2 fallback rewrites media types, refuses zstd") {
   image::ImageManifest m;
-  m.config = {image::media_type::kImageConfig, "sha256:" + std::string(64, 'a'), 10};
-  m.layers.push_back({image::media_type::kLayerGzip, "sha256:" + std::string(64, 'b'), 20});
-  m.layers.push_back({image::media_type::kLayerTar, "sha256:" + std::string(64, 'c'), 30});
+  m.config = blob(image::media_type::kImageConfig, 'a', 10);
+  m.layers.push_back(blob(image::media_type::kLayerGzip, 'b', 20));
+  m.layers.push_back(blob(image::media_type::kLayerTar, 'c', 30));
   m.annotations["x"] = "y";
   auto docker = to_docker_schema2(m);
   REQUIRE(docker);
@@ -46,7 +56,7 @@ TEST_CASE("Docker schema2 fallback rewrites media types, refuses zstd") {
   CHECK(j["layers"][0]["mediaType"] == image::media_type::kDockerLayerGzip);
   CHECK(j["layers"][1]["mediaType"] == "application/vnd.docker.image.rootfs.diff.tar");
   CHECK_FALSE(j.contains("annotations"));
-  m.layers.push_back({image::media_type::kLayerZstd, "sha256:" + std::string(64, 'd'), 40});
+  m.layers.push_back(blob(image::media_type::kLayerZstd, 'd', 40));
   CHECK_FALSE(to_docker_schema2(m));
 }
 
