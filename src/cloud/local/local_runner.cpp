@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -272,6 +273,10 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
     spec.cwd = cc.working_dir.empty() ? "/" : cc.working_dir;
     std::tie(spec.uid, spec.gid) = resolve_user(cc.user, job.rootfs);
     spec.hostname = id.substr(0, 63);
+    struct rlimit nofile {};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_max != RLIM_INFINITY) {
+      spec.nofile = nofile.rlim_max;  // as high as this host lets a process go
+    }
     spec.binds.push_back({job.record.output_dir, kContainerOutputDir, false});
     if (!options.data_dir.empty()) {
       spec.binds.push_back({stdfs::absolute(options.data_dir), kContainerDataDir, true});
@@ -332,6 +337,10 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
   }
 
   store_.set_state(id, JobState::kStarting);
+  if (int recorded = store_.begin_attempt(id); recorded != number) {
+    throw Error(ErrorKind::kInternal, "job " + id + ": attempt " + std::to_string(number) +
+                                          " recorded as " + std::to_string(recorded));
+  }
   observer_.debug("attempt " + std::to_string(number) + ": " + quote_command(argv));
   auto on_line = on_log_line ? on_log_line : [this](const std::string& l) { observer_.info(l); };
   int exit_code = spawn_streaming(argv, env, cwd, result.log, on_line, [&](pid_t pid) {
