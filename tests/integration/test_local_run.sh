@@ -41,7 +41,7 @@ while :; do sleep 0.1; done
 '''}]
 spec = {"layers": [{"compression": "gzip", "entries": entries}],
         "config": {"Env": ["PATH=/bin", "GREETING=from-image"], "WorkingDir": "/work",
-                   "Cmd": ["/bin/sh", "/work/train.sh"]}}
+                   "Cmd": ["/bin/sh", "train.sh"]}}
 json.dump(spec, open(sys.argv[1], "w"))
 PY
 python3 "$HAND" "$PROJ/.mlbox/oci" latest "$WORK/spec.json" >/dev/null
