@@ -103,12 +103,17 @@ pass "cancel --preempt: attempt 1 checkpointed (75), attempt 2 resumed and succe
 # 4. Cancel: CANCELLED, no retry.
 cid=$("$MLBOX" run --detach -- /bin/sh /work/loop.sh)
 wait_for 30 sh -c "'$MLBOX' logs $cid | grep -q ready" || fail "detached job never started"
+"$MLBOX" logs -f "$cid" >"$WORK/follow.txt" 2>&1 &
+follower=$!
+cleanup_hooks+=("kill $follower 2>/dev/null")
 expect_rc 0 "$MLBOX" cancel "$cid" --grace 10
+wait_for 20 sh -c "! kill -0 $follower" || fail "logs -f did not stop when the job ended"
+grep -q ready "$WORK/follow.txt" || fail "logs -f printed nothing"
 wait_for 20 sh -c "[ \"\$('$MLBOX' --json status $cid | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = CANCELLED ]" ||
   fail "cancelled job is not CANCELLED"
 [ "$(job_field "$cid" '["attempts"].__len__()')" = 1 ] || fail "a cancelled job was retried"
 expect_rc 2 "$MLBOX" cancel "$cid"
-pass "cancel: CANCELLED, not retried; cancelling again is a usage error"
+pass "cancel: CANCELLED, not retried, logs -f ends with the job; cancelling again is a usage error"
 
 # 5. Without runc: the host's mlbox-trainer runs the command, with a warning.
 if [ -z "${MLBOX_TRAINER:-}" ] || [ ! -x "$MLBOX_TRAINER" ]; then
