@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cloud/local/local_runner.h"
 #include "jobs/job_store.h"
 
 namespace mlbox::cli {
@@ -13,6 +14,7 @@ void set_jobs_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, limit] {
     jobs::JobStore store;
     auto all = store.list(*limit);
+    for (auto& r : all) local::reconcile_local_job(store, r);
     if (ctx.options.json) {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& r : all) arr.push_back(r.to_json());

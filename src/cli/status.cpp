@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cloud/local/local_runner.h"
 #include "jobs/job_store.h"
 
 namespace mlbox::cli {
@@ -13,6 +14,9 @@ void set_status_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, id] {
     jobs::JobStore store;
     jobs::JobRecord r = store.resolve(*id);
+    if (local::reconcile_local_job(store, r)) {
+      ctx.observer().warn("job " + r.id + ": its runner process is gone; marked FAILED");
+    }
     if (ctx.options.json) {
       ctx.print_json(r.to_json());
       return;

@@ -115,6 +115,21 @@ wait_for 20 sh -c "[ \"\$('$MLBOX' --json status $cid | python3 -c 'import json,
 expect_rc 2 "$MLBOX" cancel "$cid"
 pass "cancel: CANCELLED, not retried, logs -f ends with the job; cancelling again is a usage error"
 
+# 4b. A runner killed with SIGKILL: status reports the job FAILED instead of RUNNING forever.
+kid=$("$MLBOX" run --detach -- /bin/sh /work/loop.sh)
+wait_for 30 sh -c "'$MLBOX' logs $kid | grep -q ready" || fail "detached job never started"
+runner=$(job_field "$kid" '["details"]["runner_pid"]')
+child=$(job_field "$kid" '["details"]["pid"]')
+kill -KILL "$runner"
+cleanup_hooks+=("kill -TERM $child 2>/dev/null")
+wait_for 10 sh -c "! kill -0 $runner 2>/dev/null || grep -q '^State:.*Z' /proc/$runner/status" || fail "runner survived SIGKILL"
+sleep 0.5
+expect_rc 0 "$MLBOX" status "$kid"
+grep -q "state:    FAILED" "$WORK/stdout" || { cat "$WORK/stdout" "$WORK/stderr"; fail "lost job not FAILED"; }
+grep -q "runner process is gone" "$WORK/stderr" || fail "no warning for the lost job"
+kill -TERM "$child" 2>/dev/null || true
+pass "runner killed: status marks the job FAILED"
+
 # 5. Without runc: the host's mlbox-trainer runs the command, with a warning.
 if [ -z "${MLBOX_TRAINER:-}" ] || [ ! -x "$MLBOX_TRAINER" ]; then
   fail "MLBOX_TRAINER must point at a built mlbox-trainer for the fallback test"

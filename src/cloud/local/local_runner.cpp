@@ -152,8 +152,13 @@ std::vector<std::string> contract_env(const std::string& output, const std::stri
           "MLBOX_DATA_DIR=" + data};
 }
 
+// A zombie is not alive: a detached runner's parent (init) may be slow to reap it.
 bool pid_alive(pid_t pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  std::string stat;
+  if (!fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat)) return true;
+  auto paren = stat.rfind(')');
+  return !(paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
 }
 
 }  // namespace
@@ -467,6 +472,18 @@ void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Obse
       ::kill(-pid, SIGKILL);
     }
   }
+}
+
+bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record) {
+  if (record.backend != "local" || jobs::is_terminal(record.state)) return false;
+  pid_t runner = record.details.value("runner_pid", 0);
+  if (runner <= 0 || pid_alive(runner)) return false;
+  for (const auto& a : record.attempts) {
+    if (a.ended_at.empty()) store.end_attempt(record.id, a.number, std::nullopt, "lost");
+  }
+  store.set_state(record.id, JobState::kFailed);
+  record = *store.find(record.id);
+  return true;
 }
 
 std::vector<stdfs::path> attempt_logs(const stdfs::path& job_dir) {
