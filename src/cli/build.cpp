@@ -1,15 +1,114 @@
+// mlbox build: the native builder (no daemon, no root) into .mlbox/oci.
+#include <fmt/format.h>
+
+#include "build/native_builder.h"
 #include "cli/commands.h"
+#include "image/compressor.h"
+#include "manifest/load.h"
 
 namespace mlbox::cli {
 
+namespace {
+
+std::string short_digest(const std::string& digest) {
+  return digest.substr(0, 19);
+}
+
+std::string human_size(int64_t bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 3) {
+    v /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+}  // namespace
+
 void set_build_command(CLI::App& app, Context& ctx) {
-  (void)ctx;
   auto* cmd = app.add_subcommand("build", "Build the OCI image into .mlbox/oci");
-  cmd->allow_extras();
-  cmd->callback([] {
-    not_available(
-        "build",
-        "until then: 'mlbox dockerfile' and build .mlbox/Dockerfile with buildah or docker");
+  struct Flags {
+    std::string tag = "latest";
+    std::string compression = "gzip";
+    int level = -1;
+    unsigned threads = 0;
+    std::string trainer;
+    std::string builder = "native";
+    std::vector<std::string> find_links;
+    bool no_index = false;
+    std::string index_url;
+    std::string python = "python3";
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("-t,--tag", f->tag, "Tag in .mlbox/oci (default: latest)");
+  cmd->add_option("--compression", f->compression, "Layer compression: gzip or zstd")
+      ->check(CLI::IsMember({"gzip", "zstd"}));
+  cmd->add_option("--level", f->level, "Compression level (default: gzip 6, zstd 3)");
+  cmd->add_option("--threads", f->threads, "Compression threads (default: all cores)");
+  cmd->add_option("--trainer", f->trainer,
+                  "mlbox-trainer binary to bundle (default: $MLBOX_TRAINER, next to mlbox, PATH)");
+  cmd->add_option("--find-links", f->find_links,
+                  "Also look for the locked wheels in DIR (repeatable), as for mlbox freeze");
+  cmd->add_flag("--no-index", f->no_index, "Offline: only --find-links, no package index");
+  cmd->add_option("--index-url", f->index_url, "Package index for the locked wheels");
+  cmd->add_option("--python", f->python, "Python that runs pip (default: python3)");
+  cmd->add_option("--builder", f->builder, "native (default) or external")
+      ->check(CLI::IsMember({"native", "external"}));
+  cmd->callback([&ctx, f] {
+    if (f->builder == "external") {
+      not_available("build --builder external",
+                    "run 'mlbox dockerfile' and build .mlbox/Dockerfile with buildah or docker");
+    }
+    auto m = manifest::load(ctx.manifest_path());
+    build::NativeBuildOptions o;
+    o.project_dir = ctx.project_dir();
+    o.tag = f->tag;
+    o.compression.compression = image::parse_compression(f->compression);
+    o.compression.level = f->level;
+    o.compression.threads = f->threads;
+    if (!f->trainer.empty()) o.trainer_binary = std::filesystem::absolute(f->trainer);
+    for (const auto& dir : f->find_links) {
+      o.find_links.push_back(std::filesystem::absolute(dir).string());
+    }
+    o.no_index = f->no_index;
+    o.index_url = f->index_url;
+    o.python_exe = f->python;
+    SystemCommandRunner runner;
+    auto r = build::build_native(m, o, runner, ctx.observer());
+
+    if (ctx.options.json) {
+      nlohmann::json layers = nlohmann::json::array();
+      for (const auto& l : r.layers) {
+        layers.push_back({{"role", l.role},
+                          {"digest", l.descriptor.digest},
+                          {"size", l.descriptor.size},
+                          {"media_type", l.descriptor.media_type},
+                          {"diff_id", l.diff_id},
+                          {"reused", l.reused},
+                          {"files", l.files}});
+      }
+      ctx.print_json({{"store", r.store.string()},
+                      {"tag", r.tag},
+                      {"reference", fmt::format("oci:{}:{}", r.store.string(), r.tag)},
+                      {"manifest", r.manifest.digest},
+                      {"config", r.config.digest},
+                      {"layers", layers}});
+      return;
+    }
+    std::string text;
+    for (const auto& l : r.layers) {
+      if (l.role == "base") continue;
+      text += fmt::format("  {:<8} {}  {:>9}{}\n", l.role, short_digest(l.descriptor.digest),
+                          human_size(l.descriptor.size), l.reused ? "  (cached)" : "");
+    }
+    size_t base_layers = 0;
+    for (const auto& l : r.layers) base_layers += l.role == "base";
+    text +=
+        fmt::format("built oci:{}:{} {} ({} base layers + {})", r.store.string(), r.tag,
+                    short_digest(r.manifest.digest), base_layers, r.layers.size() - base_layers);
+    ctx.print(text);
   });
 }
 

@@ -55,6 +55,13 @@ class TerminalObserver : public Observer {
     last_id_ = p.id;
     std::string amount =
         p.total ? fmt::format("{}/{}", human(p.done), human(p.total)) : human(p.done);
+    // Rate since this unit's first event (skipped/mounted/cached units moved no bytes).
+    auto [it, inserted] = started_.try_emplace(p.id, now);
+    double secs = std::chrono::duration<double>(now - it->second).count();
+    if (secs > 0.2 && p.done > 0 && (p.state == "running" || p.state == "done")) {
+      amount += fmt::format(" {}/s", human(static_cast<uint64_t>(static_cast<double>(p.done) / secs)));
+    }
+    if (final_state) started_.erase(p.id);
     int width = 24;
     int filled =
         p.total
@@ -90,6 +97,7 @@ class TerminalObserver : public Observer {
   const Context& ctx_;
   std::chrono::steady_clock::time_point last_draw_{};
   std::string last_id_;
+  std::map<std::string, std::chrono::steady_clock::time_point> started_;
   bool bar_shown_ = false;
 };
 

@@ -1,13 +1,121 @@
+// mlbox push: the image in the project's OCI store -> a registry.
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "cli/registry_flags.h"
+#include "core/locked_observer.h"
+#include "image/oci_layout.h"
+#include "manifest/image_ref.h"
+#include "manifest/load.h"
+#include "registry/blob_locations.h"
+#include "registry/credentials.h"
+#include "registry/image_pusher.h"
+#include "util/error.h"
 
 namespace mlbox::cli {
 
+namespace {
+
+struct PushFlags {
+  std::string reference;
+  std::string tag;
+  int64_t chunk_size = -1;  // -1: automatic
+  RegistryFlags registry;
+};
+
+// The store tag to push: --tag, else the reference's tag when the store has it, else
+// "latest" when present, else the newest tag.
+std::string source_tag(const image::OciLayout& store, const PushFlags& flags,
+                       const std::string& ref_tag) {
+  std::vector<std::string> tags = store.tags();
+  if (!flags.tag.empty()) {
+    if (std::find(tags.begin(), tags.end(), flags.tag) == tags.end()) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("{} has no tag '{}' (it has: {})", store.root().string(), flags.tag,
+                              tags.empty() ? "none" : fmt::format("{}", fmt::join(tags, ", "))),
+                  "pick one of those with --tag, or build the image first (mlbox build)");
+    }
+    return flags.tag;
+  }
+  if (tags.empty()) {
+    throw Error(ErrorKind::kUsage, fmt::format("no image in {}", store.root().string()),
+                "build one first: mlbox build");
+  }
+  if (!ref_tag.empty() && std::find(tags.begin(), tags.end(), ref_tag) != tags.end()) {
+    return ref_tag;
+  }
+  if (std::find(tags.begin(), tags.end(), "latest") != tags.end()) return "latest";
+  return tags.back();
+}
+
+}  // namespace
+
 void set_push_command(CLI::App& app, Context& ctx) {
-  (void)ctx;
   auto* cmd = app.add_subcommand("push", "Push the image to its registry");
-  cmd->allow_extras();
-  cmd->callback(
-      [] { not_available("push", "until then: skopeo copy oci:.mlbox/oci docker://REF"); });
+  auto flags = std::make_shared<PushFlags>();
+  cmd->add_option("REF", flags->reference,
+                  "Where to push: HOST/REPO[:TAG] (default: image.repository from mlbox.yaml, "
+                  "with the store's tag)");
+  cmd->add_option("--tag", flags->tag, "Which tag of the project's store to push");
+  cmd->add_option("--chunk-size", flags->chunk_size,
+                  "Upload in chunks of BYTES (0: one request per blob; default: one request "
+                  "below 32 MiB, else 16 MiB chunks)")
+      ->check(CLI::NonNegativeNumber);
+  add_registry_flags(cmd, flags->registry);
+  cmd->callback([&ctx, flags] {
+    std::string text = flags->reference;
+    if (text.empty()) {
+      auto path = ctx.manifest_path();
+      if (!std::filesystem::exists(path)) {
+        throw Error(ErrorKind::kUsage,
+                    "no REF given and no mlbox.yaml in " + ctx.project_dir().string(),
+                    "name the destination: mlbox push HOST/REPO[:TAG]");
+      }
+      text = manifest::load(path).image.repository;
+      if (text.empty()) {
+        throw Error(ErrorKind::kUsage, fmt::format("{} sets no image.repository", path.string()),
+                    "set image.repository in mlbox.yaml, or name it: mlbox push HOST/REPO[:TAG]");
+      }
+    }
+    std::string why;
+    auto ref = manifest::parse_registry_reference(text, &why);
+    if (!ref) {
+      throw Error(ErrorKind::kUsage, fmt::format("bad image reference '{}': {}", text, why),
+                  "write it as HOST[:PORT]/REPOSITORY[:TAG]");
+    }
+    if (!ref->digest.empty()) {
+      throw Error(ErrorKind::kUsage, fmt::format("cannot push to a digest reference '{}'", text),
+                  "push to a tag: HOST/REPO:TAG");
+    }
+    image::OciLayout store(image::project_store_path(ctx.project_dir()));
+    std::string tag = source_tag(store, *flags, ref->tag);
+    if (ref->tag.empty()) ref->tag = tag;
+    auto top = store.resolve(tag);
+
+    LockedObserver observer(ctx.observer());
+    net::HttpClient http(transport_config(flags->registry), observer);
+    http.set_trace_headers(ctx.options.verbose >= 2);
+    registry::DockerConfigCredentials credentials;
+    registry::RegistryClient client(http, ref->registry, &credentials);
+    client.ping();
+    registry::BlobLocations locations(registry::BlobLocations::default_file());
+    registry::ImagePusher pusher(client, observer, &locations);
+    registry::PushOptions options;
+    options.jobs = flags->registry.jobs;
+    if (flags->chunk_size >= 0) options.chunk_size = static_cast<uint64_t>(flags->chunk_size);
+    observer.info(fmt::format("pushing {}:{} to {}", store.root().string(), tag, ref->canonical()));
+    registry::PushSummary s = pusher.push(store, *top, *ref, options);
+    if (ctx.options.json) {
+      ctx.print_json(s.to_json());
+      return;
+    }
+    ctx.print(fmt::format(
+        "pushed {}@{}\n  {} blobs: {} uploaded ({:.1f} MB sent), {} already there, {} mounted; "
+        "{:.1f}s{}",
+        s.reference, s.digest, s.blobs, s.blobs_uploaded,
+        static_cast<double>(s.bytes_uploaded) / 1e6, s.blobs_skipped, s.blobs_mounted, s.seconds,
+        s.docker_fallback ? " (as Docker schema2)" : ""));
+  });
 }
 
 }  // namespace mlbox::cli

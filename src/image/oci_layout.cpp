@@ -121,8 +121,24 @@ Descriptor BlobWriter::install(std::string_view media_type, const std::string& d
 
 // ---- OciLayout ----
 
-OciLayout::OciLayout(stdfs::path root) : root_(std::move(root)) {
+OciLayout::OciLayout(stdfs::path root, Mode mode) : root_(std::move(root)), mode_(mode) {
   std::error_code ec;
+  if (mode_ == Mode::kReadOnly) {
+    std::string layout;
+    if (!fs::read_file_if_exists(root_ / kLayoutFile, layout) ||
+        !stdfs::exists(root_ / kIndexFile, ec)) {
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("{}: not an OCI image layout (oci-layout or index.json missing)",
+                              root_.string()),
+                  "create one with `skopeo copy docker://IMAGE oci:DIR:TAG`");
+    }
+    json j = parse_json_document(layout, (root_ / kLayoutFile).string());
+    if (!j.is_object() || !j.contains("imageLayoutVersion")) {
+      throw Error(ErrorKind::kConfig, fmt::format("{}: not an OCI layout (no imageLayoutVersion)",
+                                                  (root_ / kLayoutFile).string()));
+    }
+    return;
+  }
   stdfs::create_directories(root_ / "blobs" / "sha256", ec);
   if (ec) {
     throw Error(ErrorKind::kInternal,
@@ -187,7 +203,15 @@ std::string OciLayout::read_blob(const Descriptor& d) const {
   return data;
 }
 
+void OciLayout::require_writable() const {
+  if (mode_ == Mode::kReadOnly) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("{}: opened read-only; cannot write", root_.string()));
+  }
+}
+
 std::unique_ptr<BlobWriter> OciLayout::begin_blob() {
+  require_writable();
   std::string tmpl = (root_ / kTempDir / (std::string(kBlobTempPrefix) + "XXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) fail_io(root_ / kTempDir, "cannot create a temp blob");
@@ -242,6 +266,7 @@ ImageIndex OciLayout::read_index() const {
 
 void OciLayout::tag(std::string_view tag, const Descriptor& manifest) {
   if (tag.empty()) throw Error(ErrorKind::kUsage, "empty image tag");
+  require_writable();
   FileLock lock(root_ / kTempDir / "index.lock");
   ImageIndex index = read_index();
   std::vector<Descriptor> kept;
@@ -305,6 +330,7 @@ ImageConfig OciLayout::read_config(const ImageManifest& manifest) const {
 }
 
 size_t OciLayout::clean_temp_files() {
+  if (mode_ == Mode::kReadOnly) return 0;
   size_t removed = 0;
   std::error_code ec;
   for (const auto& entry : stdfs::directory_iterator(root_ / kTempDir, ec)) {

@@ -58,8 +58,11 @@ class OciLayout {
  public:
   // Opens the layout at `root`, creating oci-layout, index.json and blobs/sha256 when
   // missing, and removes temp files that no live writer holds. Throws Error(kConfig) when
-  // `root` holds something that is not an OCI layout.
-  explicit OciLayout(std::filesystem::path root);
+  // `root` holds something that is not an OCI layout. kReadOnly (for a base image someone
+  // else owns) creates, locks and cleans nothing and requires an existing layout; writes
+  // then throw.
+  enum class Mode { kReadWrite, kReadOnly };
+  explicit OciLayout(std::filesystem::path root, Mode mode = Mode::kReadWrite);
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path blob_path(std::string_view digest) const;
@@ -95,7 +98,9 @@ class OciLayout {
   size_t clean_temp_files();
 
  private:
+  void require_writable() const;
   std::filesystem::path root_;
+  Mode mode_ = Mode::kReadWrite;
 };
 
 // The default store of a project: <project>/.mlbox/oci.

@@ -10,64 +10,17 @@
 #include <filesystem>
 #include <sstream>
 
+#include "trainer/checkpoint_format.h"
 #include "util/fs.h"
-#include "util/hash.h"
 
 namespace mlbox::trainer {
 
 namespace stdfs = std::filesystem;
 
-namespace {
-
-constexpr char kMagic[8] = {'M', 'L', 'B', 'X', 'C', 'K', 'P', 'T'};
-constexpr size_t kTrailer = 8 + 8 + 32;
-
-void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-uint64_t get_u64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
-std::array<uint8_t, 32> digest(const char* data, size_t size) {
-  Sha256 h;
-  h.update(data, size);
-  return h.finish();
-}
-
-}  // namespace
-
 std::string checkpoint_name(int64_t global_step) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "ckpt-%010lld.mlbox", static_cast<long long>(global_step));
   return buf;
-}
-
-bool verify_checkpoint_bytes(const std::string& bytes, std::string& why) {
-  if (bytes.size() < kTrailer) {
-    why = "truncated (" + std::to_string(bytes.size()) + " bytes, no trailer)";
-    return false;
-  }
-  const char* t = bytes.data() + bytes.size() - kTrailer;
-  if (std::memcmp(t, kMagic, 8) != 0) {
-    why = "no checkpoint trailer (truncated or not an mlbox checkpoint)";
-    return false;
-  }
-  uint64_t len = get_u64(t + 8);
-  if (len != bytes.size() - kTrailer) {
-    why = "length mismatch: trailer says " + std::to_string(len) + " bytes, file has " +
-          std::to_string(bytes.size() - kTrailer);
-    return false;
-  }
-  auto d = digest(bytes.data(), len);
-  if (std::memcmp(d.data(), t + 16, 32) != 0) {
-    why = "SHA-256 mismatch (the file is corrupt)";
-    return false;
-  }
-  return true;
 }
 
 void save_checkpoint(const std::string& path, const torch::jit::Module& model,
@@ -92,13 +45,7 @@ void save_checkpoint(const std::string& path, const torch::jit::Module& model,
   }
   std::ostringstream os;
   ar.save_to(os);
-  std::string bytes = os.str();
-  auto d = digest(bytes.data(), bytes.size());
-  uint64_t len = bytes.size();
-  bytes.append(kMagic, 8);
-  put_u64(bytes, len);
-  bytes.append(reinterpret_cast<const char*>(d.data()), d.size());
-  fs::write_file_atomic(path, bytes);
+  fs::write_file_atomic(path, seal_checkpoint(os.str()));
 }
 
 bool load_checkpoint(const std::string& path, torch::jit::Module& model,
@@ -111,7 +58,7 @@ bool load_checkpoint(const std::string& path, torch::jit::Module& model,
   if (!verify_checkpoint_bytes(bytes, why)) return false;
   try {
     torch::serialize::InputArchive ar;
-    ar.load_from(bytes.data(), bytes.size() - kTrailer, torch::Device(torch::kCPU));
+    ar.load_from(bytes.data(), bytes.size() - kCheckpointTrailerSize, torch::Device(torch::kCPU));
     torch::NoGradGuard no_grad;
     for (const auto& p : model.named_parameters(true)) {
       at::Tensor t;

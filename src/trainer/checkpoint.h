@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "trainer/checkpoint_format.h"
+
 namespace mlbox::trainer {
 
 struct TrainState {
@@ -39,8 +41,5 @@ std::vector<std::string> list_checkpoints(const std::string& dir);
 
 // Removes all but the newest `keep` checkpoints.
 void prune_checkpoints(const std::string& dir, int keep);
-
-// Verification of the trailer alone (torch-free logic), for tools and tests.
-bool verify_checkpoint_bytes(const std::string& bytes, std::string& why);
 
 }  // namespace mlbox::trainer

@@ -73,6 +73,12 @@ NativeConfig load_config_any(const std::string& path) {
 }  // namespace
 
 int run_native_command(int argc, char** argv) {
+  // First thing: a SIGTERM during start-up must still end in an orderly stop.
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
   std::string config_path;
   bool require_gpu = false;
   for (int i = 2; i < argc; ++i) {
@@ -98,12 +104,6 @@ int run_native_command(int argc, char** argv) {
   create_layout_dirs(layout);
   GpuCheck gpu = check_gpus_at_start(env, require_gpu, stderr);
   if (!gpu.ok) return kExitNoGpu;
-
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
 
   NativeRunResult r = train_native(config, layout, g_stop, stderr);
   int code = r.preempted ? kExitPreempted : 0;

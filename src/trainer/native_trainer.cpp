@@ -1,5 +1,6 @@
 #include "trainer/native_trainer.h"
 
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -30,7 +31,8 @@ nlohmann::json NativeRunResult::to_json() const {
           {"global_step", global_step},
           {"seconds", seconds},
           {"samples_per_sec", samples_per_sec},
-          {"final_metrics", final_metrics}};
+          {"final_metrics", final_metrics},
+          {"rank_weight_divergence", rank_weight_divergence}};
 }
 
 namespace {
@@ -152,6 +154,12 @@ std::string fmt_metrics(const std::map<std::string, double>& m) {
 NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout,
                              const std::atomic<bool>& stop, FILE* log) {
   if (c.threads > 0) at::set_num_threads(c.threads);
+  // MLBOX_JIT_OPTIMIZE=0 runs the module's graph without the executor's profiling and
+  // differentiable-subgraph passes (a diagnostic; measured slower for the bench CNN).
+  if (const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
+      jit_opt && std::string(jit_opt) == "0") {
+    torch::jit::setGraphExecutorOptimize(false);
+  }
   torch::Device device = pick_device(c);
   const bool root = layout.rank == 0;
   auto say = [&](const std::string& text) {
@@ -382,6 +390,22 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
       train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
   if (result.final_metrics.empty() && !history.metrics().empty()) {
     for (const auto& [k, v] : history.metrics()) result.final_metrics[k] = v.back();
+  }
+  if (dist) {  // every rank must hold the same weights; prove it rather than assume it
+    torch::NoGradGuard ng;
+    std::vector<at::Tensor> flat_params;
+    for (auto& p : params) flat_params.push_back(p.detach().to(torch::kDouble).view({-1}));
+    auto mine = torch::cat(flat_params);
+    auto mean = mine.clone();
+    dist->allreduce_sum(mean);
+    mean.div_(static_cast<double>(world));
+    auto divergence = (mine - mean).abs().max().reshape({1});
+    dist->allreduce_sum(divergence);
+    result.rank_weight_divergence = divergence.item<double>();
+    say("weights across " + std::to_string(world) + " ranks: " +
+        (result.rank_weight_divergence == 0
+             ? std::string("identical")
+             : "DIVERGED by " + std::to_string(result.rank_weight_divergence)));
   }
   if (!result.preempted && root) {
     std::ostringstream os;

@@ -23,6 +23,8 @@ struct NativeRunResult {
   int64_t global_step = 0;         // at the end
   double seconds = 0;              // training time (excluding start-up)
   double samples_per_sec = 0;
+  // Distributed: max |w_rank - mean_w| summed over ranks at the end; 0 = identical weights.
+  double rank_weight_divergence = 0;
   nlohmann::json final_metrics = nlohmann::json::object();
   nlohmann::json to_json() const;
 };

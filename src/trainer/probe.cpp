@@ -1,9 +1,12 @@
 #include "trainer/probe.h"
 
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <sstream>
+
+#include "trainer/cuda_driver_probe.h"
 
 #ifdef __has_include
 #if __has_include(<ATen/cuda/CUDAContext.h>) && defined(MLBOX_WITH_CUDA)
@@ -33,6 +36,27 @@ ProbeReport probe_devices() {
   r.threads = at::get_num_threads();
   r.cpu_matmul_ok = matmul_works(torch::kCPU);
   r.cuda_built = torch::cuda::is_available() || at::hasCUDA();
+  if (at::hasCUDA()) {
+    try {
+      long v = at::detail::getCUDAHooks().versionCUDART();
+      r.cuda_runtime = std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
+    } catch (const std::exception&) {
+    }
+  }
+  DriverProbe driver = probe_cuda_driver();
+  r.driver_version = driver.driver_version_text();
+  r.driver_error = driver.error;
+  for (const auto& dd : driver.devices) {
+    DeviceReport d;
+    d.index = dd.index;
+    d.name = dd.name;
+    d.total_memory = dd.total_memory;
+    d.major = dd.major;
+    d.minor = dd.minor;
+    d.matmul_ok = dd.memory_ok;
+    d.error = dd.error;
+    r.driver_devices.push_back(d);
+  }
   if (!torch::cuda::is_available()) return r;
   int count = static_cast<int>(torch::cuda::device_count());
   for (int i = 0; i < count; ++i) {
@@ -67,7 +91,18 @@ nlohmann::json ProbeReport::to_json() const {
                     {"matmul_ok", d.matmul_ok},
                     {"error", d.error}});
   }
+  nlohmann::json drv = nlohmann::json::array();
+  for (const auto& d : driver_devices) {
+    drv.push_back({{"index", d.index},
+                   {"name", d.name},
+                   {"total_memory", d.total_memory},
+                   {"compute_capability", std::to_string(d.major) + "." + std::to_string(d.minor)},
+                   {"memory_test_ok", d.matmul_ok},
+                   {"error", d.error}});
+  }
   return {{"torch_version", torch_version},
+          {"torch_cuda_runtime", cuda_runtime},
+          {"cuda_driver", {{"version", driver_version}, {"error", driver_error}, {"devices", drv}}},
           {"threads", threads},
           {"cuda_built", cuda_built},
           {"cpu_matmul_ok", cpu_matmul_ok},
@@ -76,9 +111,20 @@ nlohmann::json ProbeReport::to_json() const {
 
 std::string ProbeReport::to_text() const {
   std::ostringstream o;
-  o << "torch " << torch_version << "\n";
+  o << "torch " << torch_version
+    << (cuda_runtime.empty() ? " (CPU build)" : " CUDA runtime " + cuda_runtime) << "\n";
   o << "threads " << threads << "\n";
   o << "cpu matmul " << (cpu_matmul_ok ? "ok" : "FAILED") << "\n";
+  if (!driver_version.empty()) {
+    o << "CUDA driver " << driver_version << ", " << driver_devices.size() << " device(s)\n";
+  } else {
+    o << driver_error << "\n";
+  }
+  for (const auto& d : driver_devices) {
+    o << "driver gpu" << d.index << " " << d.name << " " << (d.total_memory >> 20) << " MiB sm_"
+      << d.major << d.minor << " memory test " << (d.matmul_ok ? "ok" : "FAILED " + d.error)
+      << "\n";
+  }
   if (devices.empty()) {
     o << "no CUDA device" << (cuda_built ? "" : " (this libtorch was built without CUDA)") << "\n";
   }

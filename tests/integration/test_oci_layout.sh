@@ -108,10 +108,17 @@ compare_rootfs one/project bundle-gzip/rootfs
 if umoci unpack --rootless --image store1:z1 bundle-zstd >umoci-zstd.log 2>&1; then
   compare_rootfs one/project bundle-zstd/rootfs
 else
-  # umoci 0.4.7 (Debian 12) predates zstd layers; check the zstd blob with zstd itself.
-  grep -qi "zstd\|unsupported\|media" umoci-zstd.log || { cat umoci-zstd.log; fail "umoci unpack zstd"; }
-  echo "umoci $(umoci --version | awk '{print $3}') cannot unpack zstd layers; checked with zstd -d instead"
+  # umoci 0.4.7 (Debian 12) predates zstd layers: let skopeo (Go's zstd reader) decompress
+  # the layer into a gzip copy, and compare what umoci unpacks from that.
+  grep -q "tar+zstd" umoci-zstd.log || { cat umoci-zstd.log; fail "umoci unpack zstd"; }
+  skopeo copy -q --dest-compress --dest-compress-format gzip oci:store1:z1 oci:via-go:z1 ||
+    fail "skopeo could not decompress the zstd layer"
+  umoci unpack --rootless --image via-go:z1 bundle-zstd >/dev/null || fail "umoci unpack (zstd via skopeo)"
+  compare_rootfs one/project bundle-zstd/rootfs
 fi
+# Go's gzip reader on the parallel gzip stream: skopeo recompresses it as zstd.
+skopeo copy -q --dest-compress --dest-compress-format zstd oci:store1:v1 oci:via-go:g1 ||
+  fail "skopeo could not decompress the gzip layer"
 zdigest=$(json_get "$z1" layer)
 [ "sha256:$(zstd -dc -q "store1/blobs/sha256/${zdigest#sha256:}" | sha256sum | cut -d' ' -f1)" = "$(json_get "$z1" diff_id)" ] ||
   fail "zstd -d of the layer does not give the diff_id"

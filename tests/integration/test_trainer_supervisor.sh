@@ -77,7 +77,7 @@ kill -TERM $SUP; wait $SUP; rc=$?; set -e
 elapsed=$(python3 -c "import time; print(time.time() - $start)")
 [ $rc -eq 75 ] || fail "expected 75, got $rc"
 [ "$(json out/summary.json 'd["killed_after_grace"]')" = True ] || fail "not killed after grace"
-python3 -c "import sys; sys.exit(0 if 0.9 < $elapsed < 6 else 1)" || fail "grace took $elapsed s"
+python3 -c "import sys; sys.exit(0 if 0.9 < $elapsed < 30 else 1)" || fail "grace took $elapsed s"
 grep -q "grace period of 1000 ms is over" sup.err || fail "no grace note"
 
 echo "== summary.json accumulates attempts"

@@ -147,3 +147,25 @@ TEST_CASE("OCI layout: tags, blobs, and a killed writer leaves a usable store") 
   write(tmp.path() / "bad" / "oci-layout", "{}");
   CHECK_THROWS_AS(OciLayout(tmp.path() / "bad"), Error);
 }
+
+TEST_CASE("OCI layout: read-only mode creates nothing and refuses writes") {
+  fs::TempDir tmp;
+  CHECK_THROWS_AS(OciLayout(tmp.path() / "none", OciLayout::Mode::kReadOnly), Error);
+  CHECK_FALSE(stdfs::exists(tmp.path() / "none"));
+  {
+    OciLayout rw(tmp.path() / "l");
+    rw.tag("v1", rw.write_image(
+                     [] {
+                       ImageConfig c;
+                       c.platform = host_platform();
+                       return c;
+                     }(),
+                     {}));
+  }
+  stdfs::remove_all(tmp.path() / "l" / ".tmp");
+  OciLayout ro(tmp.path() / "l", OciLayout::Mode::kReadOnly);
+  CHECK_FALSE(stdfs::exists(tmp.path() / "l" / ".tmp"));
+  CHECK(ro.read_manifest("v1").layers.empty());
+  CHECK_THROWS_AS(ro.begin_blob(), Error);
+  CHECK_THROWS_AS(ro.tag("v2", *ro.resolve("v1")), Error);
+}

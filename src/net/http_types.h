@@ -1,0 +1,69 @@
+// Requests and responses as the rest of mlbox sees them; libcurl stays inside net/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace mlbox::net {
+
+// A request body read from a file slice (re-readable, so a retry can send it again).
+struct FileRange {
+  std::filesystem::path path;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::variant<std::monostate, std::string, FileRange> body;
+  // When set, response body bytes go here (on the transfer thread) instead of into
+  // Response::body; returning false aborts the transfer.
+  std::function<bool(const char* data, size_t size)> on_body;
+  // Bytes sent and received so far (on the transfer thread).
+  std::function<void(uint64_t sent, uint64_t received)> on_progress;
+  bool follow_redirects = false;
+  size_t max_body = 16u << 20;  // bytes kept in Response::body (more is an error)
+  uint64_t body_size() const;
+};
+
+struct Response {
+  long status = 0;
+  Headers headers;  // of the final response; names lowercase
+  std::string body;
+  std::string effective_url;
+  // First header named `name` (case-insensitive).
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+// Why a transfer produced no HTTP response.
+enum class TransportFailure {
+  kNone,
+  kResolve,  // DNS
+  kConnect,  // refused / unreachable
+  kReset,    // connection reset or closed early (EOF, partial response)
+  kTimeout,  // connect timeout or stalled transfer
+  kTls,      // handshake or certificate
+  kAborted,  // a callback asked to stop
+  kOther,
+};
+const char* failure_name(TransportFailure failure);
+
+struct Outcome {
+  TransportFailure failure = TransportFailure::kNone;
+  std::string error;  // libcurl's text for the failure (holds no credentials)
+  Response response;
+  bool ok() const { return failure == TransportFailure::kNone; }
+};
+
+}  // namespace mlbox::net

@@ -1,0 +1,45 @@
+// One curl_multi loop on its own thread runs every transfer of a process, with a bounded
+// number of connections (libcurl queues the rest and reuses connections). Callers on any
+// thread submit a Request and wait on the future; the loop never blocks on a caller.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "net/http_types.h"
+#include "net/transport_config.h"
+
+namespace mlbox::net {
+
+class TransferLoop {
+ public:
+  explicit TransferLoop(TransportConfig config);
+  ~TransferLoop();  // aborts what is still running
+  TransferLoop(const TransferLoop&) = delete;
+  TransferLoop& operator=(const TransferLoop&) = delete;
+
+  std::future<Outcome> submit(Request request);
+  const TransportConfig& config() const { return config_; }
+
+  struct Transfer;  // one request in flight (defined in the .cpp)
+
+ private:
+  void run();
+  // Attaches the transfer to the multi handle; returns it, or nullptr when it failed early
+  // (its future is already set).
+  Transfer* start(std::unique_ptr<Transfer> transfer);
+  Transfer* finish(void* easy, int curl_code);
+
+  TransportConfig config_;
+  void* multi_ = nullptr;  // CURLM*, owned
+  std::mutex mutex_;
+  std::deque<std::unique_ptr<Transfer>> pending_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace mlbox::net

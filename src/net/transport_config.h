@@ -1,0 +1,35 @@
+// How transfers connect: TLS trust, which hosts may use plain HTTP or skip verification,
+// timeouts and connection limits. Proxies come from the environment (libcurl reads
+// http_proxy, https_proxy, all_proxy and no_proxy itself).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace mlbox::net {
+
+struct TransportConfig {
+  // CA bundle for TLS verification: --ca-cert, else $SSL_CERT_FILE, else the system's.
+  std::string ca_file;
+  // Hosts ("host" or "host:port") named with --insecure-registry: plain HTTP allowed and
+  // TLS verification skipped. Loopback hosts may always use plain HTTP (never skip TLS).
+  std::vector<std::string> insecure_hosts;
+  long max_connections = 8;
+  long max_connections_per_host = 8;
+  std::chrono::seconds connect_timeout{30};
+  // A transfer slower than 1 byte/s for this long is abandoned (and retried).
+  std::chrono::seconds stall_timeout{60};
+  std::string user_agent = "mlbox";
+
+  // The CA file to use given --ca-cert (may be empty) and the environment.
+  static std::string ca_file_from(const std::string& flag);
+};
+
+// "127.0.0.1", "localhost", "::1", "[::1]", any 127.x.y.z; with or without ":port".
+bool is_loopback_host(std::string_view host_port);
+// The host[:port] part of an absolute URL ("" when none).
+std::string url_authority(std::string_view url);
+std::string url_scheme(std::string_view url);
+
+}  // namespace mlbox::net

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# mlbox build (native): a base made by umoci, the trainer bundle and the code layer become
+# one image in .mlbox/oci that skopeo and umoci accept; the rootfs holds base + /opt/mlbox +
+# /workspace (context rules applied); the same project elsewhere gives the same digest; a
+# code-only change reuses the trainer layer; a private key in the context stops the build
+# with exit 3 until it is listed in context.allow_secrets.
+source "$MLBOX_SOURCE_DIR/tests/integration/lib.sh"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+TRAINER=${MLBOX_TRAINER:-}
+# Without a trainer build (MLBOX_BUILD_TRAINER=OFF) any dynamically linked binary exercises
+# the same bundling path.
+[ -n "$TRAINER" ] && [ -x "$TRAINER" ] || TRAINER=$(type -P true)
+cd "$WORK"
+
+# --- a base image made by an independent tool -----------------------------------------------
+umoci init --layout base >/dev/null
+umoci new --image base:v1 >/dev/null
+umoci unpack --rootless --image base:v1 bb >/dev/null
+mkdir -p bb/rootfs/etc bb/rootfs/usr/bin
+echo 'ID=mlbox-test-base' >bb/rootfs/etc/os-release
+cp "$(type -P true)" bb/rootfs/usr/bin/true
+umoci repack --image base:v1 bb >/dev/null
+umoci config --image base:v1 --config.env BASE_VAR=kept --config.cmd /bin/sh >/dev/null
+rm -rf bb
+
+make_project() { # DIR
+  mkdir -p "$1/src" "$1/data" "$1/notebooks"
+  cat >"$1/mlbox.yaml" <<'YAML'
+name: native-test
+python:
+  version: "3.11"
+train:
+  command: python train.py --epochs 2
+image:
+  base: oci:../base:v1
+context:
+  exclude: [data, "**/*.ipynb"]
+YAML
+  printf 'print("train")\n' >"$1/train.py"
+  printf 'X = 1\n' >"$1/src/model.py"
+  head -c 100000 /dev/zero >"$1/data/big.bin"
+  echo '{}' >"$1/notebooks/explore.ipynb"
+  printf '__pycache__\n' >"$1/.mlboxignore"
+}
+mkdir -p one two
+ln -s "$WORK/base" one/base  # image.base is oci:../base:v1 from either project
+ln -s "$WORK/base" two/base
+make_project one/proj
+make_project two/proj
+
+json() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+
+(cd one/proj && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b1.json") || fail "build one"
+sleep 1
+touch two/proj/train.py
+(cd two/proj && "$MLBOX" --json build --trainer "$TRAINER" --threads 3 >"$WORK/b2.json") || fail "build two"
+d1=$(json b1.json 'd["manifest"]'); d2=$(json b2.json 'd["manifest"]')
+[ "$d1" = "$d2" ] || fail "same project in two places gave $d1 and $d2"
+[ "$(json b1.json '[l["role"] for l in d["layers"]]')" = "['base', 'trainer', 'code']" ] ||
+  fail "layer roles: $(cat b1.json)"
+pass "reproducible native build $d1"
+
+STORE=one/proj/.mlbox/oci
+skopeo inspect "oci:$STORE:latest" >inspect.json || fail "skopeo inspect"
+skopeo inspect --config "oci:$STORE:latest" >config.json || fail "skopeo inspect --config"
+$PY - <<'PY' || fail "image config"
+import json
+c = json.load(open("config.json"))["config"]
+assert c["Entrypoint"] == ["/opt/mlbox/bin/mlbox-trainer", "--"], c
+assert c["Cmd"] == ["python", "train.py", "--epochs", "2"], c
+assert c["WorkingDir"] == "/workspace", c
+assert "BASE_VAR=kept" in c["Env"] and "PYTHONUNBUFFERED=1" in c["Env"], c["Env"]
+assert c["Labels"]["dev.mlbox.builder"] == "native", c
+PY
+umoci unpack --rootless --image "$STORE:latest" bundle >/dev/null || fail "umoci unpack"
+R=bundle/rootfs
+[ "$(cat $R/etc/os-release)" = "ID=mlbox-test-base" ] || fail "base layer missing"
+[ -x $R/opt/mlbox/bin/mlbox-trainer ] || fail "trainer missing"
+[ -f $R/workspace/train.py ] && [ -f $R/workspace/src/model.py ] || fail "code missing"
+[ ! -e $R/workspace/data ] || fail "excluded data/ in the image"
+[ ! -e $R/workspace/notebooks/explore.ipynb ] || fail "excluded notebook in the image"
+[ ! -e $R/workspace/.mlbox ] || fail ".mlbox in the image"
+cmp one/proj/train.py $R/workspace/train.py || fail "train.py differs"
+pass "skopeo and umoci accept it; rootfs = base + /opt/mlbox + /workspace"
+
+# --- code-only change -------------------------------------------------------------------------
+printf 'print("train v2")\n' >one/proj/train.py
+(cd one/proj && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b3.json") || fail "rebuild"
+[ "$(json b3.json 'd["layers"][-2]["reused"]')" = "True" ] || fail "trainer layer not reused"
+[ "$(json b3.json 'd["layers"][-2]["digest"]')" = "$(json b1.json 'd["layers"][-2]["digest"]')" ] ||
+  fail "trainer layer changed"
+[ "$(json b3.json 'd["layers"][-1]["digest"]')" != "$(json b1.json 'd["layers"][-1]["digest"]')" ] ||
+  fail "code layer did not change"
+pass "code-only change rebuilt only the code layer"
+
+# --- secrets ----------------------------------------------------------------------------------
+ssh-keygen -q -t ed25519 -N '' -f one/proj/src/id_ed25519
+before=$(json b3.json 'd["manifest"]')
+(cd one/proj && expect_rc 3 "$MLBOX" build --trainer "$TRAINER")
+grep -q "src/id_ed25519" "$WORK/stderr" || fail "refusal does not name the key: $(cat "$WORK/stderr")"
+grep -q "openssh-private-key" "$WORK/stderr" || fail "refusal does not say why"
+[ "$(skopeo inspect "oci:$STORE:latest" | $PY -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')" = "$before" ] ||
+  fail "latest moved despite the refusal"
+printf '  allow_secrets: [src/id_ed25519]\n' >>one/proj/mlbox.yaml
+(cd one/proj && "$MLBOX" build --trainer "$TRAINER" --compression zstd >/dev/null) ||
+  fail "build refused although the key is allowed"
+skopeo inspect --raw "oci:$STORE:latest" | grep -q 'tar+zstd' || fail "zstd layers not used"
+pass "secret refused with exit 3, allowed when listed; zstd build"
+
+# --- locked dependencies -------------------------------------------------------------------------
+WH="$WORK/wheelhouse"
+python3 "$MLBOX_SOURCE_DIR/tests/fixtures/make_wheels.py" "$WH" 'alpha==1.0:beta>=2' 'beta==2.1' >/dev/null
+printf 'alpha\n' >two/proj/requirements.txt
+sed -i 's/^  version: "3.11"$/  version: "3.11"\n  requirements: requirements.txt/' two/proj/mlbox.yaml
+(cd two/proj && "$MLBOX" freeze --no-index --find-links "$WH" >/dev/null) || fail "freeze"
+(cd two/proj && "$MLBOX" --json build --trainer "$TRAINER" --no-index --find-links "$WH" >"$WORK/b4.json") ||
+  fail "build with locked deps"
+[ "$(json b4.json '[l["role"] for l in d["layers"]]')" = "['base', 'deps', 'trainer', 'code']" ] ||
+  fail "layer roles with deps: $(cat b4.json)"
+rm -rf bundle
+umoci unpack --rootless --image two/proj/.mlbox/oci:latest bundle >/dev/null || fail "umoci unpack deps image"
+ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^alpha' || fail "alpha not installed in the deps layer"
+ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^beta' || fail "beta not installed in the deps layer"
+(cd two/proj && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b5.json") || fail "rebuild with deps"
+[ "$(json b5.json 'd["layers"][1]["reused"]')" = "True" ] || fail "deps layer not reused for an unchanged lock"
+[ "$(json b5.json 'd["manifest"]')" = "$(json b4.json 'd["manifest"]')" ] || fail "unchanged project, new digest"
+pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock"

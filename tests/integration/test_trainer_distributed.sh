@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Distributed native mode: two ranks on 127.0.0.1 (c10d + Gloo), once with Vertex's
+# CLUSTER_SPEC and once with AWS Batch's multi-node variables. Both ranks must end with
+# identical weights (checked in-process across ranks), equal to a single-process run with the
+# same global batch within tolerance; only rank 0 writes checkpoints and outputs.
+set -euo pipefail
+T="${MLBOX_TRAINER:?MLBOX_TRAINER must point at mlbox-trainer}"
+SRC="${MLBOX_SOURCE_DIR:?}"
+PY=/usr/bin/python3
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export MLBOX_DIST_TIMEOUT_SECONDS=60
+
+$PY "$SRC/examples/native-digits/make_model.py" "$WORK/model.pt" --tiny --seed 5
+config() {  # $1 = per-rank batch size
+  cat <<JSON
+{
+  "model": "$WORK/model.pt",
+  "data": {"train": {"path": "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz",
+                     "scale": 0.0625},
+           "validation_split": 0.2},
+  "input_shape": [1, 8, 8],
+  "epochs": 2, "batch_size": $1, "seed": 5, "threads": 1,
+  "optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.9},
+  "metrics": ["loss", "accuracy"],
+  "checkpoint": {"every_epochs": 1, "every_steps": 10}
+}
+JSON
+}
+config 64 > "$WORK/single.json"
+config 32 > "$WORK/ranked.json"
+
+echo "== single process, batch 64"
+MLBOX_OUTPUT_DIR="$WORK/single" "$T" native --config "$WORK/single.json" 2>"$WORK/single.log" \
+  || { cat "$WORK/single.log"; fail "single run"; }
+
+run_pair() {  # $1 = name; env for rank 0 and rank 1 in R0_ENV / R1_ENV arrays
+  local name=$1
+  env "${R0_ENV[@]}" "$T" native --config "$WORK/ranked.json" 2>"$WORK/$name.r0.log" & local p0=$!
+  env "${R1_ENV[@]}" "$T" native --config "$WORK/ranked.json" 2>"$WORK/$name.r1.log" & local p1=$!
+  PIDS=($p0 $p1)
+  local rc0=0 rc1=0
+  wait $p0 || rc0=$?
+  wait $p1 || rc1=$?
+  PIDS=()
+  [ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] || { tail -5 "$WORK/$name".r*.log; fail "$name: ranks exited $rc0/$rc1"; }
+  grep -q "rank 1/2 joining 127.0.0.1" "$WORK/$name.r1.log" || fail "$name: rank 1 did not get rank 1/2"
+}
+
+check_pair() {  # $1 = name, $2 = output dir
+  local name=$1 out=$2
+  $PY - "$out" "$WORK/single" <<'PY' || fail "$name: differs from single-process training"
+import json, sys, torch
+out, single = sys.argv[1], sys.argv[2]
+s = json.load(open(f"{out}/native_summary.json"))
+assert s["rank_weight_divergence"] == 0.0, f"ranks diverged: {s['rank_weight_divergence']}"
+a = torch.jit.load(f"{out}/model/model.pt").state_dict()
+b = torch.jit.load(f"{single}/model/model.pt").state_dict()
+worst = max((a[k] - b[k]).abs().max().item() for k in a)
+ha = json.load(open(f"{out}/history.json"))["history"]
+hb = json.load(open(f"{single}/history.json"))["history"]
+hworst = max(abs(x - y) for k in hb for x, y in zip(ha[k], hb[k]))
+print(f"  ranks identical; vs single process: max |dw| = {worst:.2e}, max |d metric| = {hworst:.2e}")
+assert worst < 1e-4 and hworst < 1e-4, (worst, hworst)
+PY
+  ls "$out"/checkpoints/ckpt-*.mlbox >/dev/null || fail "$name: no checkpoints from rank 0"
+}
+
+echo "== Vertex CLUSTER_SPEC, 2 ranks"
+PORT=$(free_port)
+SPEC0="{\"cluster\":{\"workerpool0\":[\"127.0.0.1:$PORT\"],\"workerpool1\":[\"127.0.0.1:1\"]},\"task\":{\"type\":\"workerpool0\",\"index\":0}}"
+SPEC1="{\"cluster\":{\"workerpool0\":[\"127.0.0.1:$PORT\"],\"workerpool1\":[\"127.0.0.1:1\"]},\"task\":{\"type\":\"workerpool1\",\"index\":0}}"
+V="$WORK/vertex"
+COMMON=(AIP_MODEL_DIR="$V/model" AIP_CHECKPOINT_DIR="$V/checkpoints" AIP_TENSORBOARD_LOG_DIR="$V/logs" CLOUD_ML_JOB_ID=42)
+R0_ENV=("${COMMON[@]}" CLUSTER_SPEC="$SPEC0")
+R1_ENV=("${COMMON[@]}" CLUSTER_SPEC="$SPEC1")
+run_pair vertex
+check_pair vertex "$V"
+
+echo "== AWS Batch multi-node variables, 2 nodes"
+PORT=$(free_port)
+B="$WORK/batch"
+COMMON=(AWS_BATCH_JOB_ID="job#0" AWS_BATCH_JOB_ATTEMPT=1 AWS_BATCH_JOB_NUM_NODES=2
+        AWS_BATCH_JOB_MAIN_NODE_INDEX=0 MASTER_PORT=$PORT MLBOX_OUTPUT_DIR="$B")
+R0_ENV=("${COMMON[@]}" AWS_BATCH_JOB_NODE_INDEX=0)
+R1_ENV=("${COMMON[@]}" AWS_BATCH_JOB_NODE_INDEX=1 AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1)
+run_pair batch
+check_pair batch "$B"
+echo PASS
