@@ -64,7 +64,7 @@ void set_run_command(CLI::App& app, Context& ctx) {
       auto m = manifest::load(ctx.manifest_path());
       if (!m.name.empty()) name = m.name;
       if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
-          image::OciLayout(o.store).resolve(m.name)) {
+          image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
         o.tag = m.name;
       }
     }

@@ -218,7 +218,7 @@ LocalRunner::LocalRunner(jobs::JobStore& store, Observer& observer)
     : store_(store), observer_(observer) {}
 
 PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
-  image::OciLayout layout(options.store);
+  image::OciLayout layout(options.store, image::OciLayout::Mode::kReadOnly);  // run only reads
   std::string tag = choose_tag(layout, options.tag);
   auto descriptor = layout.resolve(tag);
   auto manifest = layout.read_manifest(tag);
