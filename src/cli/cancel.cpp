@@ -1,12 +1,30 @@
+// mlbox cancel JOB [--preempt]: SIGTERM to the job's container or process. --preempt acts
+// like a spot reclaim: the attempt checkpoints and stops, and the next one resumes.
 #include "cli/commands.h"
+#include "cloud/local/local_runner.h"
+#include "jobs/job_store.h"
 
 namespace mlbox::cli {
 
 void set_cancel_command(CLI::App& app, Context& ctx) {
-  (void)ctx;
-  auto* cmd = app.add_subcommand("cancel", "Cancel a job");
-  cmd->allow_extras();
-  cmd->callback([] { not_available("cancel", "job history arrives with the job backends"); });
+  auto* cmd = app.add_subcommand("cancel", "Stop a running job");
+  auto id = std::make_shared<std::string>();
+  auto preempt = std::make_shared<bool>(false);
+  auto grace = std::make_shared<int>(30);
+  cmd->add_option("job", *id, "Job id (a unique prefix is enough)")->required();
+  cmd->add_flag("--preempt", *preempt,
+                "Simulate a preemption: stop this attempt, start the next (resumes)");
+  cmd->add_option("--grace", *grace, "Seconds between SIGTERM and SIGKILL (default 30)");
+  cmd->callback([&ctx, id, preempt, grace] {
+    jobs::JobStore store;
+    local::cancel_job(store, *id, *preempt, ctx.observer(), *grace);
+    auto r = store.resolve(*id);
+    if (ctx.options.json) {
+      ctx.print_json({{"id", r.id}, {"state", jobs::to_string(r.state)}, {"preempt", *preempt}});
+    } else {
+      ctx.print(r.id + " " + (*preempt ? "preempted" : "cancelled"));
+    }
+  });
 }
 
 }  // namespace mlbox::cli

@@ -1,12 +1,151 @@
+// mlbox run: the project's image from .mlbox/oci, as a job on this machine (runc, or the
+// host's mlbox-trainer when runc cannot be used). Exit 0 when the job succeeds, 7 otherwise.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "cloud/local/local_runner.h"
+#include "image/oci_layout.h"
+#include "manifest/load.h"
+#include "util/error.h"
 
 namespace mlbox::cli {
 
+namespace {
+
+struct RunFlags {
+  std::string tag;
+  std::string output;
+  std::string data;
+  std::string store;
+  bool no_runc = false;
+  bool detach = false;
+  int max_attempts = 3;
+  std::vector<std::string> env;
+  std::vector<std::string> command;
+};
+
+}  // namespace
+
 void set_run_command(CLI::App& app, Context& ctx) {
-  (void)ctx;
   auto* cmd = app.add_subcommand("run", "Run the training job on this machine");
-  cmd->allow_extras();
-  cmd->callback([] { not_available("run", "the local backend arrives with the runner"); });
+  auto f = std::make_shared<RunFlags>();
+  cmd->add_option("--tag", f->tag,
+                  "Image tag in .mlbox/oci (default: mlbox.yaml name, the only "
+                  "tag, or latest)");
+  cmd->add_option("-o,--output", f->output, "Output dir on the host (default: the job's dir)");
+  cmd->add_option("--data", f->data, "Host data dir, read-only at /mlbox/data (MLBOX_DATA_DIR)");
+  cmd->add_option("--store", f->store, "OCI layout to run from (default: .mlbox/oci)");
+  cmd->add_option("-e,--env", f->env, "KEY=value for the job (repeatable)");
+  cmd->add_flag("--no-runc", f->no_runc,
+                "Run with the host's mlbox-trainer instead of runc (also MLBOX_NO_RUNC=1)");
+  cmd->add_flag("-d,--detach", f->detach, "Start the job in the background and print its id");
+  cmd->add_option("--max-attempts", f->max_attempts, "Attempts when preempted (default 3)")
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("command", f->command, "Command instead of the image's (after --)");
+  cmd->callback([&ctx, f] {
+    for (const auto& kv : f->env) {
+      if (kv.find('=') == std::string::npos || kv.front() == '=') {
+        throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
+      }
+    }
+    local::LocalJobOptions o;
+    o.store = f->store.empty() ? image::project_store_path(ctx.project_dir())
+                               : std::filesystem::absolute(f->store);
+    o.tag = f->tag;
+    auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
+    if (project.filename().empty()) project = project.parent_path();
+    std::string name = project.filename().string();
+    if (std::filesystem::exists(ctx.manifest_path())) {
+      auto m = manifest::load(ctx.manifest_path());
+      if (!m.name.empty()) name = m.name;
+      if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
+          image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
+        o.tag = m.name;
+      }
+    }
+    if (!std::filesystem::exists(o.store / "index.json")) {
+      throw Error(ErrorKind::kConfig, "no image store at " + o.store.string(),
+                  "build the image first: mlbox build");
+    }
+    o.name = name;
+    if (!f->output.empty()) o.output_dir = std::filesystem::absolute(f->output);
+    if (!f->data.empty()) o.data_dir = std::filesystem::absolute(f->data);
+    o.env = f->env;
+    o.command = f->command;
+    o.no_runc = f->no_runc;
+    o.max_attempts = f->max_attempts;
+
+    auto store = std::make_unique<jobs::JobStore>();
+    local::PreparedJob job = local::LocalRunner(*store, ctx.observer()).prepare(o);
+    const std::string id = job.record.id;
+
+    if (f->detach) {
+      // SQLite connections must not cross fork(): the child opens its own.
+      store.reset();
+      std::fflush(stdout);
+      std::fflush(stderr);
+      pid_t pid = ::fork();
+      if (pid < 0) throw Error(ErrorKind::kInternal, "fork failed");
+      if (pid == 0) {
+        ::setsid();
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(devnull, 0);
+        ::dup2(devnull, 1);
+        ::dup2(devnull, 2);
+        int rc = 1;
+        try {
+          jobs::JobStore child_store;
+          NullObserver quiet;
+          local::LocalRunner child(child_store, quiet);
+          child.on_log_line = [](const std::string&) {};
+          rc = child.run(job, o) == jobs::JobState::kSucceeded ? 0 : 7;
+        } catch (const std::exception&) {
+          try {
+            jobs::JobStore s;
+            s.set_state(id, jobs::JobState::kFailed);
+          } catch (...) {
+          }
+        }
+        std::_Exit(rc);
+      }
+      if (ctx.options.json) {
+        ctx.print_json({{"id", id}, {"state", "QUEUED"}, {"output_dir", job.record.output_dir}});
+      } else {
+        ctx.print(id);
+      }
+      return;
+    }
+
+    local::LocalRunner runner(*store, ctx.observer());
+    ctx.observer().info(fmt::format(
+        "job {} ({})", id, job.isolation == local::Isolation::kRunc ? "runc" : "host process"));
+    if (!ctx.options.json) {
+      runner.on_log_line = [](const std::string& line) {
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+      };
+    } else {
+      runner.on_log_line = [](const std::string&) {};
+    }
+    jobs::JobState state = runner.run(job, o);
+    auto record = store->find(id);
+    if (ctx.options.json && record) ctx.print_json(record->to_json());
+    if (state != jobs::JobState::kSucceeded) {
+      int code = record && !record->attempts.empty() && record->attempts.back().exit_code
+                     ? *record->attempts.back().exit_code
+                     : -1;
+      throw Error(ErrorKind::kJobFailed,
+                  fmt::format("job {} {} (exit code {})", id, jobs::to_string(state), code),
+                  "see its output: mlbox logs " + id);
+    }
+    ctx.observer().info(fmt::format("job {} SUCCEEDED; outputs in {}", id, job.record.output_dir));
+  });
 }
 
 }  // namespace mlbox::cli

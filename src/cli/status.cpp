@@ -1,12 +1,39 @@
+// mlbox status JOB: state, attempts and where the outputs are.
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "cloud/local/local_runner.h"
+#include "jobs/job_store.h"
 
 namespace mlbox::cli {
 
 void set_status_command(CLI::App& app, Context& ctx) {
-  (void)ctx;
-  auto* cmd = app.add_subcommand("status", "Show a job's state");
-  cmd->allow_extras();
-  cmd->callback([] { not_available("status", "job history arrives with the job backends"); });
+  auto* cmd = app.add_subcommand("status", "Show a job's state and attempts");
+  auto id = std::make_shared<std::string>();
+  cmd->add_option("job", *id, "Job id (a unique prefix is enough)")->required();
+  cmd->callback([&ctx, id] {
+    jobs::JobStore store;
+    jobs::JobRecord r = store.resolve(*id);
+    if (local::reconcile_local_job(store, r)) {
+      ctx.observer().warn("job " + r.id + ": its runner process is gone; marked FAILED");
+    }
+    if (ctx.options.json) {
+      ctx.print_json(r.to_json());
+      return;
+    }
+    std::string out = fmt::format(
+        "job:      {}\nname:     {}\nbackend:  {}\nstate:    {}\nimage:    {}\ndigest:   {}\n"
+        "output:   {}\ncreated:  {}\nupdated:  {}\n",
+        r.id, r.name, r.backend, jobs::to_string(r.state), r.image_ref, r.image_digest,
+        r.output_dir, r.created_at, r.updated_at);
+    for (const auto& a : r.attempts) {
+      out += fmt::format("attempt {}: {} {} -> {} exit {}\n", a.number,
+                         a.outcome.empty() ? "running" : a.outcome, a.started_at,
+                         a.ended_at.empty() ? "..." : a.ended_at,
+                         a.exit_code ? std::to_string(*a.exit_code) : "-");
+    }
+    ctx.print(out);
+  });
 }
 
 }  // namespace mlbox::cli

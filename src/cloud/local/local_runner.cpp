@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,8 +152,13 @@ std::vector<std::string> contract_env(const std::string& output, const std::stri
           "MLBOX_DATA_DIR=" + data};
 }
 
+// A zombie is not alive: a detached runner's parent (init) may be slow to reap it.
 bool pid_alive(pid_t pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  std::string stat;
+  if (!fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat)) return true;
+  auto paren = stat.rfind(')');
+  return !(paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
 }
 
 }  // namespace
@@ -212,7 +218,7 @@ LocalRunner::LocalRunner(jobs::JobStore& store, Observer& observer)
     : store_(store), observer_(observer) {}
 
 PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
-  image::OciLayout layout(options.store);
+  image::OciLayout layout(options.store, image::OciLayout::Mode::kReadOnly);  // run only reads
   std::string tag = choose_tag(layout, options.tag);
   auto descriptor = layout.resolve(tag);
   auto manifest = layout.read_manifest(tag);
@@ -272,6 +278,10 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
     spec.cwd = cc.working_dir.empty() ? "/" : cc.working_dir;
     std::tie(spec.uid, spec.gid) = resolve_user(cc.user, job.rootfs);
     spec.hostname = id.substr(0, 63);
+    struct rlimit nofile {};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_max != RLIM_INFINITY) {
+      spec.nofile = nofile.rlim_max;  // as high as this host lets a process go
+    }
     spec.binds.push_back({job.record.output_dir, kContainerOutputDir, false});
     if (!options.data_dir.empty()) {
       spec.binds.push_back({stdfs::absolute(options.data_dir), kContainerDataDir, true});
@@ -332,6 +342,10 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
   }
 
   store_.set_state(id, JobState::kStarting);
+  if (int recorded = store_.begin_attempt(id); recorded != number) {
+    throw Error(ErrorKind::kInternal, "job " + id + ": attempt " + std::to_string(number) +
+                                          " recorded as " + std::to_string(recorded));
+  }
   observer_.debug("attempt " + std::to_string(number) + ": " + quote_command(argv));
   auto on_line = on_log_line ? on_log_line : [this](const std::string& l) { observer_.info(l); };
   int exit_code = spawn_streaming(argv, env, cwd, result.log, on_line, [&](pid_t pid) {
@@ -458,6 +472,18 @@ void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Obse
       ::kill(-pid, SIGKILL);
     }
   }
+}
+
+bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record) {
+  if (record.backend != "local" || jobs::is_terminal(record.state)) return false;
+  pid_t runner = record.details.value("runner_pid", 0);
+  if (runner <= 0 || pid_alive(runner)) return false;
+  for (const auto& a : record.attempts) {
+    if (a.ended_at.empty()) store.end_attempt(record.id, a.number, std::nullopt, "lost");
+  }
+  store.set_state(record.id, JobState::kFailed);
+  record = *store.find(record.id);
+  return true;
 }
 
 std::vector<stdfs::path> attempt_logs(const stdfs::path& job_dir) {

@@ -103,6 +103,11 @@ class LocalRunner {
 void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Observer& observer,
                 int grace_s = 30);
 
+// A local job whose runner process is gone (killed, machine rebooted) while the record says
+// it is still active: marks it FAILED (and its open attempt "lost"). Returns true when the
+// record changed; `record` is refreshed.
+bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record);
+
 // The log files of a job, attempt order.
 std::vector<std::filesystem::path> attempt_logs(const std::filesystem::path& job_dir);
 

@@ -133,7 +133,8 @@ json runc_config(const ContainerSpec& spec) {
         {"effective", caps},
         {"permitted", caps},
         {"inheritable", json::array()}}},
-      {"rlimits", json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", 1048576}, {"soft", 1048576}}})},
+      {"rlimits",
+       json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", spec.nofile}, {"soft", spec.nofile}}})},
       {"noNewPrivileges", true}};
 
   json mounts = json::array();

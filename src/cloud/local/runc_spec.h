@@ -58,6 +58,7 @@ struct ContainerSpec {
   std::optional<int64_t> memory_limit_bytes;
   std::optional<double> cpus;          // CFS quota over a 100 ms period
   int64_t shm_size_bytes = 1LL << 30;  // /dev/shm: PyTorch DataLoader workers use it
+  uint64_t nofile = 1024;              // RLIMIT_NOFILE (runc cannot raise it above the host's)
 };
 
 // Entrypoint + Cmd, or Entrypoint + `command` when the job overrides the command.

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# mlbox run on this machine: a busybox image (hand-made OCI layout) through runc -- env
+# contract, read-only root, pid namespace, output bind mount, failure exit code 7, logs,
+# status, jobs, fetch, cancel and a preemption that resumes from the checkpoint -- and the
+# fallback without runc (host mlbox-trainer).
+source "$(dirname "$0")/lib.sh"
+HAND="$MLBOX_SOURCE_DIR/tests/integration/local/oci_by_hand.py"
+BB=/bin/busybox
+[ -x "$BB" ] || fail "busybox-static is missing (scripts/install-deps.sh installs it)"
+PROJ="$WORK/proj"
+mkdir -p "$PROJ"
+cd "$PROJ"
+
+# The image: busybox with applet links, WorkingDir /work, a script as Cmd.
+python3 - "$WORK/spec.json" "$BB" <<'PY'
+import json, sys
+bb = sys.argv[2]
+entries = [{"path": "bin", "type": "dir"}, {"path": "bin/busybox", "src": bb, "mode": "0755"}]
+for a in ["sh", "echo", "cat", "sleep", "mkdir", "touch", "hostname", "ls", "pwd", "id", "test", "["]:
+    entries.append({"path": "bin/" + a, "type": "symlink", "target": "busybox"})
+entries += [{"path": "etc", "type": "dir"}, {"path": "etc/passwd", "data": "root:x:0:0::/root:/bin/sh\n"},
+            {"path": "work", "type": "dir"}, {"path": "work/train.sh", "mode": "0755", "data": r'''#!/bin/sh
+set -e
+echo "hello from $MLBOX_JOB_ID attempt $MLBOX_ATTEMPT in $(pwd)"
+echo "output=$MLBOX_OUTPUT_DIR model=$MLBOX_MODEL_DIR ckpt=$MLBOX_CHECKPOINT_DIR data=$MLBOX_DATA_DIR tb=$MLBOX_TENSORBOARD_DIR"
+echo "pid=$$ greeting=$GREETING"
+mkdir -p "$MLBOX_MODEL_DIR" "$MLBOX_TENSORBOARD_DIR"
+echo weights > "$MLBOX_MODEL_DIR/model.txt"
+echo '{"loss": [1.0, 0.5]}' > "$MLBOX_OUTPUT_DIR/history.json"
+if touch /rootfs-write-test 2>/dev/null; then echo "root is WRITABLE"; else echo "root is read-only"; fi
+touch /tmp/ok && echo "tmp is writable"
+'''},
+            {"path": "work/loop.sh", "mode": "0755", "data": r'''#!/bin/sh
+mkdir -p "$MLBOX_CHECKPOINT_DIR"
+if [ -f "$MLBOX_CHECKPOINT_DIR/ckpt" ]; then
+  echo "attempt $MLBOX_ATTEMPT resumed from $(cat "$MLBOX_CHECKPOINT_DIR/ckpt")"; exit 0
+fi
+trap 'echo "attempt $MLBOX_ATTEMPT saving"; echo step7 > "$MLBOX_CHECKPOINT_DIR/ckpt"; exit 75' TERM
+echo ready
+while :; do sleep 0.1; done
+'''}]
+spec = {"layers": [{"compression": "gzip", "entries": entries}],
+        "config": {"Env": ["PATH=/bin", "GREETING=from-image"], "WorkingDir": "/work",
+                   "Cmd": ["/bin/sh", "train.sh"]}}
+json.dump(spec, open(sys.argv[1], "w"))
+PY
+python3 "$HAND" "$PROJ/.mlbox/oci" latest "$WORK/spec.json" >/dev/null
+
+job_field() {  # JOB FIELD -> value from mlbox status --json
+  "$MLBOX" --json status "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$2"
+}
+wait_for() {  # SECONDS CMD... : poll until CMD succeeds
+  local t=$(( $1 * 10 )); shift
+  for _ in $(seq "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
+# 1. runc: success, env contract, isolation.
+expect_rc 0 "$MLBOX" run -e GREETING=from-job
+grep -q "hello from local-" "$WORK/stdout" || { cat "$WORK/stdout" "$WORK/stderr"; fail "no job output"; }
+grep -q "in /work" "$WORK/stdout" || fail "cwd is not the image's WorkingDir"
+grep -q "output=/mlbox/output model=/mlbox/output/model ckpt=/mlbox/output/checkpoints data=/mlbox/data tb=/mlbox/output/tensorboard" "$WORK/stdout" ||
+  { cat "$WORK/stdout"; fail "env contract"; }
+grep -q "pid=1 greeting=from-job" "$WORK/stdout" || fail "not pid 1 in its own namespace, or --env lost"
+grep -q "root is read-only" "$WORK/stdout" || fail "rootfs is writable"
+grep -q "tmp is writable" "$WORK/stdout" || fail "/tmp not writable"
+grep -q "runc is not used" "$WORK/stderr" && fail "runc not used although root with runc"
+id=$("$MLBOX" --json jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+[ "$(job_field "$id" '["state"]')" = SUCCEEDED ] || fail "state"
+out=$(job_field "$id" '["output_dir"]')
+[ "$(cat "$out/model/model.txt")" = weights ] || fail "model not in the output dir"
+pass "runc run: env contract, pid namespace, read-only root, writable /tmp, output bind mount"
+
+expect_rc 0 "$MLBOX" logs "${id:0:18}"
+grep -q "hello from $id attempt 1" "$WORK/stdout" || fail "mlbox logs by prefix"
+expect_rc 0 "$MLBOX" fetch "$id" -o "$WORK/fetched"
+[ -f "$WORK/fetched/model/model.txt" ] && [ -f "$WORK/fetched/history.json" ] || fail "fetch"
+expect_rc 0 "$MLBOX" jobs
+grep -q "$id.*SUCCEEDED" "$WORK/stdout" || fail "jobs table"
+pass "logs (prefix), fetch, jobs"
+
+# 2. A failing command: exit 7, FAILED, the exit code recorded.
+expect_rc 7 "$MLBOX" run -- /bin/sh -c 'echo failing; exit 3'
+grep -q "FAILED (exit code 3)" "$WORK/stderr" || { cat "$WORK/stderr"; fail "failure message"; }
+fid=$("$MLBOX" --json jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+[ "$(job_field "$fid" '["attempts"][0]["exit_code"]')" = 3 ] || fail "exit code not recorded"
+pass "failing job: exit 7, FAILED, exit code 3 recorded"
+
+# 3. Preemption: SIGTERM, checkpoint, attempt 2 resumes from it.
+pid_json=$("$MLBOX" --json run --detach -- /bin/sh /work/loop.sh)
+pid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$pid_json")
+wait_for 30 sh -c "'$MLBOX' logs $pid | grep -q ready" || fail "detached job never started"
+expect_rc 0 "$MLBOX" cancel "$pid" --preempt --grace 10
+wait_for 30 sh -c "[ \"\$('$MLBOX' --json status $pid | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = SUCCEEDED ]" ||
+  { "$MLBOX" status "$pid"; fail "preempted job did not finish"; }
+[ "$(job_field "$pid" '["attempts"][0]["exit_code"]')" = 75 ] || fail "attempt 1 not exit 75"
+[ "$(job_field "$pid" '["attempts"][0]["outcome"]')" = preempted ] || fail "attempt 1 not preempted"
+"$MLBOX" logs "$pid" >"$WORK/plogs"
+grep -q "attempt 1 saving" "$WORK/plogs" && grep -q "attempt 2 resumed from step7" "$WORK/plogs" ||
+  { cat "$WORK/plogs"; fail "attempt 2 did not resume from the checkpoint"; }
+pass "cancel --preempt: attempt 1 checkpointed (75), attempt 2 resumed and succeeded"
+
+# 4. Cancel: CANCELLED, no retry.
+cid=$("$MLBOX" run --detach -- /bin/sh /work/loop.sh)
+wait_for 30 sh -c "'$MLBOX' logs $cid | grep -q ready" || fail "detached job never started"
+"$MLBOX" logs -f "$cid" >"$WORK/follow.txt" 2>&1 &
+follower=$!
+cleanup_hooks+=("kill $follower 2>/dev/null")
+expect_rc 0 "$MLBOX" cancel "$cid" --grace 10
+wait_for 20 sh -c "! kill -0 $follower" || fail "logs -f did not stop when the job ended"
+grep -q ready "$WORK/follow.txt" || fail "logs -f printed nothing"
+wait_for 20 sh -c "[ \"\$('$MLBOX' --json status $cid | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = CANCELLED ]" ||
+  fail "cancelled job is not CANCELLED"
+[ "$(job_field "$cid" '["attempts"].__len__()')" = 1 ] || fail "a cancelled job was retried"
+expect_rc 2 "$MLBOX" cancel "$cid"
+pass "cancel: CANCELLED, not retried, logs -f ends with the job; cancelling again is a usage error"
+
+# 4b. A runner killed with SIGKILL: status reports the job FAILED instead of RUNNING forever.
+kid=$("$MLBOX" run --detach -- /bin/sh /work/loop.sh)
+wait_for 30 sh -c "'$MLBOX' logs $kid | grep -q ready" || fail "detached job never started"
+runner=$(job_field "$kid" '["details"]["runner_pid"]')
+child=$(job_field "$kid" '["details"]["pid"]')
+kill -KILL "$runner"
+cleanup_hooks+=("kill -TERM $child 2>/dev/null")
+wait_for 10 sh -c "! kill -0 $runner 2>/dev/null || grep -q '^State:.*Z' /proc/$runner/status" || fail "runner survived SIGKILL"
+sleep 0.5
+expect_rc 0 "$MLBOX" status "$kid"
+grep -q "state:    FAILED" "$WORK/stdout" || { cat "$WORK/stdout" "$WORK/stderr"; fail "lost job not FAILED"; }
+grep -q "runner process is gone" "$WORK/stderr" || fail "no warning for the lost job"
+kill -TERM "$child" 2>/dev/null || true
+pass "runner killed: status marks the job FAILED"
+
+# 5. Without runc: the host's mlbox-trainer runs the command, with a warning.
+if [ -z "${MLBOX_TRAINER:-}" ] || [ ! -x "$MLBOX_TRAINER" ]; then
+  fail "MLBOX_TRAINER must point at a built mlbox-trainer for the fallback test"
+fi
+expect_rc 0 "$MLBOX" run --no-runc -o "$WORK/host-out"
+grep -q "runc is not used (--no-runc was given)" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no warning"; }
+grep -q "hello from local-.* attempt 1 in $MLBOX_HOME/cache/rootfs/.*/work" "$WORK/stdout" ||
+  { cat "$WORK/stdout"; fail "fallback cwd is not the rootfs WorkingDir"; }
+grep -q "output=$WORK/host-out " "$WORK/stdout" || fail "fallback env contract (host paths)"
+[ "$(cat "$WORK/host-out/model/model.txt")" = weights ] || fail "fallback output"
+MLBOX_NO_RUNC=1 expect_rc 7 "$MLBOX" run -- /bin/sh -c 'exit 4'
+grep -q "MLBOX_NO_RUNC is set" "$WORK/stderr" || fail "MLBOX_NO_RUNC not honoured"
+pass "fallback without runc: host mlbox-trainer, host paths, warning; MLBOX_NO_RUNC=1"
