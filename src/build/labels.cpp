@@ -1,5 +1,7 @@
 #include "build/labels.h"
 
+#include "build/staged_context.h"
+#include "build/trainer_bundle.h"
 #include "util/fs.h"
 #include "util/process.h"
 #include "util/strings.h"
@@ -18,6 +20,14 @@ std::map<std::string, std::string> image_labels(const manifest::Manifest& m,
   };
   if (!git_commit.empty()) labels["org.opencontainers.image.revision"] = git_commit;
   return labels;
+}
+
+std::vector<std::string> image_command(const manifest::Manifest& m) {
+  if (m.train.native) {
+    return {std::string(kTrainerPrefix) + "/bin/mlbox-trainer", "native", "--config",
+            std::string("/workspace/") + kNativeConfigPath};
+  }
+  return m.train.command;
 }
 
 std::string git_commit_of(const std::filesystem::path& dir) {

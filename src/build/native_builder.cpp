@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "build/context_filter.h"
+#include "build/labels.h"
 #include "build/secret_scanner.h"
+#include "build/staged_context.h"
 #include "build/trainer_bundle.h"
 #include "freeze/lock.h"
 #include "image/layer_writer.h"
@@ -242,7 +244,6 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   std::string lock_text;
   if (fs::read_file_if_exists(project / "mlbox.lock", lock_text)) {
     freeze::Lock lock = freeze::parse_lock(lock_text, (project / "mlbox.lock").string());
-    config.config.labels["dev.mlbox.lock.digest"] = oci_digest(lock_text);
     if (!lock.packages.empty()) {
       BuiltLayer deps;
       deps.role = "deps";
@@ -312,7 +313,18 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   // 5. Code layer: always re-tarred (that is what changed).
   lo.label = "code layer";
   image::LayerWriter code_writer(store, lo, &observer);
-  auto code = code_writer.write(image::entries_from_paths(project, context.paths(), kCodeDir));
+  auto code_entries = image::entries_from_paths(project, context.paths(), kCodeDir);
+  // Native mode: the trainer's config travels in the code layer, where CMD points.
+  if (m.train.native) {
+    stdfs::path native_json = project / ".mlbox" / "native.json";
+    fs::write_file_atomic(native_json, m.train.native->dump(2) + "\n");
+    image::LayerEntry e;
+    e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
+    e.source = native_json;
+    code_entries.push_back(e);
+    code_entries = image::normalise_entries(std::move(code_entries));
+  }
+  auto code = code_writer.write(code_entries);
   layers.push_back(code.descriptor);
   config.add_layer(code.diff_id, fmt::format("COPY . /{}/ # mlbox native", kCodeDir));
   result.layers.push_back(
@@ -327,11 +339,13 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   c.set_env("MLBOX_PYTHON", m.python.version);
   c.working_dir = std::string("/") + kCodeDir;
   c.entrypoint = std::vector<std::string>{"/opt/mlbox/bin/mlbox-trainer", "--"};
-  c.cmd = m.train.command;
-  if (!m.name.empty()) c.labels["org.opencontainers.image.title"] = m.name;
-  c.labels["dev.mlbox.version"] = MLBOX_VERSION;
-  c.labels["dev.mlbox.builder"] = "native";
-  c.labels["dev.mlbox.base"] = base.reference;
+  c.cmd = image_command(m);
+  // The same labels as the Dockerfile path, so images from either builder read alike.
+  std::string lock_digest = lock_text.empty() ? std::string() : oci_digest(lock_text);
+  for (auto& [k, v] : image_labels(m, lock_digest, base.reference, git_commit_of(project))) {
+    if (!v.empty()) c.labels[k] = v;
+  }
+  c.labels[kLabelBuilder] = "native";
 
   result.manifest = store.write_image(config, layers);
   result.config = store.read_manifest(result.manifest).config;

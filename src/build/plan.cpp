@@ -74,12 +74,7 @@ BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observe
   }
   p.labels = image_labels(m, p.lock_digest, p.base, git_commit_of(project_dir));
   p.entrypoint = {std::string(kTrainerPrefix) + "/bin/mlbox-trainer", "--"};
-  if (m.train.native) {
-    p.cmd = {std::string(kTrainerPrefix) + "/bin/mlbox-trainer", "native", "--config",
-             std::string("/workspace/") + kNativeConfigPath};
-  } else {
-    p.cmd = m.train.command;
-  }
+  p.cmd = image_command(m);
   p.env = {{"PYTHONPATH", std::string(kTrainerPrefix) + "/site-packages"},
            {"PYTHONUNBUFFERED", "1"}};
   return p;

@@ -72,7 +72,8 @@ assert c["Entrypoint"] == ["/opt/mlbox/bin/mlbox-trainer", "--"], c
 assert c["Cmd"] == ["python", "train.py", "--epochs", "2"], c
 assert c["WorkingDir"] == "/workspace", c
 assert "BASE_VAR=kept" in c["Env"] and "PYTHONUNBUFFERED=1" in c["Env"], c["Env"]
-assert c["Labels"]["dev.mlbox.builder"] == "native", c
+assert c["Labels"]["io.mlbox.builder"] == "native", c
+assert c["Labels"]["io.mlbox.lock.digest"].startswith("sha256:"), c
 PY
 umoci unpack --rootless --image "$STORE:latest" bundle >/dev/null || fail "umoci unpack"
 R=bundle/rootfs
@@ -140,7 +141,7 @@ sed -i "s|base: oci:../base:v1|base: 127.0.0.1:$REG_PORT/base:v1|" three/mlbox.y
 base_layer=$(skopeo inspect oci:base:v1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["Layers"][0])')
 [ "$(json b6.json 'd["layers"][0]["digest"]')" = "$base_layer" ] || fail "registry base layer not first"
 skopeo inspect --config oci:three/.mlbox/oci:latest | grep -q "127.0.0.1:$REG_PORT/base:v1" ||
-  fail "dev.mlbox.base label does not name the registry base"
+  fail "org.opencontainers.image.base.name label does not name the registry base"
 umoci unpack --rootless --image three/.mlbox/oci:latest bundle3 >/dev/null || fail "umoci unpack registry-based image"
 [ "$(cat bundle3/rootfs/etc/os-release)" = "ID=mlbox-test-base" ] || fail "registry base content missing"
 pass "registry base pulled into the store and built on"
