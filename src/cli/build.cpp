@@ -137,6 +137,7 @@ void set_build_command(CLI::App& app, Context& ctx) {
       ctx.print_json({{"store", r.store.string()},
                       {"tag", r.tag},
                       {"reference", fmt::format("oci:{}:{}", r.store.string(), r.tag)},
+                      {"digest", r.manifest.digest},
                       {"manifest", r.manifest.digest},
                       {"config", r.config.digest},
                       {"layers", layers}});

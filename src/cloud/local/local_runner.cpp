@@ -322,6 +322,19 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
       argv.insert(argv.end(), entry.begin(), entry.end());
     }
     argv.insert(argv.end(), cmd.begin(), cmd.end());
+    // The command names image paths: the image's own trainer becomes the host's, and an
+    // absolute path that exists in the image (a config in /workspace, say) points into the
+    // unpacked rootfs, so the image's command runs unchanged.
+    for (size_t i = 1; i < argv.size(); ++i) {
+      std::string& a = argv[i];
+      if (a.empty() || a[0] != '/') continue;
+      if (stdfs::path(a).filename() == "mlbox-trainer" && a.rfind(build::kTrainerPrefix, 0) == 0) {
+        a = trainer.string();
+      } else if (std::error_code ec;
+                 stdfs::exists(job.rootfs / stdfs::path(a).relative_path(), ec)) {
+        a = (job.rootfs / stdfs::path(a).relative_path()).string();
+      }
+    }
     if (argv.size() <= 2 && argv.back() == "--") {
       throw Error(ErrorKind::kConfig, "the image has neither Entrypoint nor Cmd: nothing to run");
     }
