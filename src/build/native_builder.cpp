@@ -5,9 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/context_filter.h"
 #include "build/labels.h"
-#include "build/secret_scanner.h"
 #include "build/staged_context.h"
 #include "build/trainer_bundle.h"
 #include "freeze/lock.h"
@@ -203,14 +201,9 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   const stdfs::path project = o.project_dir.empty() ? stdfs::current_path() : o.project_dir;
 
   // 1. The build context, scanned before anything is written.
-  ContextRules rules;
-  rules.include = m.context.include;
-  rules.exclude = m.context.exclude;
-  ContextListing context = list_build_context(project, rules);
-  SecretScanOptions scan;
-  scan.allow = m.context.allow_secrets;
-  refuse_secrets(scan_for_secrets(project, context.files(), scan));
-  observer.debug(fmt::format("build context: {} entries", context.entries.size()));
+  // The same listing and secret scan as the Dockerfile path's staged context.
+  const std::vector<std::string> code_paths = checked_code_files(m, project);
+  observer.debug(fmt::format("build context: {} entries", code_paths.size()));
 
   NativeBuildResult result;
   result.store = o.store_dir.empty() ? image::project_store_path(project) : o.store_dir;
@@ -313,7 +306,7 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   // 5. Code layer: always re-tarred (that is what changed).
   lo.label = "code layer";
   image::LayerWriter code_writer(store, lo, &observer);
-  auto code_entries = image::entries_from_paths(project, context.paths(), kCodeDir);
+  auto code_entries = image::entries_from_paths(project, code_paths, kCodeDir);
   // Native mode: the trainer's config travels in the code layer, where CMD points.
   if (m.train.native) {
     stdfs::path native_json = project / ".mlbox" / "native.json";
