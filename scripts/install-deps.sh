@@ -29,3 +29,12 @@ if ! command -v aws >/dev/null; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends awscli
 fi
+
+# s3rver: a real S3 API server (it checks SigV4) for the S3 client's tests, from npm.
+if ! command -v s3rver >/dev/null; then
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  $SUDO npm install -g --no-audit --no-fund s3rver@3.7.1
+fi

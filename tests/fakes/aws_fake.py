@@ -318,6 +318,8 @@ class Fake:
         if path.startswith("/__fake/"):
             return self.control(method, path, body)
         hdr = {k.lower(): v for k, v in headers}
+        if self.args.s3_proxy and "/s3/aws4_request" in hdr.get("authorization", ""):
+            return self.s3_proxy(method, raw_path, headers, body)
         target = hdr.get("x-amz-target")
         plugin = None
         try:
@@ -382,6 +384,38 @@ class Fake:
             return f.status, {"Content-Type": "application/x-amz-json-1.1",
                               "x-amzn-ErrorType": f.code}, json.dumps(body).encode()
 
+    def s3_proxy(self, method, raw_path, headers, body):
+        """S3 requests: SigV4 verified the S3 way (path as sent, x-amz-content-sha256 checked)
+        and then passed to --s3-proxy (s3rver, which does not verify SigV4 itself)."""
+        import http.client
+        try:
+            verify_sigv4(method, raw_path, headers, body, self.creds, self.args.region, ["s3"],
+                         normalize=False)
+            if not any(k.lower() == "x-amz-content-sha256" for k, _ in headers):
+                raise AwsFault("InvalidRequest", "Missing required header for this request: "
+                               "x-amz-content-sha256", 400)
+        except AwsFault as f:
+            code = {"InvalidSignatureException": "SignatureDoesNotMatch",
+                    "UnrecognizedClientException": "InvalidAccessKeyId"}.get(f.code, f.code)
+            self.log({"service": "s3", "rejected": code, "message": f.message.split("\n")[0],
+                      "path": raw_path, "time": time.time()})
+            xml = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>"
+                   f"<Message>{f.message.split(chr(10))[0]}</Message></Error>")
+            return f.status, {"Content-Type": "application/xml"}, xml.encode()
+        host = self.args.s3_proxy.split("//", 1)[1].rstrip("/")
+        conn = http.client.HTTPConnection(host, timeout=60)
+        fwd = {k: v for k, v in headers if k.lower() not in ("host", "connection")}
+        fwd["Host"] = host
+        conn.request(method, raw_path, body=body, headers=fwd)
+        r = conn.getresponse()
+        data = r.read()
+        self.log({"service": "s3", "operation": f"{method} {raw_path.split('?')[0]}",
+                  "query": raw_path.partition("?")[2], "status": r.status, "time": time.time()})
+        out = {k: v for k, v in r.getheaders()
+               if k.lower() not in ("content-length", "connection", "transfer-encoding", "date",
+                                    "server")}
+        return r.status, out, data
+
     def control(self, method, path, body):
         parts = path.split("/")[2:]
         with self.lock:
@@ -434,6 +468,7 @@ def main():
     ap.add_argument("--region", default="us-east-1")
     ap.add_argument("--account", default="123456789012")
     ap.add_argument("--services", default="ecr")
+    ap.add_argument("--s3-proxy", help="verify S3 SigV4 requests, then forward them here")
     import aws_fake_services
     aws_fake_services.add_arguments(ap)
     args = ap.parse_args()
