@@ -4,6 +4,8 @@
 #include "build/native_builder.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
+#include "cloud/aws/ecr_credentials.h"
+#include "config/settings.h"
 #include "core/locked_observer.h"
 #include "image/compressor.h"
 #include "image/oci_layout.h"
@@ -36,8 +38,8 @@ std::string pull_registry_base(Context& ctx, const manifest::RegistryReference& 
   }
   LockedObserver observer(ctx.observer());
   net::HttpClient http(transport_config(flags), observer);
-  registry::DockerConfigCredentials credentials;
-  registry::RegistryClient client(http, ref.registry, &credentials);
+  auto credentials = cloud::aws::registry_credentials_with_ecr(http, config::process_env());
+  registry::RegistryClient client(http, ref.registry, credentials.get());
   client.ping();  // settles the scheme (plain HTTP only for --insecure-registry) and auth
   registry::BlobLocations locations(registry::BlobLocations::default_file());
   registry::ImagePuller puller(client, observer, &locations);

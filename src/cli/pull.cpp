@@ -3,6 +3,8 @@
 
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
+#include "cloud/aws/ecr_credentials.h"
+#include "config/settings.h"
 #include "core/locked_observer.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
@@ -43,8 +45,8 @@ void set_pull_command(CLI::App& app, Context& ctx) {
     LockedObserver observer(ctx.observer());
     net::HttpClient http(transport_config(flags->registry), observer);
     http.set_trace_headers(ctx.options.verbose >= 2);
-    registry::DockerConfigCredentials credentials;
-    registry::RegistryClient client(http, ref->registry, &credentials);
+    auto credentials = cloud::aws::registry_credentials_with_ecr(http, config::process_env());
+    registry::RegistryClient client(http, ref->registry, credentials.get());
     client.ping();
     registry::BlobLocations locations(registry::BlobLocations::default_file());
     registry::ImagePuller puller(client, observer, &locations);

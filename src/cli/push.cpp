@@ -3,6 +3,8 @@
 
 #include "cli/commands.h"
 #include "cli/push_image.h"
+#include "cloud/aws/ecr_credentials.h"
+#include "config/settings.h"
 #include "core/locked_observer.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
@@ -76,16 +78,33 @@ registry::PushSummary push_project_image(Context& ctx, const PushFlags& flags) {
   LockedObserver observer(ctx.observer());
   net::HttpClient http(transport_config(flags.registry), observer);
   http.set_trace_headers(ctx.options.verbose >= 2);
-  registry::DockerConfigCredentials credentials;
+  auto ecr = std::make_shared<cloud::aws::EcrCredentials>(http, config::process_env());
+  registry::ChainedCredentials credentials;
+  credentials.add(ecr);
+  credentials.add(std::make_shared<registry::DockerConfigCredentials>());
   registry::RegistryClient client(http, ref->registry, &credentials);
   client.ping();
+  // ECR answers NAME_UNKNOWN to a push into a repository that does not exist: create it
+  // first (unless --no-create), as `docker push` users expect from ECR tooling.
+  bool is_ecr = cloud::aws::parse_ecr_host(ref->registry).has_value();
+  if (is_ecr) ecr->ensure_repository(ref->registry, ref->repository, !flags.no_create, observer);
   registry::BlobLocations locations(registry::BlobLocations::default_file());
   registry::ImagePusher pusher(client, observer, &locations);
   registry::PushOptions options;
   options.jobs = flags.registry.jobs;
   if (flags.chunk_size >= 0) options.chunk_size = static_cast<uint64_t>(flags.chunk_size);
   observer.info(fmt::format("pushing {}:{} to {}", store.root().string(), tag, ref->canonical()));
-  return pusher.push(store, *top, *ref, options);
+  try {
+    return pusher.push(store, *top, *ref, options);
+  } catch (const Error& e) {
+    // The repository vanished between the check and the upload (or the check raced).
+    if (!is_ecr || flags.no_create ||
+        std::string(e.what()).find("NAME_UNKNOWN") == std::string::npos) {
+      throw;
+    }
+    ecr->ensure_repository(ref->registry, ref->repository, true, observer);
+    return pusher.push(store, *top, *ref, options);
+  }
 }
 
 void set_push_command(CLI::App& app, Context& ctx) {
@@ -99,6 +118,8 @@ void set_push_command(CLI::App& app, Context& ctx) {
                   "Upload in chunks of BYTES (0: one request per blob; default: one request "
                   "below 32 MiB, else 16 MiB chunks)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--no-create", flags->no_create,
+                "Fail instead of creating a missing repository (ECR: CreateRepository)");
   add_registry_flags(cmd, flags->registry);
   cmd->callback([&ctx, flags] {
     registry::PushSummary s = push_project_image(ctx, *flags);

@@ -147,6 +147,9 @@ TransferLoop::TransferLoop(TransportConfig config) : config_(std::move(config)) 
   multi_ = make_multi().release();
   curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, config_.max_connections);
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, config_.max_connections_per_host);
+  for (const auto& route : config_.connect_to) {
+    connect_to_ = curl_slist_append(connect_to_, route.c_str());
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -158,6 +161,7 @@ TransferLoop::~TransferLoop() {
   curl_multi_wakeup(multi_);
   thread_.join();
   curl_multi_cleanup(multi_);
+  curl_slist_free_all(connect_to_);
 }
 
 std::future<Outcome> TransferLoop::submit(Request request) {
@@ -209,6 +213,7 @@ TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  if (connect_to_) curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to_);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);

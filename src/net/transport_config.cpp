@@ -12,6 +12,23 @@ std::string TransportConfig::ca_file_from(const std::string& flag) {
   return env ? env : "";
 }
 
+std::vector<std::string> TransportConfig::connect_to_from_env() {
+  const char* env = std::getenv("MLBOX_CONNECT_TO");
+  std::vector<std::string> out;
+  if (!env) return out;
+  std::string entry;
+  for (const char* p = env;; ++p) {
+    if (*p == '\0' || *p == ',' || *p == ' ' || *p == '\n') {
+      if (!entry.empty()) out.push_back(entry);
+      entry.clear();
+      if (*p == '\0') break;
+    } else {
+      entry += *p;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 std::string strip_port(std::string_view host_port) {
