@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/push_image.h"
+#include "cli/registry_credentials.h"
 #include "cloud/aws/ecr_credentials.h"
 #include "config/settings.h"
 #include "core/locked_observer.h"
@@ -79,10 +80,8 @@ registry::PushSummary push_project_image(Context& ctx, const PushFlags& flags) {
   net::HttpClient http(transport_config(flags.registry), observer);
   http.set_trace_headers(ctx.options.verbose >= 2);
   auto ecr = std::make_shared<cloud::aws::EcrCredentials>(http, config::process_env());
-  registry::ChainedCredentials credentials;
-  credentials.add(ecr);
-  credentials.add(std::make_shared<registry::DockerConfigCredentials>());
-  registry::RegistryClient client(http, ref->registry, &credentials);
+  auto credentials = make_registry_credentials(http, observer);
+  registry::RegistryClient client(http, ref->registry, credentials.get());
   client.ping();
   // ECR answers NAME_UNKNOWN to a push into a repository that does not exist: create it
   // first (unless --no-create), as `docker push` users expect from ECR tooling.
