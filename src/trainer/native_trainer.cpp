@@ -24,15 +24,11 @@ namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 nlohmann::json NativeRunResult::to_json() const {
-  return {{"preempted", preempted},
-          {"resumed_from_step", resumed_from_step},
-          {"first_step", first_step},
-          {"steps_run", steps_run},
-          {"global_step", global_step},
-          {"seconds", seconds},
-          {"samples_per_sec", samples_per_sec},
-          {"final_metrics", final_metrics},
-          {"rank_weight_divergence", rank_weight_divergence}};
+  return {{"preempted", preempted},         {"resumed_from_step", resumed_from_step},
+          {"first_step", first_step},       {"steps_run", steps_run},
+          {"global_step", global_step},     {"seconds", seconds},
+          {"loop_seconds", loop_seconds},   {"samples_per_sec", samples_per_sec},
+          {"final_metrics", final_metrics}, {"rank_weight_divergence", rank_weight_divergence}};
 }
 
 namespace {
@@ -154,12 +150,13 @@ std::string fmt_metrics(const std::map<std::string, double>& m) {
 NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout,
                              const std::atomic<bool>& stop, FILE* log) {
   if (c.threads > 0) at::set_num_threads(c.threads);
-  // MLBOX_JIT_OPTIMIZE=0 runs the module's graph without the executor's profiling and
-  // differentiable-subgraph passes (a diagnostic; measured slower for the bench CNN).
-  if (const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
-      jit_opt && std::string(jit_opt) == "0") {
-    torch::jit::setGraphExecutorOptimize(false);
-  }
+  // Training runs the module's graph in the interpreter without the graph executor's
+  // optimizations: every op goes through eager autograd, as in a PyTorch loop. The profiling
+  // executor's differentiable subgraphs (symbolic gradients, profiling runs, re-specialization)
+  // measured 1.2-1.4x slower for the bench CNN on CPU (docs/BENCHMARKS.md).
+  // MLBOX_JIT_OPTIMIZE=1 turns them back on (a diagnostic).
+  const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
+  torch::jit::setGraphExecutorOptimize(jit_opt && std::string(jit_opt) == "1");
   torch::Device device = pick_device(c);
   const bool root = layout.rank == 0;
   auto say = [&](const std::string& text) {
@@ -273,6 +270,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   double train_seconds = 0;
   int64_t samples_seen = 0;
   bool max_reached = false;
+  const auto loop_started = Clock::now();
   while (st.epoch < c.epochs && !max_reached && !result.preempted) {
     const double lr = scheduled_lr(c, st.epoch);
     for (auto& g : optimizer->param_groups()) g.options().set_lr(lr);
@@ -384,6 +382,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
     if (at_every_epochs || at_every_steps || st.epoch == c.epochs) save(st);
     if (st.epoch < c.epochs && stop_requested()) finish_preempted();
   }
+  result.loop_seconds = std::chrono::duration<double>(Clock::now() - loop_started).count();
   result.global_step = st.global_step;
   result.seconds = train_seconds;
   result.samples_per_sec =
