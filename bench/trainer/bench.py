@@ -3,7 +3,8 @@
 batch 64, Adam lr 1e-3) trained for the same steps on the same data (80/20 train/validation
 split, a validation pass per epoch) with the same threads by `mlbox-trainer native` and by
 PyTorch Python loops, interleaved (the order rotates every repeat), in one run. Prints each
-variant's samples/s (median, min, max over the repeats) and peak RSS, the ratios, and the
+variant's samples/s (median, min, max over the repeats), samples per CPU-second of the
+training steps (process CPU time: less sensitive to other load on the cores), and peak RSS, the ratios, and the
 2-rank scaling efficiency.
 
     /usr/bin/python3 bench/trainer/bench.py BUILD/mlbox-trainer [--steps 150] [--threads 1]
@@ -86,7 +87,8 @@ def run_native(a, work, tag, threads, extra_env):
                         native_config(work, f"cfg-t{threads}", a.steps, threads)],
                        env, f"{out}.log")
     s = json.load(open(f"{out}/native_summary.json"))
-    return s["samples_per_sec"], s["loop_seconds"], rss
+    samples = s["samples_per_sec"] * s["seconds"]
+    return s["samples_per_sec"], s["loop_seconds"], rss, samples / s["cpu_seconds"]
 
 
 def run_python(a, work, tag, variant, extra_env):
@@ -96,7 +98,7 @@ def run_python(a, work, tag, variant, extra_env):
                         f"{work}/images-idx3-ubyte", f"{work}/labels-idx1-ubyte", str(a.steps),
                         "64", str(a.threads), "1", "0.2", variant, res], env, f"{work}/{tag}.log")
     p = json.load(open(res))
-    return p["samples_per_sec"], p["loop_seconds"], rss
+    return p["samples_per_sec"], p["loop_seconds"], rss, p["samples_per_cpu_sec"]
 
 
 def run_two_ranks(a, work, tag, threads):
@@ -164,6 +166,7 @@ def main():
               "load_average": os.getloadavg()[0], "variants": {}, "ratios": {}}
     for name, rs in results.items():
         report["variants"][name] = {"samples_per_sec": summary([x[0] for x in rs]),
+                                    "samples_per_cpu_sec": summary([x[3] for x in rs]),
                                     "loop_seconds_median": round(statistics.median(x[1] for x in rs), 2),
                                     "peak_rss_mib_max": round(max(x[2] for x in rs))}
     nat = results["native"]
@@ -175,6 +178,8 @@ def main():
             "samples_per_sec_of_medians": round(statistics.median(x[0] for x in nat) /
                                                 statistics.median(x[0] for x in rs), 3),
             "paired_min": round(min(paired), 3), "paired_max": round(max(paired), 3),
+            "samples_per_cpu_sec_of_medians": round(statistics.median(x[3] for x in nat) /
+                                                    statistics.median(x[3] for x in rs), 3),
             "peak_rss": round(max(x[2] for x in nat) / max(x[2] for x in rs), 3)}
     if not a.no_scaling:
         t = a.threads

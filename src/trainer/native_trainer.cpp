@@ -4,6 +4,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -24,14 +26,28 @@ namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 nlohmann::json NativeRunResult::to_json() const {
-  return {{"preempted", preempted},         {"resumed_from_step", resumed_from_step},
-          {"first_step", first_step},       {"steps_run", steps_run},
-          {"global_step", global_step},     {"seconds", seconds},
-          {"loop_seconds", loop_seconds},   {"samples_per_sec", samples_per_sec},
-          {"final_metrics", final_metrics}, {"rank_weight_divergence", rank_weight_divergence}};
+  return {{"preempted", preempted},
+          {"resumed_from_step", resumed_from_step},
+          {"first_step", first_step},
+          {"steps_run", steps_run},
+          {"global_step", global_step},
+          {"seconds", seconds},
+          {"cpu_seconds", cpu_seconds},
+          {"loop_seconds", loop_seconds},
+          {"samples_per_sec", samples_per_sec},
+          {"final_metrics", final_metrics},
+          {"rank_weight_divergence", rank_weight_divergence}};
 }
 
 namespace {
+
+// Process CPU time in seconds (all threads, user + system): less sensitive than wall time to
+// other processes sharing the cores.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 // The shuffle is a pure function of (seed, epoch), so a resumed run replays the interrupted
 // epoch's order exactly; the checkpoint records the seed.
@@ -268,6 +284,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   };
 
   double train_seconds = 0;
+  double train_cpu_seconds = 0;
   int64_t samples_seen = 0;
   bool max_reached = false;
   const auto loop_started = Clock::now();
@@ -284,6 +301,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
         break;
       }
       auto t0 = Clock::now();
+      const double cpu0 = process_cpu_seconds();
       // Global batch [s*B, (s+1)*B) of this epoch's order; rank r takes the r-th contiguous
       // slice, and scales its mean loss by its share so the summed gradients equal the
       // single-process gradient of the whole global batch.
@@ -330,6 +348,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
       ++result.steps_run;
       epoch_samples += gn;
       train_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      train_cpu_seconds += process_cpu_seconds() - cpu0;
       if (c.log_every_steps > 0 && st.global_step % c.log_every_steps == 0) {
         say("step " + std::to_string(st.global_step) + " loss " +
             std::to_string(st.count > 0 ? st.loss_sum / st.count : 0));
@@ -385,6 +404,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   result.loop_seconds = std::chrono::duration<double>(Clock::now() - loop_started).count();
   result.global_step = st.global_step;
   result.seconds = train_seconds;
+  result.cpu_seconds = train_cpu_seconds;
   result.samples_per_sec =
       train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
   if (result.final_metrics.empty() && !history.metrics().empty()) {

@@ -22,6 +22,7 @@ struct NativeRunResult {
   int64_t steps_run = 0;           // optimizer steps executed by this run
   int64_t global_step = 0;         // at the end
   double seconds = 0;              // training steps only (batch gather to optimizer step)
+  double cpu_seconds = 0;          // process CPU time (user + system) of the training steps
   double loop_seconds = 0;         // the whole epoch loop: steps, validation, history, checkpoints
   double samples_per_sec = 0;
   // Distributed: max |w_rank - mean_w| summed over ranks at the end; 0 = identical weights.
