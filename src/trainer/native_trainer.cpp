@@ -169,7 +169,8 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   // Training runs the module's graph in the interpreter without the graph executor's
   // optimizations: every op goes through eager autograd, as in a PyTorch loop. The profiling
   // executor's differentiable subgraphs (symbolic gradients, profiling runs, re-specialization)
-  // measured 1.2-1.4x slower for the bench CNN on CPU (docs/BENCHMARKS.md).
+  // were slower for the bench CNN on CPU: 1.0-1.1x over 150 steps, 1.3x over 40
+  // (docs/BENCHMARKS.md); the weights come out bit-identical.
   // MLBOX_JIT_OPTIMIZE=1 turns them back on (a diagnostic).
   const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
   torch::jit::setGraphExecutorOptimize(jit_opt && std::string(jit_opt) == "1");
