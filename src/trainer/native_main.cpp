@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "trainer/gpu_check.h"
+#include "trainer/malloc_tuning.h"
 #include "trainer/native_config.h"
 #include "trainer/native_trainer.h"
 #include "trainer/platform_contract.h"
@@ -80,6 +81,10 @@ int run_native_command(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  MallocTuning malloc_tuning = tune_malloc_for_training();
+  if (!malloc_tuning.applied) {
+    std::fprintf(stderr, "mlbox-trainer: malloc tuning off (%s)\n", malloc_tuning.why);
+  }
   std::string config_path;
   bool require_gpu = false;
   for (int i = 2; i < argc; ++i) {
