@@ -1,5 +1,8 @@
 #include "trainer/remote_sync.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <chrono>
 
 #include "cloud/aws/s3_object_store.h"
@@ -57,7 +60,23 @@ RemoteSync::StoreFactory RemoteSync::process_stores() {
 
 jobs::ObjectStore& RemoteSync::store(const std::string& scheme) {
   auto it = stores_.find(scheme);
-  if (it == stores_.end()) it = stores_.emplace(scheme, factory_(scheme)).first;
+  if (it == stores_.end()) {
+    // The clients run a transfer thread; it must not take the SIGTERM meant for the
+    // supervisor (a thread with the signal unblocked would get the default action: death
+    // without the preemption checkpoint). Threads inherit the creator's mask.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    std::unique_ptr<jobs::ObjectStore> made;
+    try {
+      made = factory_(scheme);
+    } catch (...) {
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    it = stores_.emplace(scheme, std::move(made)).first;
+  }
   return *it->second;
 }
 

@@ -68,9 +68,11 @@ echo "step 5" >"$MLBOX_CHECKPOINT_DIR/ckpt-5"
 echo ready
 sleep 60
 SH
-AWS_BATCH_JOB_ATTEMPT=1 timeout 60 "$MLBOX_TRAINER" --grace 5 --sync-interval 0.3 -- \
+AWS_BATCH_JOB_ATTEMPT=1 "$MLBOX_TRAINER" --grace 5 --sync-interval 0.3 -- \
   /bin/sh "$WORK/attempt1.sh" >"$WORK/a1.out" 2>&1 &
 tpid=$!
+( sleep 90; kill -9 $tpid 2>/dev/null ) &
+cleanup_hooks+=("kill $! 2>/dev/null")
 for _ in $(seq 200); do grep -q ready "$WORK/a1.out" && break; sleep 0.1; done
 grep -q ready "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "attempt 1 did not start"; }
 sleep 0.5

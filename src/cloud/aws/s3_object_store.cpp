@@ -10,10 +10,11 @@ namespace {
 class S3ObjectStore : public jobs::ObjectStore {
  public:
   S3ObjectStore(config::EnvGetter env, const std::string& region, Observer& observer)
-      : chain_(std::move(env)),
+      : chain_(env),
         http_(transport(), observer),
-        s3_(S3Client::from_chain(http_, chain_,
-                                 region.empty() ? chain_.require_region() : region)) {}
+        credentials_(credentials_for(chain_, http_, env)),
+        s3_(S3Client::from_chain(http_, chain_, region.empty() ? chain_.require_region() : region,
+                                 {}, &credentials_)) {}
 
   std::string scheme() const override { return "s3"; }
   std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override {
