@@ -369,13 +369,24 @@ class Fake:
                 raise AwsFault(plugin.VALIDATION_ERROR,
                                f"{len(errors)} validation error(s) detected: " + "; ".join(errors))
             data.update(uri_params)
-            with self.lock:
-                out = plugin.call(op, data)
+            try:
+                with self.lock:
+                    out = plugin.call(op, data)
+            except AwsFault as f:
+                # A well-formed request the service answers with an error (not a rejection).
+                self.log({"service": plugin.NAME, "operation": op, "input": data,
+                          "error": f.code, "time": time.time()})
+                f.logged = True
+                raise
             self.log({"service": plugin.NAME, "operation": op, "input": data,
                       "target": target, "content_type": ctype, "time": time.time()})
             return 200, {"Content-Type": "application/x-amz-json-1.1" if target
                          else "application/json"}, json.dumps(out).encode()
         except AwsFault as f:
+            if getattr(f, "logged", False):
+                body = {"__type": f.code, "message": f.message}
+                return f.status, {"Content-Type": "application/x-amz-json-1.1",
+                                  "x-amzn-ErrorType": f.code}, json.dumps(body).encode()
             rejected = {"service": plugin.NAME if plugin else None, "rejected": f.code,
                         "message": f.message.split("\n")[0], "target": target, "path": path,
                         "time": time.time()}
