@@ -145,11 +145,11 @@ bool host_listed(const std::vector<std::string>& hosts, const std::string& autho
 
 TransferLoop::TransferLoop(TransportConfig config) : config_(std::move(config)) {
   multi_ = make_multi().release();
+  for (const auto& rule : config_.connect_to) {
+    if (curl_slist* list = curl_slist_append(connect_to_, rule.c_str())) connect_to_ = list;
+  }
   curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, config_.max_connections);
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, config_.max_connections_per_host);
-  for (const auto& route : config_.connect_to) {
-    connect_to_ = curl_slist_append(connect_to_, route.c_str());
-  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -208,12 +208,12 @@ TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+  if (connect_to_) curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to_);
   if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
   if (host_listed(config_.insecure_hosts, url_authority(r.url))) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (connect_to_) curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to_);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);

@@ -37,8 +37,8 @@ class TransferLoop {
   Transfer* finish(void* easy, int curl_code);
 
   TransportConfig config_;
+  curl_slist* connect_to_ = nullptr;  // config_.connect_to as a curl list, for every handle
   void* multi_ = nullptr;             // CURLM*, owned
-  curl_slist* connect_to_ = nullptr;  // from config_.connect_to, owned
   std::mutex mutex_;
   std::deque<std::unique_ptr<Transfer>> pending_;
   bool stopping_ = false;

@@ -59,12 +59,4 @@ bool EcrCredentials::ensure_repository(const std::string& host, const std::strin
   return true;
 }
 
-std::shared_ptr<registry::ChainedCredentials> registry_credentials_with_ecr(net::HttpClient& http,
-                                                                            config::EnvGetter env) {
-  auto chain = std::make_shared<registry::ChainedCredentials>();
-  chain->add(std::make_shared<EcrCredentials>(http, std::move(env)));
-  chain->add(std::make_shared<registry::DockerConfigCredentials>());
-  return chain;
-}
-
 }  // namespace mlbox::cloud::aws

@@ -45,9 +45,4 @@ class EcrCredentials : public registry::CredentialProvider {
   int tokens_fetched_ = 0;
 };
 
-// The providers push, pull and build consult: ECR first (fresh tokens beat a stale
-// `docker login`), then docker/podman auth files and credential helpers.
-std::shared_ptr<registry::ChainedCredentials> registry_credentials_with_ecr(net::HttpClient& http,
-                                                                            config::EnvGetter env);
-
 }  // namespace mlbox::cloud::aws
