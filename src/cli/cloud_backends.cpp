@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "cloud/aws/batch_backend.h"
+#include "cloud/aws/s3_object_store.h"
 #include "util/error.h"
 
 namespace mlbox::cli {
@@ -19,9 +21,8 @@ std::string backend_name_for_target(const std::string& target) {
 std::unique_ptr<jobs::JobBackend> make_cloud_backend(const std::string& backend,
                                                      const config::Settings& settings,
                                                      Observer& observer) {
-  (void)settings;
-  (void)observer;
-  if (backend == "vertex" || backend == "aws-batch") {
+  if (backend == "aws-batch") return cloud::aws::make_batch_backend(settings, observer);
+  if (backend == "vertex") {
     throw Error(ErrorKind::kUsage, "the " + backend + " backend is not part of this build yet",
                 "run on this machine with --target local");
   }
@@ -32,8 +33,7 @@ std::unique_ptr<jobs::JobBackend> make_cloud_backend(const std::string& backend,
 std::unique_ptr<jobs::ObjectStore> make_object_store(const std::string& scheme,
                                                      const config::Settings& settings,
                                                      Observer& observer) {
-  (void)settings;
-  (void)observer;
+  if (scheme == "s3") return cloud::aws::make_s3_object_store(settings, observer);
   throw Error(ErrorKind::kUsage, "the " + scheme + ":// client is not part of this build yet",
               "upload the data yourself and name its bucket URI in mlbox.yaml");
 }
