@@ -20,7 +20,8 @@ error shapes AWS uses ({"__type": code, "message": ...} and x-amzn-ErrorType):
 Accepted requests go to the service plug-in (in-memory state) and are logged, one JSON
 line each: {"service", "operation", "input", "target", "content_type", "time"}.
 Plug-ins live in aws_fake_services.py. GET /__fake/state returns every plug-in's state;
-POST /__fake/<service>/<command> drives a plug-in (see each plug-in).
+POST /__fake/<service>/<command> drives a plug-in (see each plug-in); POST /__fake/throttle
+{"count": N} makes the next N API requests answer 400 ThrottlingException.
 """
 import argparse, datetime, hashlib, hmac, json, os, re, sys, threading, time, traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -294,6 +295,7 @@ class Fake:
         self.args = args
         self.creds = {args.access_key: (args.secret_key, args.session_token or "")}
         self.lock = threading.RLock()
+        self.throttle = 0  # the next N API requests answer ThrottlingException
         self.log_lock = threading.Lock()
         self.plugins = {}
         for name in args.services.split(","):
@@ -318,6 +320,14 @@ class Fake:
         if path.startswith("/__fake/"):
             return self.control(method, path, body)
         hdr = {k.lower(): v for k, v in headers}
+        with self.lock:
+            throttled = self.throttle > 0
+            self.throttle -= 1 if throttled else 0
+        if throttled:
+            self.log({"throttled": True, "path": path, "time": time.time()})
+            body = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+            return 400, {"Content-Type": "application/x-amz-json-1.1",
+                         "x-amzn-ErrorType": "ThrottlingException"}, json.dumps(body).encode()
         if self.args.s3_proxy and "/s3/aws4_request" in hdr.get("authorization", ""):
             return self.s3_proxy(method, raw_path, headers, body)
         target = hdr.get("x-amz-target")
@@ -369,13 +379,24 @@ class Fake:
                 raise AwsFault(plugin.VALIDATION_ERROR,
                                f"{len(errors)} validation error(s) detected: " + "; ".join(errors))
             data.update(uri_params)
-            with self.lock:
-                out = plugin.call(op, data)
+            try:
+                with self.lock:
+                    out = plugin.call(op, data)
+            except AwsFault as f:
+                # A well-formed request the service answers with an error (not a rejection).
+                self.log({"service": plugin.NAME, "operation": op, "input": data,
+                          "error": f.code, "time": time.time()})
+                f.logged = True
+                raise
             self.log({"service": plugin.NAME, "operation": op, "input": data,
                       "target": target, "content_type": ctype, "time": time.time()})
             return 200, {"Content-Type": "application/x-amz-json-1.1" if target
                          else "application/json"}, json.dumps(out).encode()
         except AwsFault as f:
+            if getattr(f, "logged", False):
+                body = {"__type": f.code, "message": f.message}
+                return f.status, {"Content-Type": "application/x-amz-json-1.1",
+                                  "x-amzn-ErrorType": f.code}, json.dumps(body).encode()
             rejected = {"service": plugin.NAME if plugin else None, "rejected": f.code,
                         "message": f.message.split("\n")[0], "target": target, "path": path,
                         "time": time.time()}
@@ -419,7 +440,10 @@ class Fake:
     def control(self, method, path, body):
         parts = path.split("/")[2:]
         with self.lock:
-            if parts == ["state"]:
+            if parts == ["throttle"]:
+                self.throttle = json.loads(body.decode() or "{}").get("count", 1)
+                out = {"throttle": self.throttle}
+            elif parts == ["state"]:
                 out = {n: p.state() for n, p in self.plugins.items()}
             elif len(parts) == 2 and parts[0] in self.plugins:
                 args = json.loads(body.decode() or "{}")

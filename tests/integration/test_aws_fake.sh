@@ -100,6 +100,6 @@ print("hand-signed checks passed")
 PY
 pass "unknown/missing/mistyped members, bad enums, unknown operations and a flipped signature are rejected"
 
-[ "$(fake_log_count 'e.get("operation") == "CreateRepository"')" = 1 ] || fail "log count"
-[ "$(fake_log_count 'e.get("rejected") == "InvalidParameterException"')" = 6 ] || fail "rejections"
+[ "$(fake_log_count 'e.get("operation") == "CreateRepository" and "error" not in e')" = 1 ] || fail "log count"
+[ "$(fake_log_count 'e.get("rejected") == "InvalidParameterException"')" = 6 ] && [ "$(fake_log_count 'e.get("error") == "RepositoryNotFoundException"')" = 1 ] || fail "rejections"
 pass "the fake logs accepted and rejected requests"

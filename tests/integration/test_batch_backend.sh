@@ -145,6 +145,12 @@ for _ in $(seq 30); do
   [ "$s" = SUCCEEDED ] && break
 done
 echo "states: ${states[*]}"
+# Throttling (400 ThrottlingException) is retried with backoff, not reported.
+curl -s -X POST -d '{"count": 2}' "$AWS_FAKE_URL/__fake/throttle" >/dev/null
+"$TOOL" refresh "$WORK/record.json" >"$WORK/status.json" 2>"$WORK/throttle.err" ||
+  { cat "$WORK/throttle.err"; fail "a throttled call was not retried"; }
+grep -q "throttled the request" "$WORK/throttle.err" || fail "no throttling warning"
+[ "$(fake_log_count '"throttled" in e')" = 2 ] || fail "expected 2 throttled requests"
 [ "$s" = SUCCEEDED ] || fail "job did not succeed"
 [[ " ${states[*]} " == *" RUNNING RETRYING "* ]] || fail "no RUNNING -> RETRYING after the reclaim"
 [ "$(json "$WORK/status.json" '[a["outcome"] for a in d["attempts"]]')" = "['preempted', 'succeeded']" ] ||

@@ -18,25 +18,25 @@ start_registry ecr-registry "  htpasswd: {realm: ecr-test, path: $WORK/htpasswd}
 HOST=$AWS_TEST_ACCOUNT.dkr.ecr.$AWS_TEST_REGION.amazonaws.com
 export MLBOX_CONNECT_TO="$HOST::127.0.0.1:$REG_PORT"
 export AWS_ENDPOINT_URL_ECR=$AWS_FAKE_URL
-PUSH=("$MLBOX" -C "$PROJ" push "$HOST/team/model:v1" --insecure-registry "$HOST")
+PUSH=(push "$HOST/team/model:v1" --insecure-registry "$HOST")
 
 # --- no AWS credentials: exit 4, saying what to set ----------------------------------------
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
 export AWS_REGION=$AWS_TEST_REGION
-expect_rc 4 "${PUSH[@]}"
+expect_rc 4 "$MLBOX" -C "$PROJ" "${PUSH[@]}"
 grep -q "AWS_ACCESS_KEY_ID" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no hint naming AWS_ACCESS_KEY_ID"; }
 pass "missing AWS credentials exit 4 and name what to set"
 
 use_test_aws_credentials
 # --- wrong secret: the fake rejects the signature, mlbox exits 4 ----------------------------
-AWS_SECRET_ACCESS_KEY=not-the-secret expect_rc 4 "${PUSH[@]}"
+AWS_SECRET_ACCESS_KEY=not-the-secret expect_rc 4 "$MLBOX" -C "$PROJ" "${PUSH[@]}"
 grep -q "InvalidSignatureException" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no AWS error code"; }
 grep -q "ECR GetAuthorizationToken" "$WORK/stderr" || fail "the error does not name the operation"
 grep -q "not-the-secret" "$WORK/stderr" && fail "the secret reached the output"
 pass "a bad signature is an auth error naming ECR GetAuthorizationToken and the AWS code"
 
 # --- --no-create on a missing repository -----------------------------------------------------
-expect_rc 6 "${PUSH[@]}" --no-create
+expect_rc 6 "$MLBOX" -C "$PROJ" "${PUSH[@]}" --no-create
 grep -q "ECR repository 'team/model' does not exist" "$WORK/stderr" || { cat "$WORK/stderr"; fail "unclear --no-create error"; }
 grep -q "create-repository" "$WORK/stderr" || fail "the --no-create error does not say what to do"
 [ "$(fake_log_count 'e.get("operation") == "CreateRepository"')" = 0 ] || fail "created despite --no-create"
@@ -44,7 +44,7 @@ pass "--no-create on a missing repository fails with a clear error"
 
 # --- push: token, CreateRepository, upload; skopeo agrees ----------------------------------
 : >"$AWS_FAKE_LOG"
-expect_rc 0 "${PUSH[@]}" --json -vv
+expect_rc 0 "$MLBOX" -C "$PROJ" --json -vv "${PUSH[@]}"
 D=$(json "$WORK/stdout" 'd["digest"]')
 [ "$D" = "$(tagged_digest "$PROJ/.mlbox/oci" v1)" ] || fail "pushed digest differs from the store's"
 grep -q "$PW" "$WORK/stderr" && fail "the registry password reached the -vv log"
@@ -59,7 +59,7 @@ pass "push to $HOST: signed GetAuthorizationToken + CreateRepository, skopeo agr
 
 # --- again: the repository exists now, nothing is created ---------------------------------
 : >"$AWS_FAKE_LOG"
-expect_rc 0 "${PUSH[@]}" --json
+expect_rc 0 "$MLBOX" -C "$PROJ" --json "${PUSH[@]}"
 [ "$(fake_log_count 'e.get("operation") == "CreateRepository"')" = 0 ] || fail "created an existing repository"
 [ "$(fake_log_count 'e.get("operation") == "DescribeRepositories"')" = 1 ] || fail "no existence check"
 expect_rc 0 "$MLBOX" -C "$PROJ" push "$HOST/existing/repo:v1" --insecure-registry "$HOST" --no-create
@@ -67,5 +67,5 @@ pass "existing repositories are pushed to without CreateRepository, --no-create 
 
 # --- pull through the same credential chain ----------------------------------------------
 mkdir -p "$WORK/pulled"
-expect_rc 0 "$MLBOX" -C "$WORK/pulled" pull "$HOST/team/model:v1" --insecure-registry "$HOST" --json
+expect_rc 0 "$MLBOX" -C "$WORK/pulled" --json pull "$HOST/team/model:v1" --insecure-registry "$HOST"
 pass "pull from $HOST authenticates through ECR too"
