@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cloud/gcp/gcloud_config.h"
 #include "cloud/gcp/vertex_custom_job.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -229,9 +230,8 @@ std::vector<fs::path> VertexBackend::fetch(const jobs::JobRecord& job, const fs:
     if (rel.empty() || ends_with(rel, "/")) continue;
     // Top-level JSON (history.json, summary.json) sits beside model/ (AIP_MODEL_DIR's parent).
     bool top_json = rel.find('/') == std::string::npos && ends_with(rel, ".json");
-    bool wanted = starts_with(rel, "model/") || top_json ||
-                  starts_with(rel, "tensorboard/") || starts_with(rel, "logs/") ||
-                  (checkpoints && starts_with(rel, "checkpoints/"));
+    bool wanted = starts_with(rel, "model/") || top_json || starts_with(rel, "tensorboard/") ||
+                  starts_with(rel, "logs/") || (checkpoints && starts_with(rel, "checkpoints/"));
     if (!wanted) continue;
     fs::path dest = dir / rel;
     // Object names are remote input: never write outside `dir`.
@@ -283,6 +283,13 @@ std::unique_ptr<jobs::JobBackend> make_vertex_backend(const config::Settings& se
   options.env = config::process_env();
   options.project = settings.get("project");
   options.region = settings.get("region");
+  // Not given anywhere mlbox looks: gcloud's active configuration, as gcloud itself would.
+  if (options.project.empty()) {
+    options.project = gcloud_config_value(options.env, "core", "project").value_or("");
+  }
+  if (settings.at("region").source == config::Source::kDefault) {
+    if (auto r = gcloud_config_value(options.env, "compute", "region")) options.region = *r;
+  }
   return std::make_unique<OwningVertexBackend>(std::move(res), observer, std::move(options));
 }
 
