@@ -36,7 +36,7 @@ std::string pull_registry_base(Context& ctx, const manifest::RegistryReference& 
   }
   LockedObserver observer(ctx.observer());
   net::HttpClient http(transport_config(flags), observer);
-  auto credentials = make_registry_credentials(http.config(), observer);
+  auto credentials = make_registry_credentials(http, observer);
   registry::RegistryClient client(http, ref.registry, credentials.get());
   client.ping();  // settles the scheme (plain HTTP only for --insecure-registry) and auth
   registry::BlobLocations locations(registry::BlobLocations::default_file());

@@ -43,7 +43,7 @@ void set_pull_command(CLI::App& app, Context& ctx) {
     LockedObserver observer(ctx.observer());
     net::HttpClient http(transport_config(flags->registry), observer);
     http.set_trace_headers(ctx.options.verbose >= 2);
-    auto credentials = make_registry_credentials(http.config(), observer);
+    auto credentials = make_registry_credentials(http, observer);
     registry::RegistryClient client(http, ref->registry, credentials.get());
     client.ping();
     registry::BlobLocations locations(registry::BlobLocations::default_file());

@@ -11,7 +11,6 @@
 
 #include "cloud/gcp/adc.h"
 #include "cloud/gcp/artifact_registry_credentials.h"
-#include "cloud/gcp/gcloud_config.h"
 #include "net/transport_config.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -277,22 +276,4 @@ TEST_CASE("MLBOX_CONNECT_TO rules use curl's --connect-to syntax") {
   CHECK(net::parse_connect_to(" a:443:127.0.0.1:1, b::127.0.0.1:2 ").size() == 2);
   CHECK(net::parse_connect_to("").empty());
   CHECK_THROWS_AS(net::parse_connect_to("gcr.io:127.0.0.1:5000"), Error);
-}
-
-TEST_CASE("gcloud's active configuration gives project and region") {
-  TempDir dir;
-  write_file_atomic(dir.path() / "active_config", "work\n");
-  write_file_atomic(dir.path() / "configurations" / "config_work",
-                    "[core]\naccount = me@example.com\nproject = ml-proj\n\n[compute]\nregion = "
-                    "europe-west4\n");
-  write_file_atomic(dir.path() / "configurations" / "config_other", "[core]\nproject = other\n");
-  auto env = config::env_from_map({{"CLOUDSDK_CONFIG", dir.path().string()}});
-  CHECK(gcloud_config_value(env, "core", "project") == "ml-proj");
-  CHECK(gcloud_config_value(env, "compute", "region") == "europe-west4");
-  CHECK_FALSE(gcloud_config_value(env, "compute", "zone"));
-  auto other = config::env_from_map(
-      {{"CLOUDSDK_CONFIG", dir.path().string()}, {"CLOUDSDK_ACTIVE_CONFIG_NAME", "other"}});
-  CHECK(gcloud_config_value(other, "core", "project") == "other");
-  CHECK_FALSE(
-      gcloud_config_value(config::env_from_map({{"HOME", "/nonexistent"}}), "core", "project"));
 }

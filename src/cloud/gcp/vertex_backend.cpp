@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "cloud/gcp/gcloud_config.h"
 #include "cloud/gcp/vertex_custom_job.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -283,13 +282,6 @@ std::unique_ptr<jobs::JobBackend> make_vertex_backend(const config::Settings& se
   options.env = config::process_env();
   options.project = settings.get("project");
   options.region = settings.get("region");
-  // Not given anywhere mlbox looks: gcloud's active configuration, as gcloud itself would.
-  if (options.project.empty()) {
-    options.project = gcloud_config_value(options.env, "core", "project").value_or("");
-  }
-  if (settings.at("region").source == config::Source::kDefault) {
-    if (auto r = gcloud_config_value(options.env, "compute", "region")) options.region = *r;
-  }
   return std::make_unique<OwningVertexBackend>(std::move(res), observer, std::move(options));
 }
 
