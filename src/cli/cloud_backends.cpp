@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "cloud/aws/batch_backend.h"
+#include "cloud/aws/s3_object_store.h"
 #include "cloud/gcp/gcs_object_store.h"
 #include "cloud/gcp/vertex_backend.h"
 #include "util/error.h"
@@ -22,10 +24,7 @@ std::unique_ptr<jobs::JobBackend> make_cloud_backend(const std::string& backend,
                                                      const config::Settings& settings,
                                                      Observer& observer) {
   if (backend == "vertex") return cloud::gcp::make_vertex_backend(settings, observer);
-  if (backend == "aws-batch") {
-    throw Error(ErrorKind::kUsage, "the " + backend + " backend is not part of this build yet",
-                "run on this machine with --target local");
-  }
+  if (backend == "aws-batch") return cloud::aws::make_batch_backend(settings, observer);
   throw Error(ErrorKind::kUsage, "unknown job backend '" + backend + "'",
               "targets are local, vertex and batch");
 }
@@ -33,9 +32,13 @@ std::unique_ptr<jobs::JobBackend> make_cloud_backend(const std::string& backend,
 std::unique_ptr<jobs::ObjectStore> make_object_store(const std::string& scheme,
                                                      const config::Settings& settings,
                                                      Observer& observer) {
-  if (scheme == "gs") return cloud::gcp::make_gcs_object_store(settings, observer);
-  throw Error(ErrorKind::kUsage, "the " + scheme + ":// client is not part of this build yet",
-              "upload the data yourself and name its bucket URI in mlbox.yaml");
+  if (scheme == "s3") {
+    std::string region = settings.get("target") == "batch" ? settings.get("region") : "";
+    return cloud::aws::make_s3_object_store(config::process_env(), region, observer);
+  }
+  if (scheme == "gs") return cloud::gcp::make_gcs_object_store(config::process_env(), observer);
+  throw Error(ErrorKind::kUsage, "no bucket client for '" + scheme + "://'",
+              "use s3:// or gs:// URIs");
 }
 
 config::Settings settings_for_job(const jobs::JobRecord& job) {

@@ -168,6 +168,9 @@ JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catal
     spec.machine = offers.front().machine->name;
   }
   validate_job_spec(spec, in.target, &s, catalog);
+  // Each job writes under its own prefix: retries of one job share it (and resume from its
+  // checkpoints), two jobs never mix their outputs.
+  spec.output_uri += "/" + in.job_id;
   return spec;
 }
 

@@ -15,6 +15,7 @@
 #include "trainer/native_main.h"
 #include "trainer/platform_contract.h"
 #include "trainer/probe.h"
+#include "trainer/remote_sync.h"
 #include "trainer/supervisor.h"
 #include "util/error.h"
 
@@ -92,10 +93,12 @@ int run_supervisor_mode(int argc, char** argv, int first) {
 
   PlatformLayout layout = resolve_platform(env);
   create_layout_dirs(layout);
+  RemoteSync remote = start_remote_sync(layout, env);
   GpuCheck gpu = check_gpus_at_start(env, require_gpu, stderr);
   if (!gpu.ok) return kExitNoGpu;
 
   opts.checkpoint_dir = layout.checkpoint_dir;
+  if (remote.active()) opts.after_sync = [&remote](const char*) { remote.upload("checkpoints"); };
   // The job writes checkpoints to a local staging dir that the supervisor mirrors to the
   // platform's checkpoint location (a network mount on Vertex): always staged off-local.
   if (staging.empty() && layout.platform != "local") {
@@ -118,6 +121,7 @@ int run_supervisor_mode(int argc, char** argv, int first) {
                 .c_str()
           : "");
   SupervisorResult r = run_supervised(opts);
+  finish_remote_sync(remote, layout);
   return r.exit_code;
 }
 

@@ -11,9 +11,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include "trainer/gpu_check.h"
+#include "trainer/malloc_tuning.h"
 #include "trainer/native_config.h"
 #include "trainer/native_trainer.h"
 #include "trainer/platform_contract.h"
+#include "trainer/remote_sync.h"
 #include "trainer/supervisor.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -79,6 +81,10 @@ int run_native_command(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  MallocTuning malloc_tuning = tune_malloc_for_training();
+  if (!malloc_tuning.applied) {
+    std::fprintf(stderr, "mlbox-trainer: malloc tuning off (%s)\n", malloc_tuning.why);
+  }
   std::string config_path;
   bool require_gpu = false;
   for (int i = 2; i < argc; ++i) {
@@ -102,6 +108,7 @@ int run_native_command(int argc, char** argv) {
   auto env = current_environment();
   PlatformLayout layout = resolve_platform(env);
   create_layout_dirs(layout);
+  RemoteSync remote = start_remote_sync(layout, env);
   GpuCheck gpu = check_gpus_at_start(env, require_gpu, stderr);
   if (!gpu.ok) return kExitNoGpu;
 
@@ -115,6 +122,7 @@ int run_native_command(int argc, char** argv) {
     j["finished_at"] = utc_timestamp_now();
     fs::write_file_atomic(layout.output_dir + "/native_summary.json", j.dump(2) + "\n");
   }
+  finish_remote_sync(remote, layout);
   std::fprintf(stderr, "mlbox-trainer: %s: %lld steps this run (from step %lld), %.1f samples/s\n",
                r.preempted ? "preempted" : "done", static_cast<long long>(r.steps_run),
                static_cast<long long>(r.first_step), r.samples_per_sec);

@@ -4,6 +4,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -30,12 +32,22 @@ nlohmann::json NativeRunResult::to_json() const {
           {"steps_run", steps_run},
           {"global_step", global_step},
           {"seconds", seconds},
+          {"cpu_seconds", cpu_seconds},
+          {"loop_seconds", loop_seconds},
           {"samples_per_sec", samples_per_sec},
           {"final_metrics", final_metrics},
           {"rank_weight_divergence", rank_weight_divergence}};
 }
 
 namespace {
+
+// Process CPU time in seconds (all threads, user + system): less sensitive than wall time to
+// other processes sharing the cores.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 // The shuffle is a pure function of (seed, epoch), so a resumed run replays the interrupted
 // epoch's order exactly; the checkpoint records the seed.
@@ -154,12 +166,14 @@ std::string fmt_metrics(const std::map<std::string, double>& m) {
 NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout,
                              const std::atomic<bool>& stop, FILE* log) {
   if (c.threads > 0) at::set_num_threads(c.threads);
-  // MLBOX_JIT_OPTIMIZE=0 runs the module's graph without the executor's profiling and
-  // differentiable-subgraph passes (a diagnostic; measured slower for the bench CNN).
-  if (const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
-      jit_opt && std::string(jit_opt) == "0") {
-    torch::jit::setGraphExecutorOptimize(false);
-  }
+  // Training runs the module's graph in the interpreter without the graph executor's
+  // optimizations: every op goes through eager autograd, as in a PyTorch loop. The profiling
+  // executor's differentiable subgraphs (symbolic gradients, profiling runs, re-specialization)
+  // were slower for the bench CNN on CPU: 1.0-1.1x over 150 steps, 1.3x over 40
+  // (docs/BENCHMARKS.md); the weights come out bit-identical.
+  // MLBOX_JIT_OPTIMIZE=1 turns them back on (a diagnostic).
+  const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
+  torch::jit::setGraphExecutorOptimize(jit_opt && std::string(jit_opt) == "1");
   torch::Device device = pick_device(c);
   const bool root = layout.rank == 0;
   auto say = [&](const std::string& text) {
@@ -271,8 +285,10 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   };
 
   double train_seconds = 0;
+  double train_cpu_seconds = 0;
   int64_t samples_seen = 0;
   bool max_reached = false;
+  const auto loop_started = Clock::now();
   while (st.epoch < c.epochs && !max_reached && !result.preempted) {
     const double lr = scheduled_lr(c, st.epoch);
     for (auto& g : optimizer->param_groups()) g.options().set_lr(lr);
@@ -286,6 +302,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
         break;
       }
       auto t0 = Clock::now();
+      const double cpu0 = process_cpu_seconds();
       // Global batch [s*B, (s+1)*B) of this epoch's order; rank r takes the r-th contiguous
       // slice, and scales its mean loss by its share so the summed gradients equal the
       // single-process gradient of the whole global batch.
@@ -332,6 +349,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
       ++result.steps_run;
       epoch_samples += gn;
       train_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      train_cpu_seconds += process_cpu_seconds() - cpu0;
       if (c.log_every_steps > 0 && st.global_step % c.log_every_steps == 0) {
         say("step " + std::to_string(st.global_step) + " loss " +
             std::to_string(st.count > 0 ? st.loss_sum / st.count : 0));
@@ -384,8 +402,10 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
     if (at_every_epochs || at_every_steps || st.epoch == c.epochs) save(st);
     if (st.epoch < c.epochs && stop_requested()) finish_preempted();
   }
+  result.loop_seconds = std::chrono::duration<double>(Clock::now() - loop_started).count();
   result.global_step = st.global_step;
   result.seconds = train_seconds;
+  result.cpu_seconds = train_cpu_seconds;
   result.samples_per_sec =
       train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
   if (result.final_metrics.empty() && !history.metrics().empty()) {

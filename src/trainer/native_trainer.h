@@ -21,7 +21,9 @@ struct NativeRunResult {
   int64_t first_step = 0;          // global step this run started at
   int64_t steps_run = 0;           // optimizer steps executed by this run
   int64_t global_step = 0;         // at the end
-  double seconds = 0;              // training time (excluding start-up)
+  double seconds = 0;              // training steps only (batch gather to optimizer step)
+  double cpu_seconds = 0;          // process CPU time (user + system) of the training steps
+  double loop_seconds = 0;         // the whole epoch loop: steps, validation, history, checkpoints
   double samples_per_sec = 0;
   // Distributed: max |w_rank - mean_w| summed over ranks at the end; 0 = identical weights.
   double rank_weight_divergence = 0;

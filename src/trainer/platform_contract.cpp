@@ -54,28 +54,39 @@ bool is_dir(const std::string& path) {
 }
 
 // A destination as a local path. gs:// maps onto the Cloud Storage FUSE mount Vertex provides
-// (/gcs/<bucket>/<path>); anything else remote is refused until the cloud clients land.
-std::string localize(const std::string& var, const std::string& uri,
-                     const ContractOptions& options) {
+// (/gcs/<bucket>/<path>) when it is there; other s3:// and gs:// destinations are staged in a
+// local directory that trainer/remote_sync.h restores and uploads.
+std::string localize(const std::string& var, const std::string& uri, const std::string& role,
+                     const ContractOptions& options, std::vector<RemoteDir>& remotes) {
   if (starts_with(uri, "file://")) return uri.substr(7);
+  bool s3 = starts_with(uri, "s3://");
   if (starts_with(uri, "gs://")) {
     std::string rest = uri.substr(5);
     std::string bucket = rest.substr(0, rest.find('/'));
     std::string fuse_bucket = options.gcs_fuse_root + "/" + bucket;
     if (!bucket.empty() && is_dir(fuse_bucket)) return options.gcs_fuse_root + "/" + rest;
-    throw Error(ErrorKind::kConfig,
-                var + "=" + uri +
-                    ": remote destinations are not supported by this mlbox-trainer "
-                    "yet, and Cloud Storage FUSE is not mounted at " +
-                    fuse_bucket,
-                "run on Vertex AI (which mounts buckets under " + options.gcs_fuse_root +
-                    ") or set " + var + " / MLBOX_* to a local directory");
+  }
+  if (s3 || starts_with(uri, "gs://")) {
+    std::string rest = uri.substr(5);
+    if (rest.empty() || rest.front() == '/') {
+      throw Error(ErrorKind::kConfig, var + "=" + uri + " names no bucket",
+                  "write " + var + "=" + uri.substr(0, 5) + "BUCKET/PREFIX");
+    }
+    while (!rest.empty() && rest.back() == '/') rest.pop_back();
+    std::string root =
+        options.remote_staging_root.empty()
+            ? (stdfs::temp_directory_path() / ("mlbox-remote-" + std::to_string(::getpid())))
+                  .string()
+            : options.remote_staging_root;
+    std::string local = root + "/" + role;
+    remotes.push_back({role, uri.substr(0, 5) + rest, local});
+    return local;
   }
   if (uri.find("://") != std::string::npos) {
     throw Error(ErrorKind::kConfig,
-                var + "=" + uri + ": remote destinations (" + uri.substr(0, uri.find("://")) +
-                    "://) are not supported by this mlbox-trainer yet",
-                "set " + var + " to a local directory; remote sync comes with the cloud clients");
+                var + "=" + uri + ": " + uri.substr(0, uri.find("://")) +
+                    ":// destinations are not supported",
+                "use a local directory, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX");
   }
   return uri;
 }
@@ -283,21 +294,28 @@ PlatformLayout resolve_platform(const EnvMap& env, const ContractOptions& option
   }
 
   Field f_model = pick(env, "MLBOX_MODEL_DIR", model, local_root + "/model");
-  l.model_dir = localize(f_model.var, f_model.value, options);
+  l.model_dir = localize(f_model.var, f_model.value, "model", options, l.remotes);
   Field f_ckpt = pick(env, "MLBOX_CHECKPOINT_DIR", ckpt, local_root + "/checkpoints");
-  l.checkpoint_dir = localize(f_ckpt.var, f_ckpt.value, options);
+  l.checkpoint_dir = localize(f_ckpt.var, f_ckpt.value, "checkpoints", options, l.remotes);
   Field f_tb = pick(env, "MLBOX_TENSORBOARD_DIR", tb, local_root + "/tensorboard");
-  l.tensorboard_dir = localize(f_tb.var, f_tb.value, options);
+  l.tensorboard_dir = localize(f_tb.var, f_tb.value, "tensorboard", options, l.remotes);
   Field f_data = pick(env, "MLBOX_DATA_DIR", data, cwd + "/data");
-  l.data_dir = localize(f_data.var, f_data.value, options);
+  l.data_dir = localize(f_data.var, f_data.value, "data", options, l.remotes);
   // Outputs that are not the model (summary.json, failure reason) sit beside the model dir
   // unless the platform names a place (Vertex's AIP_MODEL_DIR is <base_output_dir>/model).
   std::string out_default =
       get(env, "MLBOX_OUTPUT_DIR") || l.platform == "local"
           ? local_root
           : stdfs::path(l.model_dir).lexically_normal().parent_path().string();
+  // A model in a bucket: the outputs go to the bucket prefix above it, as on local disks.
+  if (!get(env, "MLBOX_OUTPUT_DIR") && l.platform != "local" && !l.remotes.empty() &&
+      l.remotes.front().role == "model") {
+    const std::string& m = l.remotes.front().uri;
+    auto slash = m.rfind('/');
+    if (slash != std::string::npos && slash > 5) out_default = m.substr(0, slash);
+  }
   Field f_out = pick(env, "MLBOX_OUTPUT_DIR", out, out_default);
-  l.output_dir = localize(f_out.var, f_out.value, options);
+  l.output_dir = localize(f_out.var, f_out.value, "output", options, l.remotes);
   l.job_id = pick(env, "MLBOX_JOB_ID", job, "local").value;
   l.attempt = int_or(env, "MLBOX_ATTEMPT", attempt, 1);
 

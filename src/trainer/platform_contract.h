@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,9 +18,18 @@ using EnvMap = std::map<std::string, std::string>;
 // Snapshot of this process's environment.
 EnvMap current_environment();
 
+// A layout directory whose destination is a bucket (s3://, or gs:// without Vertex's FUSE
+// mount): the user's process gets the local staging path; trainer/remote_sync.h restores
+// and uploads it.
+struct RemoteDir {
+  std::string role;   // "model", "checkpoints", "tensorboard", "data", "output"
+  std::string uri;    // "s3://bucket/prefix"
+  std::string local;  // the staging directory standing in for it
+};
+
 struct PlatformLayout {
   std::string platform;   // "vertex", "aws-batch", "sagemaker", "local"
-  std::string model_dir;  // local paths (remote URIs are rejected for now)
+  std::string model_dir;  // local paths; bucket destinations are staged (see `remotes`)
   std::string checkpoint_dir;
   std::string data_dir;
   std::string tensorboard_dir;
@@ -34,6 +44,8 @@ struct PlatformLayout {
   std::string master_addr;
   int master_port = 0;
 
+  std::vector<RemoteDir> remotes;
+
   bool distributed() const { return world_size > 1; }
   // The variables exported to the user's process.
   EnvMap exported_env() const;
@@ -45,6 +57,8 @@ struct ContractOptions {
   std::string opt_ml_root = "/opt/ml";
   // Where Vertex mounts Cloud Storage with Cloud Storage FUSE (gs://b/p -> /gcs/b/p).
   std::string gcs_fuse_root = "/gcs";
+  // Where bucket destinations are staged locally (empty: $TMPDIR/mlbox-remote-<pid>).
+  std::string remote_staging_root;
   // Base for the local backend's default layout.
   std::string local_output_root;  // empty: $PWD/mlbox-output
 };

@@ -105,7 +105,7 @@ bool needs_sync(const SupervisorOptions& o) {
          stdfs::path(o.staging_checkpoint_dir).lexically_normal();
 }
 
-void sync_checkpoints(const SupervisorOptions& o, const char* why) {
+void sync_local_checkpoints(const SupervisorOptions& o, const char* why) {
   if (!needs_sync(o)) return;
   try {
     SyncStats s = sync_directory(o.staging_checkpoint_dir, o.checkpoint_dir);
@@ -116,6 +116,17 @@ void sync_checkpoints(const SupervisorOptions& o, const char* why) {
     }
   } catch (const std::exception& e) {
     note(o, std::string("checkpoint sync failed: ") + e.what());
+  }
+}
+
+// The local mirror first, then (when the checkpoint dir mirrors a bucket) the upload.
+void sync_checkpoints(const SupervisorOptions& o, const char* why) {
+  sync_local_checkpoints(o, why);
+  if (!o.after_sync) return;
+  try {
+    o.after_sync(why);
+  } catch (const std::exception& e) {
+    note(o, std::string("checkpoint upload failed: ") + e.what());
   }
 }
 

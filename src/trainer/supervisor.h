@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct SupervisorOptions {
   EnvMap env;                                      // set on top of the inherited environment
   std::chrono::milliseconds grace{25000};          // SIGTERM -> SIGKILL
   std::chrono::milliseconds sync_interval{60000};  // periodic checkpoint sync; 0: only at exit
+  // Called after each checkpoint sync (periodic and final) with the reason: uploads the
+  // checkpoint dir when it mirrors a bucket (trainer/remote_sync.h). May be empty.
+  std::function<void(const char* why)> after_sync;
   std::string staging_checkpoint_dir;  // what the child writes (its MLBOX_CHECKPOINT_DIR)
   std::string checkpoint_dir;          // durable destination; empty or equal: no sync
   std::string output_dir;              // failure reason + summary.json; empty: none

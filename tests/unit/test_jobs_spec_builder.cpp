@@ -79,7 +79,7 @@ TEST_CASE("batch spec: machine chosen for the GPU, settings carried, labels set"
   CHECK(spec.gpu_count == 1);
   CHECK(spec.spot);
   CHECK(spec.region == "us-west-2");
-  CHECK(spec.output_uri == "s3://bucket/runs");
+  CHECK(spec.output_uri == "s3://bucket/runs/" + in.job_id);
   CHECK(spec.job_queue == "gpu-queue");
   CHECK(spec.max_runtime_seconds == 7200);
   CHECK(spec.env.at("EPOCHS") == "3");

@@ -89,22 +89,37 @@ TEST_CASE("Vertex: chief is rank 0; MASTER_PORT overrides the spec's port") {
   CHECK(l.master_port == 6000);
 }
 
-TEST_CASE("Vertex: malformed CLUSTER_SPEC and remote URIs without FUSE are config errors") {
+TEST_CASE("Vertex: malformed CLUSTER_SPEC is a config error; bucket URIs are staged") {
   mlbox::fs::TempDir tmp;
   auto o = isolated(tmp.path());
+  o.remote_staging_root = (tmp.path() / "remote").string();
   CHECK_THROWS_AS(resolve_platform({{"CLUSTER_SPEC", "{not json"}}, o), mlbox::Error);
   CHECK_THROWS_AS(resolve_platform({{"CLUSTER_SPEC", R"({"cluster":{"workerpool0":["a:1"]},
       "task":{"type":"workerpool2","index":0}})"}},
                                    o),
                   mlbox::Error);
+  // Without the FUSE mount, a gs:// model dir is staged locally and uploaded later; the
+  // outputs go to the prefix above the model.
+  auto l = resolve_platform({{"AIP_MODEL_DIR", "gs://nobucket/job/model/"}}, o);
+  CHECK(l.model_dir == o.remote_staging_root + "/model");
+  REQUIRE(l.remotes.size() == 2);
+  CHECK(l.remotes[0].role == "model");
+  CHECK(l.remotes[0].uri == "gs://nobucket/job/model");
+  CHECK(l.remotes[1].role == "output");
+  CHECK(l.remotes[1].uri == "gs://nobucket/job");
+  CHECK(l.exported_env().at("MLBOX_MODEL_DIR") == l.model_dir);
+  auto b = resolve_platform({{"MLBOX_CHECKPOINT_DIR", "s3://b/ck"}}, o);
+  REQUIRE(b.remotes.size() == 1);
+  CHECK(b.remotes[0].uri == "s3://b/ck");
+  CHECK(b.checkpoint_dir == o.remote_staging_root + "/checkpoints");
   try {
-    resolve_platform({{"AIP_MODEL_DIR", "gs://nobucket/m"}}, o);
+    resolve_platform({{"MLBOX_CHECKPOINT_DIR", "ftp://b/ck"}}, o);
     FAIL("expected an error");
   } catch (const mlbox::Error& e) {
     CHECK(e.kind() == mlbox::ErrorKind::kConfig);
-    CHECK(std::string(e.what()).find("AIP_MODEL_DIR=gs://nobucket/m") != std::string::npos);
+    CHECK(std::string(e.what()).find("MLBOX_CHECKPOINT_DIR=ftp://b/ck") != std::string::npos);
   }
-  CHECK_THROWS_AS(resolve_platform({{"MLBOX_CHECKPOINT_DIR", "s3://b/ck"}}, o), mlbox::Error);
+  CHECK_THROWS_AS(resolve_platform({{"MLBOX_MODEL_DIR", "s3:///x"}}, o), mlbox::Error);
 }
 
 TEST_CASE("AWS Batch: job id, attempt, multi-node rank and main node address") {

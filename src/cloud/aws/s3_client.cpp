@@ -75,12 +75,14 @@ S3Client::S3Client(net::HttpClient& http, AwsCredentials credentials, std::strin
       endpoint_(client_.endpoint()) {}
 
 S3Client S3Client::from_chain(net::HttpClient& http, const AwsConfigChain& chain,
-                              const std::string& region, S3Options options) {
+                              const std::string& region, S3Options options,
+                              const AwsCredentials* credentials) {
   bool overridden = chain.endpoint_overridden(s3_service());
   std::string endpoint = overridden ? chain.endpoint(s3_service(), region)
                                     : fmt::format("https://s3.{}.amazonaws.com", region);
   if (overridden) options.path_style = true;
-  return S3Client(http, chain.credentials(), region, endpoint, options);
+  return S3Client(http, credentials ? *credentials : chain.credentials(), region, endpoint,
+                  options);
 }
 
 SigningOptions S3Client::signing() const {

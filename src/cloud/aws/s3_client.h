@@ -32,8 +32,10 @@ class S3Client {
   S3Client(net::HttpClient& http, AwsCredentials credentials, std::string region,
            std::string endpoint, S3Options options);
   // From the chain: region and endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
+  // `credentials`: instead of the chain's (e.g. a container's task-role credentials).
   static S3Client from_chain(net::HttpClient& http, const AwsConfigChain& chain,
-                             const std::string& region, S3Options options = {});
+                             const std::string& region, S3Options options = {},
+                             const AwsCredentials* credentials = nullptr);
 
   std::optional<S3Object> stat(const std::string& bucket, const std::string& key);
   void put_file(const std::string& bucket, const std::string& key,

@@ -2,37 +2,49 @@
 
 #include "cloud/gcp/adc.h"
 #include "cloud/gcp/gcs_client.h"
+#include "cloud/gcp/google_api.h"
+#include "net/http_client.h"
+#include "util/fs.h"
 
 namespace mlbox::cloud::gcp {
 
 namespace {
 
+net::TransportConfig transport() {
+  net::TransportConfig t;
+  t.ca_file = net::TransportConfig::ca_file_from("");
+  t.user_agent = std::string("mlbox/") + MLBOX_VERSION;
+  return t;
+}
+
 class GcsObjectStore : public jobs::ObjectStore {
  public:
-  explicit GcsObjectStore(Observer& observer)
+  GcsObjectStore(config::EnvGetter env, Observer& observer)
       : http_(transport(), observer),
         adc_(AdcCredentials::for_process(transport(), observer)),
         api_(http_, [this] { return adc_->access_token(); }),
-        gcs_(api_, config::process_env()) {}
+        gcs_(api_, env) {}
 
   std::string scheme() const override { return "gs"; }
   std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override {
-    auto o = gcs_.stat(bucket, key);
-    if (!o) return std::nullopt;
-    return jobs::ObjectInfo{key, o->size};
+    for (const auto& o : gcs_.list(bucket, key)) {
+      if (o.name == key) return jobs::ObjectInfo{o.name, o.size};
+    }
+    return std::nullopt;
   }
   void put_file(const std::string& bucket, const std::string& key,
                 const std::filesystem::path& file) override {
     gcs_.upload(file, bucket, key);
   }
   void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
-                 const std::string& content_type) override {
-    gcs_.upload_bytes(bytes, bucket, key, content_type);
+                 const std::string& /*content_type*/) override {
+    fs::TempDir tmp;
+    fs::write_file_atomic(tmp.path() / "object", bytes);
+    gcs_.upload(tmp.path() / "object", bucket, key);
   }
   void get_file(const std::string& bucket, const std::string& key,
                 const std::filesystem::path& dest) override {
-    auto o = gcs_.stat(bucket, key);
-    gcs_.download(bucket, key, dest, o ? o->md5_base64 : std::string());
+    gcs_.download(bucket, key, dest);
   }
   std::vector<jobs::ObjectInfo> list(const std::string& bucket,
                                      const std::string& prefix) override {
@@ -42,12 +54,6 @@ class GcsObjectStore : public jobs::ObjectStore {
   }
 
  private:
-  static net::TransportConfig transport() {
-    net::TransportConfig t;
-    t.ca_file = net::TransportConfig::ca_file_from("");
-    t.user_agent = std::string("mlbox/") + MLBOX_VERSION;
-    return t;
-  }
   net::HttpClient http_;
   std::unique_ptr<AdcCredentials> adc_;
   GoogleApi api_;
@@ -56,10 +62,9 @@ class GcsObjectStore : public jobs::ObjectStore {
 
 }  // namespace
 
-std::unique_ptr<jobs::ObjectStore> make_gcs_object_store(const config::Settings& settings,
+std::unique_ptr<jobs::ObjectStore> make_gcs_object_store(config::EnvGetter env,
                                                          Observer& observer) {
-  (void)settings;
-  return std::make_unique<GcsObjectStore>(observer);
+  return std::make_unique<GcsObjectStore>(std::move(env), observer);
 }
 
 }  // namespace mlbox::cloud::gcp

@@ -1,4 +1,5 @@
-// Cloud Storage as the jobs::ObjectStore that data staging and fetch use (scheme "gs").
+// Cloud Storage as a jobs::ObjectStore (data staging, the trainer's syncs): ADC tokens, the
+// JSON API, STORAGE_EMULATOR_HOST honoured.
 #pragma once
 
 #include <memory>
@@ -9,8 +10,6 @@
 
 namespace mlbox::cloud::gcp {
 
-// ADC from the process environment; $STORAGE_EMULATOR_HOST honoured.
-std::unique_ptr<jobs::ObjectStore> make_gcs_object_store(const config::Settings& settings,
-                                                         Observer& observer);
+std::unique_ptr<jobs::ObjectStore> make_gcs_object_store(config::EnvGetter env, Observer& observer);
 
 }  // namespace mlbox::cloud::gcp
