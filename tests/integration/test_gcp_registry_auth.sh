@@ -152,6 +152,7 @@ for want in "$WORK/wrong.json" "HTTP 400" "invalid_grant" "Invalid JWT Signature
   grep -qF "$want" "$WORK/stderr" || { cat "$WORK/stderr"; fail "wrong-key error lacks '$want'"; }
 done
 grep -q 'eyJ' "$WORK/stderr" && fail "the JWT reached the error"
+sed 's/^/  | /' "$WORK/stderr"
 pass "a JWT signed with the wrong key: exit 4 naming the key file, token URI, HTTP 400 invalid_grant and what to do"
 
 # --- a reference client against the fake: gcloud with the same key ------------------------

@@ -390,7 +390,17 @@ AccessToken AdcCredentials::fetch_service_account(const AdcSource& source) {
   std::string jwt = make_jwt_assertion(key, kCloudPlatformScope, options_.now());
   std::string form = "grant_type=" + form_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
                      "&assertion=" + form_encode(jwt);
-  return post_token_form(key.token_uri, form, source.describe());
+  try {
+    return post_token_form(key.token_uri, form, source.describe());
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kAuth) throw;
+    throw Error(ErrorKind::kAuth, e.what(),
+                "the key may have been deleted or disabled, or this clock is far off: create a "
+                "new key (gcloud iam service-accounts keys create KEY.json --iam-account " +
+                    key.client_email +
+                    "), or unset GOOGLE_APPLICATION_CREDENTIALS and run `gcloud auth "
+                    "application-default login`");
+  }
 }
 
 AccessToken AdcCredentials::fetch_authorized_user(const AdcSource& source) {

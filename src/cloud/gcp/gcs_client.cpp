@@ -67,6 +67,34 @@ std::vector<GcsObject> GcsClient::list(const std::string& bucket, const std::str
   return out;
 }
 
+std::optional<GcsObject> GcsClient::stat(const std::string& bucket, const std::string& object) {
+  net::Request r;
+  r.url = object_url(bucket, object);
+  r.headers = {{"Accept", "application/json"}};
+  net::Outcome o = api_.send(r);
+  if (o.ok() && o.response.status == 404) return std::nullopt;
+  if (!o.ok() || o.response.status >= 400) throw_google_error("GET", r.url, o);
+  auto j = nlohmann::json::parse(o.response.body, nullptr, false);
+  GcsObject out;
+  out.name = j.is_object() ? j.value("name", object) : object;
+  std::string size = j.is_object() ? j.value("size", "0") : "0";
+  out.size = std::stoull(size.empty() ? "0" : size);
+  out.md5_base64 = j.is_object() ? j.value("md5Hash", "") : "";
+  return out;
+}
+
+void GcsClient::upload_bytes(const std::string& bytes, const std::string& bucket,
+                             const std::string& object, const std::string& content_type) {
+  net::Request r;
+  r.method = "POST";
+  r.url = fmt::format("{}/upload/storage/v1/b/{}/o?uploadType=media&name={}", base_,
+                      form_encode(bucket), form_encode(object));
+  r.headers = {{"Content-Type", content_type.empty() ? "application/octet-stream" : content_type}};
+  r.body = bytes;
+  net::Outcome o = api_.send(r);
+  if (!o.ok() || o.response.status >= 400) throw_google_error("POST", r.url, o);
+}
+
 namespace {
 
 std::string base64(const unsigned char* data, size_t n) {

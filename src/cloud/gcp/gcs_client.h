@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ class GcsClient {
   const std::string& base() const { return base_; }
 
   std::vector<GcsObject> list(const std::string& bucket, const std::string& prefix);
+  // The object's metadata, or nullopt when it does not exist (HTTP 404).
+  std::optional<GcsObject> stat(const std::string& bucket, const std::string& object);
+  // A small object from memory (one media upload).
+  void upload_bytes(const std::string& bytes, const std::string& bucket, const std::string& object,
+                    const std::string& content_type);
   // Streams the object into `dest` (temp file + rename); returns bytes written. Verifies the
   // md5 when `expected_md5_base64` is given.
   uint64_t download(const std::string& bucket, const std::string& object,

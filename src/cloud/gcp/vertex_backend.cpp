@@ -227,9 +227,10 @@ std::vector<fs::path> VertexBackend::fetch(const jobs::JobRecord& job, const fs:
   for (const auto& o : gcs.list(base.bucket, prefix)) {
     std::string rel = o.name.substr(prefix.size());
     if (rel.empty() || ends_with(rel, "/")) continue;
-    bool wanted = starts_with(rel, "model/") || rel == "history.json" ||
-                  starts_with(rel, "tensorboard/") || starts_with(rel, "logs/") ||
-                  (checkpoints && starts_with(rel, "checkpoints/"));
+    // Top-level JSON (history.json, summary.json) sits beside model/ (AIP_MODEL_DIR's parent).
+    bool top_json = rel.find('/') == std::string::npos && ends_with(rel, ".json");
+    bool wanted = starts_with(rel, "model/") || top_json || starts_with(rel, "tensorboard/") ||
+                  starts_with(rel, "logs/") || (checkpoints && starts_with(rel, "checkpoints/"));
     if (!wanted) continue;
     fs::path dest = dir / rel;
     // Object names are remote input: never write outside `dir`.
