@@ -53,7 +53,7 @@ pass "a missing builder is exit 3 naming the Debian package"
 
 # --- build and export ---------------------------------------------------------------------
 export SOURCE_DATE_EPOCH=1700000000
-timeout 420 "$MLBOX" --json build --builder buildah >"$WORK/b1.json" 2>"$WORK/b1.err" ||
+timeout 600 "$MLBOX" --json build --builder buildah >"$WORK/b1.json" 2>"$WORK/b1.err" ||
   { tail -30 "$WORK/b1.err"; fail "mlbox build --builder buildah"; }
 [ "$(json "$WORK/b1.json" 'd["builder"]')" = buildah ] || fail "builder: $(cat "$WORK/b1.json")"
 grep -q "^buildah: STEP" "$WORK/b1.err" || fail "buildah's output was not streamed: $(head "$WORK/b1.err")"
@@ -97,19 +97,17 @@ grep -q "hello from the buildah image, v1" "$WORK/stdout" "$WORK/stderr" ||
 pass "mlbox run runs the buildah image"
 
 # --- code-only rebuild: buildah's layer cache keeps everything but the code ------------------
-# (exported with zstd this time: quicker, and the other export path)
 printf 'echo "hello from the buildah image, v2"\n' >src/train.sh
-timeout 420 "$MLBOX" --json build --builder buildah --compression zstd >"$WORK/b2.json" 2>"$WORK/b2.err" ||
+timeout 600 "$MLBOX" --json build --builder buildah >"$WORK/b2.json" 2>"$WORK/b2.err" ||
   { tail -30 "$WORK/b2.err"; fail "rebuild"; }
 grep -q "Using cache" "$WORK/b2.err" || fail "buildah did not reuse its cached layers"
 python3 - "$WORK/b1.json" "$WORK/b2.json" <<'PY' || fail "code-only rebuild changed more than the code layer"
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:])
-la, lb = [l["diff_id"] for l in a["layers"]], [l["diff_id"] for l in b["layers"]]
-assert all(l["media_type"].endswith("tar+zstd") for l in b["layers"]), b["layers"]
+la, lb = [l["digest"] for l in a["layers"]], [l["digest"] for l in b["layers"]]
 assert len(la) == len(lb), (la, lb)
 assert la[:-1] == lb[:-1], (la, lb)
 assert la[-1] != lb[-1], "the code layer did not change"
 assert a["digest"] != b["digest"]
 PY
-pass "code-only rebuild (zstd export): only the last (code) layer's content changed"
+pass "code-only rebuild: only the last (code) layer changed"

@@ -137,7 +137,11 @@ ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^beta' || fail "beta not ins
 [ "$(json b5.json '[(l["role"], l["rebuilt"]) for l in d["layers"]]')" = "[('base', False), ('deps', False), ('trainer', False), ('code', True)]" ] ||
   fail "rebuild with deps: $(cat b5.json)"
 [ "$(json b5.json 'd["manifest"]')" = "$(json b4.json 'd["manifest"]')" ] || fail "unchanged project, new digest"
-pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock"
+printf 'alpha\nbeta\n' >two/proj/requirements.txt  # changed since the freeze
+(cd two/proj && "$MLBOX" build --trainer "$TRAINER" >/dev/null 2>"$WORK/stale.err") || fail "build with a stale lock"
+grep -q "run 'mlbox freeze' to update it" "$WORK/stale.err" || fail "no stale-lock warning: $(cat "$WORK/stale.err")"
+printf 'alpha\n' >two/proj/requirements.txt
+pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock; stale lock warned"
 
 # --- a registry base: pulled into the store first, then built on ------------------------------
 source "$MLBOX_SOURCE_DIR/tests/integration/registry_lib.sh"
