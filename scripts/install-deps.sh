@@ -11,14 +11,30 @@ PKGS=(
   python3-protobuf protobuf-compiler
   buildah runc skopeo umoci docker-registry patchelf debootstrap busybox-static apache2-utils curl bc
 )
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The AWS CLI checks the AWS API fakes against botocore (tests/integration/test_aws_*.sh).
+# This machine kind's images carry it (pip); a bare Debian 12 gets Debian's package.
+if ! command -v aws >/dev/null; then
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends awscli
+fi
+
+# s3rver: a real S3 API server (it checks SigV4) for the S3 client's tests, from npm.
+if ! command -v s3rver >/dev/null; then
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  $SUDO npm install -g --no-audit --no-fund s3rver@3.7.1
 fi

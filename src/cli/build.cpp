@@ -6,13 +6,13 @@
 #include "build/native_builder.h"
 #include "build/plan.h"
 #include "cli/commands.h"
+#include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
 #include "core/locked_observer.h"
 #include "image/compressor.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
-#include "registry/credentials.h"
 #include "registry/image_puller.h"
 
 namespace mlbox::cli {
@@ -38,8 +38,8 @@ std::string pull_registry_base(Context& ctx, const manifest::RegistryReference& 
   }
   LockedObserver observer(ctx.observer());
   net::HttpClient http(transport_config(flags), observer);
-  registry::DockerConfigCredentials credentials;
-  registry::RegistryClient client(http, ref.registry, &credentials);
+  auto credentials = make_registry_credentials(http, observer);
+  registry::RegistryClient client(http, ref.registry, credentials.get());
   client.ping();  // settles the scheme (plain HTTP only for --insecure-registry) and auth
   registry::BlobLocations locations(registry::BlobLocations::default_file());
   registry::ImagePuller puller(client, observer, &locations);

@@ -2,6 +2,7 @@
 // tensorboard, summary.json) to DIR.
 #include <fmt/format.h>
 
+#include "cli/cloud_backends.h"
 #include "cli/commands.h"
 #include "jobs/job_store.h"
 #include "util/error.h"
@@ -12,14 +13,27 @@ void set_fetch_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("fetch", "Copy a job's outputs to a local directory");
   auto id = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
+  auto checkpoints = std::make_shared<bool>(false);
   cmd->add_option("job", *id, "Job id (a unique prefix is enough)")->required();
   cmd->add_option("-o,--output", *out, "Destination (default: ./mlbox-output/<job id>)");
-  cmd->callback([&ctx, id, out] {
+  cmd->add_flag("--checkpoints", *checkpoints, "Also fetch checkpoints (cloud jobs)");
+  cmd->callback([&ctx, id, out, checkpoints] {
     namespace stdfs = std::filesystem;
     jobs::JobStore store;
     jobs::JobRecord r = store.resolve(*id);
     if (r.backend != "local") {
-      throw Error(ErrorKind::kUsage, "fetching " + r.backend + " jobs comes with that backend");
+      stdfs::path dest =
+          out->empty() ? ctx.project_dir() / "mlbox-output" / r.id : stdfs::path(*out);
+      auto backend = make_cloud_backend(r.backend, settings_for_job(r), ctx.observer());
+      auto files = backend->fetch(r, dest, *checkpoints);
+      if (ctx.options.json) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& p : files) arr.push_back(p.string());
+        ctx.print_json({{"id", r.id}, {"dest", dest.string()}, {"files", arr}});
+      } else {
+        ctx.print(fmt::format("{}: {} files -> {}", r.id, files.size(), dest.string()));
+      }
+      return;
     }
     stdfs::path src = r.output_dir;
     if (!stdfs::is_directory(src)) {

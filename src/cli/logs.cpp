@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cli/cloud_backends.h"
 #include "cli/commands.h"
 #include "cloud/local/local_runner.h"
 #include "jobs/job_store.h"
@@ -39,7 +40,26 @@ void set_logs_command(CLI::App& app, Context& ctx) {
     jobs::JobStore store;
     jobs::JobRecord r = store.resolve(*id);
     if (r.backend != "local") {
-      throw Error(ErrorKind::kUsage, "logs of " + r.backend + " jobs come with that backend");
+      auto backend = make_cloud_backend(r.backend, settings_for_job(r), ctx.observer());
+      if (ctx.options.json) {
+        nlohmann::json arr = nlohmann::json::array();
+        std::vector<jobs::LogLine> lines;
+        backend->read_logs(r, "", lines);
+        for (const auto& l : lines) {
+          arr.push_back({{"attempt", l.attempt}, {"timestamp", l.timestamp}, {"text", l.text}});
+        }
+        ctx.print_json({{"id", r.id}, {"state", jobs::to_string(r.state)}, {"lines", arr}});
+        return;
+      }
+      stream_cloud_logs(
+          store, *backend, r, *follow,
+          [](const std::string& line) {
+            std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fputc('\n', stdout);
+            std::fflush(stdout);
+          },
+          ctx.observer());
+      return;
     }
     std::filesystem::path job_dir = r.details.value("job_dir", "");
     if (ctx.options.json) {

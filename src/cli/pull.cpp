@@ -2,12 +2,12 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
 #include "core/locked_observer.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
-#include "registry/credentials.h"
 #include "registry/image_puller.h"
 #include "util/error.h"
 
@@ -43,8 +43,8 @@ void set_pull_command(CLI::App& app, Context& ctx) {
     LockedObserver observer(ctx.observer());
     net::HttpClient http(transport_config(flags->registry), observer);
     http.set_trace_headers(ctx.options.verbose >= 2);
-    registry::DockerConfigCredentials credentials;
-    registry::RegistryClient client(http, ref->registry, &credentials);
+    auto credentials = make_registry_credentials(http, observer);
+    registry::RegistryClient client(http, ref->registry, credentials.get());
     client.ping();
     registry::BlobLocations locations(registry::BlobLocations::default_file());
     registry::ImagePuller puller(client, observer, &locations);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/run_local.h"
 #include "cloud/local/local_runner.h"
 #include "image/oci_layout.h"
 #include "manifest/load.h"
@@ -15,21 +16,105 @@
 
 namespace mlbox::cli {
 
-namespace {
+void run_local_job(Context& ctx, const RunFlags& f) {
+  for (const auto& kv : f.env) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
+    }
+  }
+  local::LocalJobOptions o;
+  o.store = f.store.empty() ? image::project_store_path(ctx.project_dir())
+                            : std::filesystem::absolute(f.store);
+  o.tag = f.tag;
+  auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
+  if (project.filename().empty()) project = project.parent_path();
+  std::string name = project.filename().string();
+  if (std::filesystem::exists(ctx.manifest_path())) {
+    auto m = manifest::load(ctx.manifest_path());
+    if (!m.name.empty()) name = m.name;
+    if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
+        image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
+      o.tag = m.name;
+    }
+  }
+  if (!std::filesystem::exists(o.store / "index.json")) {
+    throw Error(ErrorKind::kConfig, "no image store at " + o.store.string(),
+                "build the image first: mlbox build");
+  }
+  o.name = name;
+  if (!f.output.empty()) o.output_dir = std::filesystem::absolute(f.output);
+  if (!f.data.empty()) o.data_dir = std::filesystem::absolute(f.data);
+  o.env = f.env;
+  o.command = f.command;
+  o.no_runc = f.no_runc;
+  o.max_attempts = f.max_attempts;
 
-struct RunFlags {
-  std::string tag;
-  std::string output;
-  std::string data;
-  std::string store;
-  bool no_runc = false;
-  bool detach = false;
-  int max_attempts = 3;
-  std::vector<std::string> env;
-  std::vector<std::string> command;
-};
+  auto store = std::make_unique<jobs::JobStore>();
+  local::PreparedJob job = local::LocalRunner(*store, ctx.observer()).prepare(o);
+  const std::string id = job.record.id;
 
-}  // namespace
+  if (f.detach) {
+    // SQLite connections must not cross fork(): the child opens its own.
+    store.reset();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    pid_t pid = ::fork();
+    if (pid < 0) throw Error(ErrorKind::kInternal, "fork failed");
+    if (pid == 0) {
+      ::setsid();
+      int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      int rc = 1;
+      try {
+        jobs::JobStore child_store;
+        NullObserver quiet;
+        local::LocalRunner child(child_store, quiet);
+        child.on_log_line = [](const std::string&) {};
+        rc = child.run(job, o) == jobs::JobState::kSucceeded ? 0 : 7;
+      } catch (const std::exception&) {
+        try {
+          jobs::JobStore s;
+          s.set_state(id, jobs::JobState::kFailed);
+        } catch (...) {
+        }
+      }
+      std::_Exit(rc);
+    }
+    if (ctx.options.json) {
+      ctx.print_json({{"id", id}, {"state", "QUEUED"}, {"output_dir", job.record.output_dir}});
+    } else {
+      ctx.print(id);
+    }
+    return;
+  }
+
+  local::LocalRunner runner(*store, ctx.observer());
+  ctx.observer().info(fmt::format(
+      "job {} ({})", id, job.isolation == local::Isolation::kRunc ? "runc" : "host process"));
+  if (!ctx.options.json) {
+    runner.on_log_line = [](const std::string& line) {
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputc('\n', stdout);
+      std::fflush(stdout);
+    };
+  } else {
+    runner.on_log_line = [](const std::string&) {};
+  }
+  jobs::JobState state = runner.run(job, o);
+  auto record = store->find(id);
+  if (ctx.options.json && record) ctx.print_json(record->to_json());
+  if (state != jobs::JobState::kSucceeded) {
+    int code = record && !record->attempts.empty() && record->attempts.back().exit_code
+                   ? *record->attempts.back().exit_code
+                   : -1;
+    throw Error(ErrorKind::kJobFailed,
+                fmt::format("job {} {} (exit code {})", id, jobs::to_string(state), code),
+                "see its output: mlbox logs " + id);
+  }
+  ctx.observer().info(fmt::format("job {} SUCCEEDED; outputs in {}", id, job.record.output_dir));
+}
 
 void set_run_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("run", "Run the training job on this machine");
@@ -47,105 +132,7 @@ void set_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-attempts", f->max_attempts, "Attempts when preempted (default 3)")
       ->check(CLI::Range(1, 100));
   cmd->add_option("command", f->command, "Command instead of the image's (after --)");
-  cmd->callback([&ctx, f] {
-    for (const auto& kv : f->env) {
-      if (kv.find('=') == std::string::npos || kv.front() == '=') {
-        throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
-      }
-    }
-    local::LocalJobOptions o;
-    o.store = f->store.empty() ? image::project_store_path(ctx.project_dir())
-                               : std::filesystem::absolute(f->store);
-    o.tag = f->tag;
-    auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
-    if (project.filename().empty()) project = project.parent_path();
-    std::string name = project.filename().string();
-    if (std::filesystem::exists(ctx.manifest_path())) {
-      auto m = manifest::load(ctx.manifest_path());
-      if (!m.name.empty()) name = m.name;
-      if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
-          image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
-        o.tag = m.name;
-      }
-    }
-    if (!std::filesystem::exists(o.store / "index.json")) {
-      throw Error(ErrorKind::kConfig, "no image store at " + o.store.string(),
-                  "build the image first: mlbox build");
-    }
-    o.name = name;
-    if (!f->output.empty()) o.output_dir = std::filesystem::absolute(f->output);
-    if (!f->data.empty()) o.data_dir = std::filesystem::absolute(f->data);
-    o.env = f->env;
-    o.command = f->command;
-    o.no_runc = f->no_runc;
-    o.max_attempts = f->max_attempts;
-
-    auto store = std::make_unique<jobs::JobStore>();
-    local::PreparedJob job = local::LocalRunner(*store, ctx.observer()).prepare(o);
-    const std::string id = job.record.id;
-
-    if (f->detach) {
-      // SQLite connections must not cross fork(): the child opens its own.
-      store.reset();
-      std::fflush(stdout);
-      std::fflush(stderr);
-      pid_t pid = ::fork();
-      if (pid < 0) throw Error(ErrorKind::kInternal, "fork failed");
-      if (pid == 0) {
-        ::setsid();
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        ::dup2(devnull, 2);
-        int rc = 1;
-        try {
-          jobs::JobStore child_store;
-          NullObserver quiet;
-          local::LocalRunner child(child_store, quiet);
-          child.on_log_line = [](const std::string&) {};
-          rc = child.run(job, o) == jobs::JobState::kSucceeded ? 0 : 7;
-        } catch (const std::exception&) {
-          try {
-            jobs::JobStore s;
-            s.set_state(id, jobs::JobState::kFailed);
-          } catch (...) {
-          }
-        }
-        std::_Exit(rc);
-      }
-      if (ctx.options.json) {
-        ctx.print_json({{"id", id}, {"state", "QUEUED"}, {"output_dir", job.record.output_dir}});
-      } else {
-        ctx.print(id);
-      }
-      return;
-    }
-
-    local::LocalRunner runner(*store, ctx.observer());
-    ctx.observer().info(fmt::format(
-        "job {} ({})", id, job.isolation == local::Isolation::kRunc ? "runc" : "host process"));
-    if (!ctx.options.json) {
-      runner.on_log_line = [](const std::string& line) {
-        std::fwrite(line.data(), 1, line.size(), stdout);
-        std::fputc('\n', stdout);
-        std::fflush(stdout);
-      };
-    } else {
-      runner.on_log_line = [](const std::string&) {};
-    }
-    jobs::JobState state = runner.run(job, o);
-    auto record = store->find(id);
-    if (ctx.options.json && record) ctx.print_json(record->to_json());
-    if (state != jobs::JobState::kSucceeded) {
-      int code = record && !record->attempts.empty() && record->attempts.back().exit_code
-                     ? *record->attempts.back().exit_code
-                     : -1;
-      throw Error(ErrorKind::kJobFailed,
-                  fmt::format("job {} {} (exit code {})", id, jobs::to_string(state), code),
-                  "see its output: mlbox logs " + id);
-    }
-    ctx.observer().info(fmt::format("job {} SUCCEEDED; outputs in {}", id, job.record.output_dir));
-  });
+  cmd->callback([&ctx, f] { run_local_job(ctx, *f); });
 }
 
 }  // namespace mlbox::cli

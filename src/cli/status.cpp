@@ -1,6 +1,7 @@
 // mlbox status JOB: state, attempts and where the outputs are.
 #include <fmt/format.h>
 
+#include "cli/cloud_backends.h"
 #include "cli/commands.h"
 #include "cloud/local/local_runner.h"
 #include "jobs/job_store.h"
@@ -14,7 +15,10 @@ void set_status_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, id] {
     jobs::JobStore store;
     jobs::JobRecord r = store.resolve(*id);
-    if (local::reconcile_local_job(store, r)) {
+    if (r.backend != "local") {
+      auto backend = make_cloud_backend(r.backend, settings_for_job(r), ctx.observer());
+      r = refresh_cloud_job(store, *backend, r);
+    } else if (local::reconcile_local_job(store, r)) {
       ctx.observer().warn("job " + r.id + ": its runner process is gone; marked FAILED");
     }
     if (ctx.options.json) {
@@ -26,6 +30,12 @@ void set_status_command(CLI::App& app, Context& ctx) {
         "output:   {}\ncreated:  {}\nupdated:  {}\n",
         r.id, r.name, r.backend, jobs::to_string(r.state), r.image_ref, r.image_digest,
         r.output_dir, r.created_at, r.updated_at);
+    if (std::string msg = r.details.value("status_message", ""); !msg.empty()) {
+      out += "message:  " + msg + "\n";
+    }
+    if (std::string url = r.details.value("console_url", ""); !url.empty()) {
+      out += "console:  " + url + "\n";
+    }
     for (const auto& a : r.attempts) {
       out += fmt::format("attempt {}: {} {} -> {} exit {}\n", a.number,
                          a.outcome.empty() ? "running" : a.outcome, a.started_at,

@@ -277,6 +277,46 @@ std::optional<std::pair<std::string, std::string>> from_manifest(const manifest:
   return std::nullopt;
 }
 
+// gcloud's active configuration ($CLOUDSDK_CONFIG or ~/.config/gcloud, active_config,
+// configurations/config_<name>, an INI file): the value of `section`/`name`, if set.
+std::optional<std::string> gcloud_property(const EnvGetter& env, const std::string& section,
+                                           const std::string& name) {
+  std::filesystem::path dir;
+  if (auto c = env("CLOUDSDK_CONFIG"); c && !c->empty()) {
+    dir = *c;
+  } else if (auto h = env("HOME"); h && !h->empty()) {
+    dir = std::filesystem::path(*h) / ".config" / "gcloud";
+  } else {
+    return std::nullopt;
+  }
+  std::string active = "default";
+  if (auto a = env("CLOUDSDK_ACTIVE_CONFIG_NAME"); a && !a->empty()) {
+    active = *a;
+  } else if (std::string text; fs::read_file_if_exists(dir / "active_config", text)) {
+    if (auto t = trim(text); !t.empty()) active = std::string(t);
+  }
+  std::string ini;
+  if (!fs::read_file_if_exists(dir / "configurations" / ("config_" + active), ini)) {
+    return std::nullopt;
+  }
+  std::string current;
+  for (const auto& raw : split(ini, '\n')) {
+    std::string line(trim(raw));
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      current = line.substr(1, line.size() - 2);
+      continue;
+    }
+    auto eq = line.find('=');
+    if (current == section && eq != std::string::npos &&
+        std::string(trim(line.substr(0, eq))) == name) {
+      std::string v(trim(line.substr(eq + 1)));
+      if (!v.empty()) return v;
+    }
+  }
+  return std::nullopt;
+}
+
 // The default for `key`, with the ambient cloud variables (AWS_REGION, gcloud's) that
 // sit below everything mlbox-specific.
 std::pair<std::string, std::string> default_for(const std::string& key, const std::string& target,
@@ -296,13 +336,21 @@ std::pair<std::string, std::string> default_for(const std::string& key, const st
       return {"us-east-1", "default"};
     }
     if (target == "vertex") {
-      if (auto a = ambient({"CLOUDSDK_COMPUTE_REGION"})) return *a;
+      if (auto a = ambient({"CLOUDSDK_AI_REGION", "CLOUDSDK_COMPUTE_REGION"})) return *a;
+      for (const char* section : {"ai", "compute"}) {
+        if (auto v = gcloud_property(env, section, "region")) {
+          return {*v, std::string("default (gcloud config ") + section + "/region)"};
+        }
+      }
       return {"us-central1", "default"};
     }
     return {"", "default"};
   }
   if (key == "project") {
     if (auto a = ambient({"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT"})) return *a;
+    if (auto v = gcloud_property(env, "core", "project")) {
+      return {*v, "default (gcloud config core/project)"};
+    }
     return {"", "default"};
   }
   if (key == "output") return {target == "local" ? ".mlbox/output" : "", "default"};

@@ -20,16 +20,16 @@ struct DataInput {
 };
 
 struct JobSpec {
-  std::string name;          // job display name (the manifest's name + a suffix)
-  std::string image_ref;     // pushed reference, "registry/repo:tag"
-  std::string image_digest;  // "sha256:..." ; backends run image_ref@image_digest
+  std::string name;                  // job display name (the manifest's name + a suffix)
+  std::string image_ref;             // pushed reference, "registry/repo:tag"
+  std::string image_digest;          // "sha256:..." ; backends run image_ref@image_digest
   std::vector<std::string> command;  // arguments after the image's ENTRYPOINT (empty = CMD)
   std::map<std::string, std::string> env;
   std::string region;
-  std::string project;        // GCP project (Vertex); empty for AWS
-  std::string machine;        // catalog machine type: "n1-standard-8", "g4dn.xlarge"
-  std::string gpu_type;       // catalog GPU name: "T4", "A100-80GB"; empty = none
-  int gpu_count = 0;          // per node
+  std::string project;   // GCP project (Vertex); empty for AWS
+  std::string machine;   // catalog machine type: "n1-standard-8", "g4dn.xlarge"
+  std::string gpu_type;  // catalog GPU name: "T4", "A100-80GB"; empty = none
+  int gpu_count = 0;     // per node
   bool spot = false;
   int nodes = 1;
   int64_t max_runtime_seconds = 0;  // 0 = the backend's default

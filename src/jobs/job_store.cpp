@@ -283,6 +283,46 @@ void JobStore::end_attempt(const std::string& id, int number, std::optional<int>
   tx.commit();
 }
 
+void JobStore::apply_remote(const std::string& id, JobState state,
+                            const std::vector<Attempt>& attempts) {
+  WriteTransaction tx(db_);
+  Statement q(db_, "SELECT state FROM jobs WHERE id = ?");
+  q.bind(1, id);
+  if (!q.step()) throw Error(ErrorKind::kUsage, "no job '" + id + "'");
+  JobState old = parse_job_state(q.text(0));
+  if (is_terminal(old) && !is_terminal(state)) state = old;
+  std::string now = utc_now_rfc3339();
+  Statement u(db_, "UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?");
+  u.bind(1, std::string(to_string(state))).bind(2, now).bind(3, id);
+  u.step();
+  Statement d(db_, "DELETE FROM attempts WHERE job_id = ?");
+  d.bind(1, id);
+  d.step();
+  for (const auto& a : attempts) {
+    Statement ins(db_,
+                  "INSERT INTO attempts (job_id, number, started_at, ended_at, exit_code, outcome)"
+                  " VALUES (?,?,?,?,?,?)");
+    ins.bind(1, id).bind(2, a.number).bind(3, a.started_at);
+    if (a.ended_at.empty()) {
+      ins.bind_null(4);
+    } else {
+      ins.bind(4, a.ended_at);
+    }
+    if (a.exit_code) {
+      ins.bind(5, *a.exit_code);
+    } else {
+      ins.bind_null(5);
+    }
+    if (a.outcome.empty()) {
+      ins.bind_null(6);
+    } else {
+      ins.bind(6, a.outcome);
+    }
+    ins.step();
+  }
+  tx.commit();
+}
+
 void JobStore::load_attempts(JobRecord& r) const {
   Statement s(db_,
               "SELECT number, started_at, ended_at, exit_code, outcome FROM attempts"

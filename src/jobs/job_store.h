@@ -81,6 +81,11 @@ class JobStore {
   void end_attempt(const std::string& id, int number, std::optional<int> exit_code,
                    const std::string& outcome);
 
+  // A cloud job's state and attempts as the cloud reports them, written in one transaction
+  // (the attempts replace the stored ones). A terminal state is never overwritten by a
+  // non-terminal one (a late refresh racing a cancel).
+  void apply_remote(const std::string& id, JobState state, const std::vector<Attempt>& attempts);
+
   std::optional<JobRecord> find(const std::string& id) const;
   // The one job whose id is `id_or_prefix` or starts with it. Throws Error(kUsage) when
   // none matches (with a did-you-mean) or several do (naming them).

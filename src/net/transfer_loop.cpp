@@ -145,6 +145,9 @@ bool host_listed(const std::vector<std::string>& hosts, const std::string& autho
 
 TransferLoop::TransferLoop(TransportConfig config) : config_(std::move(config)) {
   multi_ = make_multi().release();
+  for (const auto& rule : config_.connect_to) {
+    if (curl_slist* list = curl_slist_append(connect_to_, rule.c_str())) connect_to_ = list;
+  }
   curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, config_.max_connections);
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, config_.max_connections_per_host);
   thread_ = std::thread([this] { run(); });
@@ -158,6 +161,7 @@ TransferLoop::~TransferLoop() {
   curl_multi_wakeup(multi_);
   thread_.join();
   curl_multi_cleanup(multi_);
+  curl_slist_free_all(connect_to_);
 }
 
 std::future<Outcome> TransferLoop::submit(Request request) {
@@ -204,6 +208,7 @@ TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+  if (connect_to_) curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to_);
   if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
   if (host_listed(config_.insecure_hosts, url_authority(r.url))) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);

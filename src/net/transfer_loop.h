@@ -13,6 +13,8 @@
 #include "net/http_types.h"
 #include "net/transport_config.h"
 
+struct curl_slist;
+
 namespace mlbox::net {
 
 class TransferLoop {
@@ -35,7 +37,8 @@ class TransferLoop {
   Transfer* finish(void* easy, int curl_code);
 
   TransportConfig config_;
-  void* multi_ = nullptr;  // CURLM*, owned
+  curl_slist* connect_to_ = nullptr;  // config_.connect_to as a curl list, for every handle
+  void* multi_ = nullptr;             // CURLM*, owned
   std::mutex mutex_;
   std::deque<std::unique_ptr<Transfer>> pending_;
   bool stopping_ = false;

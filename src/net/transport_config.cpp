@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "util/error.h"
 #include "util/strings.h"
 
 namespace mlbox::net {
@@ -10,6 +11,37 @@ std::string TransportConfig::ca_file_from(const std::string& flag) {
   if (!flag.empty()) return flag;
   const char* env = std::getenv("SSL_CERT_FILE");
   return env ? env : "";
+}
+
+std::vector<std::string> parse_connect_to(std::string_view value) {
+  std::vector<std::string> rules;
+  std::string current;
+  auto flush = [&] {
+    if (current.empty()) return;
+    size_t colons = 0;
+    for (char c : current) colons += c == ':';
+    if (colons != 3 || current.find(' ') != std::string::npos) {
+      throw Error(ErrorKind::kUsage, "MLBOX_CONNECT_TO: bad rule '" + current + "'",
+                  "write HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT (curl --connect-to "
+                  "syntax), several separated by commas");
+    }
+    rules.push_back(current);
+    current.clear();
+  };
+  for (char c : value) {
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+      flush();
+    } else {
+      current.push_back(c);
+    }
+  }
+  flush();
+  return rules;
+}
+
+std::vector<std::string> TransportConfig::connect_to_from_env() {
+  const char* env = std::getenv("MLBOX_CONNECT_TO");
+  return env ? parse_connect_to(env) : std::vector<std::string>{};
 }
 
 namespace {

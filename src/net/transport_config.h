@@ -21,10 +21,20 @@ struct TransportConfig {
   // A transfer slower than 1 byte/s for this long is abandoned (and retried).
   std::chrono::seconds stall_timeout{60};
   std::string user_agent = "mlbox";
+  // curl --connect-to rules, "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT" (empty parts mean
+  // any / unchanged): requests keep their URL, Host header and TLS name but connect
+  // elsewhere. Read from $MLBOX_CONNECT_TO so tests can serve gcr.io or ECR on loopback.
+  std::vector<std::string> connect_to = connect_to_from_env();
 
   // The CA file to use given --ca-cert (may be empty) and the environment.
   static std::string ca_file_from(const std::string& flag);
+  // $MLBOX_CONNECT_TO split at commas and whitespace (empty when unset).
+  static std::vector<std::string> connect_to_from_env();
 };
+
+// Splits a MLBOX_CONNECT_TO value into rules; throws Error(kUsage) for a rule that is not
+// HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT.
+std::vector<std::string> parse_connect_to(std::string_view value);
 
 // "127.0.0.1", "localhost", "::1", "[::1]", any 127.x.y.z; with or without ":port".
 bool is_loopback_host(std::string_view host_port);

@@ -7,7 +7,9 @@
 GET  /token?service=S&scope=repository:x:pull,push   Basic auth -> {"token","expires_in"}
 POST /token  grant_type=password|refresh_token (OAuth2) -> {"access_token",...}
 Known users get every action they ask for; anonymous requests get pull only on
-repositories under "public/"; wrong passwords get 401. Each token issued is appended to
+repositories under "public/"; wrong passwords get 401. With --oauth-issued FILE (the record
+gcp_oauth_fake.py writes), user "oauth2accesstoken" is accepted when its password is an
+unexpired access token listed there, as gcr.io / Artifact Registry accept ADC tokens. Each token issued is appended to
 --log as one JSON line (user, scopes) so tests can count them. Signing uses the openssl CLI.
 """
 import argparse, base64, json, subprocess, sys, threading, time, uuid
@@ -28,6 +30,16 @@ class TokenServer:
             pem = "".join(l for l in f.read().splitlines() if "-----" not in l)
         self.x5c = [pem]
         self.lock = threading.Lock()
+
+    def password_ok(self, user, password):
+        if user == "oauth2accesstoken" and self.args.oauth_issued:
+            with open(self.args.oauth_issued) as f:
+                for line in f:
+                    rec = json.loads(line)
+                    if rec["token"] == password and rec["exp"] > time.time():
+                        return True
+            return False
+        return user in self.users and self.users[user] == password
 
     def sign(self, user, scopes):
         access = []
@@ -76,7 +88,7 @@ def make_handler(ts):
             if not h.startswith("Basic "):
                 return None, True
             user, _, pw = base64.b64decode(h[6:]).decode().partition(":")
-            return user, ts.users.get(user) == pw
+            return user, ts.password_ok(user, pw)
 
         def do_GET(self):
             q = parse_qs(urlparse(self.path).query)
@@ -97,7 +109,7 @@ def make_handler(ts):
                 user = ts.refresh.get(form.get("refresh_token", [""])[0])
             elif grant == "password":
                 user = form.get("username", [""])[0]
-                if ts.users.get(user) != form.get("password", [""])[0]:
+                if not ts.password_ok(user, form.get("password", [""])[0]):
                     user = None
             else:
                 return self.reply(400, {"error": "unsupported_grant_type"})
@@ -122,6 +134,7 @@ def main():
     ap.add_argument("--refresh-token", action="append", default=[])
     ap.add_argument("--expires-in", type=int, default=300)
     ap.add_argument("--log", default="")
+    ap.add_argument("--oauth-issued", default="")
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(TokenServer(args)))
     print(f"token server on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)

@@ -1,0 +1,249 @@
+#include "cloud/aws/batch_requests.h"
+
+#include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+
+namespace mlbox::cloud::aws {
+
+std::string batch_name(const std::string& name) {
+  std::string out = "mlbox-";
+  for (char c : name) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    out += ok ? c : '-';
+  }
+  if (out.size() > 128) out.resize(128);
+  return out;
+}
+
+namespace {
+
+// "host:5000/repo:tag" + "sha256:..." -> "host:5000/repo@sha256:..."
+std::string pinned_image(const jobs::JobSpec& spec) {
+  if (spec.image_digest.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "the image " + spec.image_ref + " has no digest: Batch jobs run pinned images",
+                "push the image first (mlbox push)");
+  }
+  std::string repo = spec.image_ref;
+  auto at = repo.find('@');
+  if (at != std::string::npos) repo.resize(at);
+  auto colon = repo.rfind(':');
+  auto slash = repo.rfind('/');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    repo.resize(colon);
+  }
+  return repo + "@" + spec.image_digest;
+}
+
+nlohmann::json container_properties(const jobs::JobSpec& spec, const catalog::Machine& machine) {
+  nlohmann::json c;
+  c["image"] = pinned_image(spec);
+  if (!spec.command.empty()) c["command"] = spec.command;
+  // The ECS agent and the OS keep part of the instance's memory: a job asking for all of it
+  // would stay RUNNABLE forever. 90% fits every instance type of the catalog.
+  int memory_mib = static_cast<int>(std::floor(machine.memory_gib * 1024 * 0.9));
+  nlohmann::json rr = nlohmann::json::array();
+  rr.push_back({{"type", "VCPU"}, {"value", std::to_string(machine.vcpu)}});
+  rr.push_back({{"type", "MEMORY"}, {"value", std::to_string(memory_mib)}});
+  int gpus = spec.gpu_count > 0 ? spec.gpu_count : machine.gpu_count;
+  if (gpus > 0) rr.push_back({{"type", "GPU"}, {"value", std::to_string(gpus)}});
+  c["resourceRequirements"] = rr;
+  std::map<std::string, std::string> env = spec.env;
+  env["MLBOX_PLATFORM"] = "aws-batch";
+  if (!spec.output_uri.empty()) {
+    env["MLBOX_MODEL_DIR"] = spec.output_uri + "/model";
+    env["MLBOX_CHECKPOINT_DIR"] = spec.output_uri + "/checkpoints";
+    env["MLBOX_TENSORBOARD_DIR"] = spec.output_uri + "/tensorboard";
+  }
+  nlohmann::json e = nlohmann::json::array();
+  for (const auto& [k, v] : env) e.push_back({{"name", k}, {"value", v}});
+  c["environment"] = e;
+  if (!spec.job_role_arn.empty()) c["jobRoleArn"] = spec.job_role_arn;
+  c["logConfiguration"] = {
+      {"logDriver", "awslogs"},
+      {"options", {{"awslogs-group", kBatchLogGroup}, {"awslogs-stream-prefix", "mlbox"}}}};
+  return c;
+}
+
+}  // namespace
+
+nlohmann::json job_definition_request(const jobs::JobSpec& spec, const catalog::Machine& machine) {
+  nlohmann::json d;
+  d["jobDefinitionName"] = batch_name(spec.name);
+  nlohmann::json container = container_properties(spec, machine);
+  if (spec.nodes > 1) {
+    d["type"] = "multinode";
+    container["instanceType"] = machine.name;
+    d["nodeProperties"] = {
+        {"numNodes", spec.nodes},
+        {"mainNode", 0},
+        {"nodeRangeProperties",
+         nlohmann::json::array({{{"targetNodes", "0:"}, {"container", container}}})}};
+  } else {
+    d["type"] = "container";
+    d["containerProperties"] = container;
+  }
+  d["platformCapabilities"] = {"EC2"};
+  if (!spec.labels.empty()) d["tags"] = spec.labels;
+  return d;
+}
+
+nlohmann::json submit_job_request(const jobs::JobSpec& spec, const std::string& job_definition) {
+  if (spec.job_queue.empty()) {
+    throw Error(ErrorKind::kConfig, "no AWS Batch job queue to submit to",
+                "name one with --job-queue, or aws.job_queue in mlbox.yaml");
+  }
+  nlohmann::json s;
+  s["jobName"] = batch_name(spec.name);
+  s["jobQueue"] = spec.job_queue;
+  s["jobDefinition"] = job_definition;
+  // A spot reclaim or host failure ends the attempt with "Host EC2 (instance i-...)
+  // terminated." and is retried (the trainer resumes from its last checkpoint); a failure
+  // of the training itself is final.
+  s["retryStrategy"] = {
+      {"attempts", 3},
+      {"evaluateOnExit",
+       nlohmann::json::array({{{"onStatusReason", "Host EC2*"}, {"action", "RETRY"}},
+                              {{"onReason", "*"}, {"action", "EXIT"}}})}};
+  if (spec.max_runtime_seconds > 0) {
+    // Batch's minimum attempt duration is 60 seconds.
+    s["timeout"] = {{"attemptDurationSeconds", std::max<int64_t>(60, spec.max_runtime_seconds)}};
+  }
+  if (!spec.labels.empty()) s["tags"] = spec.labels;
+  return s;
+}
+
+namespace {
+
+// Everything `wanted` says holds in `have`: objects by key (extra keys in `have` are AWS
+// defaults), arrays element by element, scalars equal.
+bool covers(const nlohmann::json& have, const nlohmann::json& wanted) {
+  if (wanted.is_object()) {
+    if (!have.is_object()) return false;
+    for (auto it = wanted.begin(); it != wanted.end(); ++it) {
+      if (!have.contains(it.key()) || !covers(have[it.key()], it.value())) return false;
+    }
+    return true;
+  }
+  if (wanted.is_array()) {
+    if (!have.is_array() || have.size() != wanted.size()) return false;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (!covers(have[i], wanted[i])) return false;
+    }
+    return true;
+  }
+  return have == wanted;
+}
+
+}  // namespace
+
+bool job_definition_matches(const nlohmann::json& existing, const nlohmann::json& wanted) {
+  if (existing.value("status", "ACTIVE") != "ACTIVE") return false;
+  for (auto it = wanted.begin(); it != wanted.end(); ++it) {
+    if (it.key() == "tags") continue;  // tags do not change what runs
+    if (!existing.contains(it.key()) || !covers(existing[it.key()], it.value())) return false;
+  }
+  // A definition with settings mlbox does not send (retryStrategy, timeout, ...) is not ours.
+  for (const char* key : {"retryStrategy", "timeout", "parameters"}) {
+    if (existing.contains(key) && !existing[key].empty() && !wanted.contains(key)) return false;
+  }
+  return true;
+}
+
+std::string rfc3339_from_ms(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+namespace {
+
+bool is_host_termination(const std::string& reason) {
+  return reason.rfind("Host EC2", 0) == 0;
+}
+
+int64_t ms_of(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<int64_t>() : 0;
+}
+
+}  // namespace
+
+jobs::RemoteStatus remote_status_from(const nlohmann::json& job) {
+  jobs::RemoteStatus s;
+  std::string status = job.value("status", "");
+  s.message = job.value("statusReason", "");
+  const nlohmann::json attempts = job.value("attempts", nlohmann::json::array());
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const auto& a = attempts[i];
+    jobs::Attempt at;
+    at.number = static_cast<int>(i) + 1;
+    if (ms_of(a, "startedAt")) at.started_at = rfc3339_from_ms(ms_of(a, "startedAt"));
+    if (ms_of(a, "stoppedAt")) at.ended_at = rfc3339_from_ms(ms_of(a, "stoppedAt"));
+    const nlohmann::json c = a.value("container", nlohmann::json::object());
+    if (c.contains("exitCode") && c["exitCode"].is_number_integer()) {
+      at.exit_code = c["exitCode"].get<int>();
+    }
+    std::string reason = a.value("statusReason", "");
+    if (is_host_termination(reason)) {
+      at.outcome = "preempted";
+    } else if (at.exit_code && *at.exit_code == 0) {
+      at.outcome = "succeeded";
+    } else if (job.value("isCancelled", false) || job.value("isTerminated", false)) {
+      at.outcome = "cancelled";
+    } else {
+      at.outcome = "failed";
+    }
+    s.attempts.push_back(at);
+  }
+  // The attempt in progress is not in `attempts` until it stops.
+  if (status == "RUNNING" || status == "STARTING") {
+    jobs::Attempt at;
+    at.number = static_cast<int>(attempts.size()) + 1;
+    if (ms_of(job, "startedAt")) at.started_at = rfc3339_from_ms(ms_of(job, "startedAt"));
+    s.attempts.push_back(at);
+  }
+  bool last_preempted = !s.attempts.empty() && s.attempts.back().outcome == "preempted";
+  if (status == "SUBMITTED") {
+    s.state = jobs::JobState::kSubmitted;
+  } else if (status == "PENDING" || status == "RUNNABLE") {
+    s.state = last_preempted ? jobs::JobState::kRetrying : jobs::JobState::kQueued;
+  } else if (status == "STARTING") {
+    s.state = jobs::JobState::kStarting;
+  } else if (status == "RUNNING") {
+    s.state = jobs::JobState::kRunning;
+  } else if (status == "SUCCEEDED") {
+    s.state = jobs::JobState::kSucceeded;
+  } else if (status == "FAILED") {
+    s.state = job.value("isCancelled", false) || job.value("isTerminated", false)
+                  ? jobs::JobState::kCancelled
+                  : jobs::JobState::kFailed;
+  } else {
+    throw Error(ErrorKind::kRemote,
+                fmt::format("AWS Batch reported an unknown job status '{}' for {}", status,
+                            job.value("jobId", "?")));
+  }
+  return s;
+}
+
+std::vector<std::string> log_streams_of(const nlohmann::json& job) {
+  std::vector<std::string> out;
+  for (const auto& a : job.value("attempts", nlohmann::json::array())) {
+    std::string s = a.value("container", nlohmann::json::object()).value("logStreamName", "");
+    if (!s.empty()) out.push_back(s);
+  }
+  std::string status = job.value("status", "");
+  if (status == "RUNNING" || status == "STARTING") {
+    std::string s = job.value("container", nlohmann::json::object()).value("logStreamName", "");
+    if (!s.empty() && (out.empty() || out.back() != s)) out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace mlbox::cloud::aws

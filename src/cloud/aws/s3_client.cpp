@@ -1,0 +1,258 @@
+#include "cloud/aws/s3_client.h"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "util/fs.h"
+
+namespace mlbox::cloud::aws {
+
+namespace stdfs = std::filesystem;
+
+std::pair<std::string, std::string> parse_s3_uri(const std::string& uri) {
+  if (uri.rfind("s3://", 0) != 0 || uri.size() <= 5 || uri[5] == '/') {
+    throw Error(ErrorKind::kConfig, "'" + uri + "' is not an s3://BUCKET[/PREFIX] URI",
+                "write it as s3://bucket/prefix");
+  }
+  std::string rest = uri.substr(5);
+  auto slash = rest.find('/');
+  if (slash == std::string::npos) return {rest, ""};
+  std::string key = rest.substr(slash + 1);
+  while (!key.empty() && key.back() == '/') key.pop_back();
+  return {rest.substr(0, slash), key};
+}
+
+std::vector<std::string> xml_elements(std::string_view xml, std::string_view name) {
+  std::vector<std::string> out;
+  std::string open = fmt::format("<{}>", name), close = fmt::format("</{}>", name);
+  size_t pos = 0;
+  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
+    pos += open.size();
+    auto end = xml.find(close, pos);
+    if (end == std::string_view::npos) break;
+    std::string v(xml.substr(pos, end - pos));
+    std::string d;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] != '&') {
+        d += v[i];
+        continue;
+      }
+      auto semi = v.find(';', i);
+      std::string ent = semi == std::string::npos ? "" : v.substr(i + 1, semi - i - 1);
+      if (ent == "amp")
+        d += '&';
+      else if (ent == "lt")
+        d += '<';
+      else if (ent == "gt")
+        d += '>';
+      else if (ent == "quot")
+        d += '"';
+      else if (ent == "apos")
+        d += '\'';
+      else if (!ent.empty() && ent[0] == '#') {
+        long c = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
+                     ? std::stol(ent.substr(2), nullptr, 16)
+                     : std::stol(ent.substr(1));
+        if (c < 0x80) d += static_cast<char>(c);
+      } else {
+        d += '&';
+        continue;
+      }
+      i = semi;
+    }
+    out.push_back(d);
+    pos = end + close.size();
+  }
+  return out;
+}
+
+S3Client::S3Client(net::HttpClient& http, AwsCredentials credentials, std::string region,
+                   std::string endpoint, S3Options options)
+    : client_(http, s3_service(), std::move(credentials), region, endpoint),
+      options_(options),
+      region_(std::move(region)),
+      endpoint_(client_.endpoint()) {}
+
+S3Client S3Client::from_chain(net::HttpClient& http, const AwsConfigChain& chain,
+                              const std::string& region, S3Options options) {
+  bool overridden = chain.endpoint_overridden(s3_service());
+  std::string endpoint = overridden ? chain.endpoint(s3_service(), region)
+                                    : fmt::format("https://s3.{}.amazonaws.com", region);
+  if (overridden) options.path_style = true;
+  return S3Client(http, chain.credentials(), region, endpoint, options);
+}
+
+SigningOptions S3Client::signing() const {
+  SigningOptions o = client_.signing_options();
+  o.normalize_path = false;
+  o.content_sha256_header = true;
+  return o;
+}
+
+std::string S3Client::object_url(const std::string& bucket, const std::string& key,
+                                 const std::string& query) const {
+  std::string path = key.empty() ? "" : uri_encode(key, true);
+  std::string url;
+  if (options_.path_style) {
+    url = fmt::format("{}/{}/{}", endpoint_, bucket, path);
+  } else {
+    auto scheme_end = endpoint_.find("://");
+    url = fmt::format("{}://{}.{}/{}", endpoint_.substr(0, scheme_end), bucket,
+                      endpoint_.substr(scheme_end + 3), path);
+  }
+  if (!query.empty()) url += "?" + query;
+  return url;
+}
+
+std::optional<S3Object> S3Client::stat(const std::string& bucket, const std::string& key) {
+  net::Request r;
+  r.method = "HEAD";
+  r.url = object_url(bucket, key);
+  net::Outcome o = client_.send_raw(r, signing());
+  if (o.ok() && o.response.status == 404) return std::nullopt;
+  if (!o.ok() || o.response.status >= 300) {
+    throw call_error(s3_service(), "HeadObject", r, o, AwsCredentials{"", "", "", "the chain"});
+  }
+  S3Object obj;
+  obj.key = key;
+  obj.size = std::stoull(o.response.header("content-length").value_or("0"));
+  obj.etag = o.response.header("etag").value_or("");
+  return obj;
+}
+
+void S3Client::put_bytes(const std::string& bucket, const std::string& key,
+                         const std::string& bytes, const std::string& content_type) {
+  net::Request r;
+  r.method = "PUT";
+  r.url = object_url(bucket, key);
+  r.headers = {{"Content-Type", content_type}};
+  r.body = bytes;
+  client_.send("PutObject", r, signing());
+}
+
+void S3Client::put_file(const std::string& bucket, const std::string& key,
+                        const stdfs::path& file) {
+  uint64_t size = stdfs::file_size(file);
+  last_parts_ = 0;
+  if (size >= options_.multipart_threshold) {
+    put_multipart(bucket, key, file, size);
+    return;
+  }
+  net::Request r;
+  r.method = "PUT";
+  r.url = object_url(bucket, key);
+  r.headers = {{"Content-Type", "application/octet-stream"}};
+  r.body = net::FileRange{file, 0, size};
+  client_.send("PutObject", r, signing());
+}
+
+void S3Client::put_multipart(const std::string& bucket, const std::string& key,
+                             const stdfs::path& file, uint64_t size) {
+  net::Request create;
+  create.method = "POST";
+  create.url = object_url(bucket, key, "uploads=");
+  create.headers = {{"Content-Type", "application/octet-stream"}};
+  auto ids =
+      xml_elements(client_.send("CreateMultipartUpload", create, signing()).body, "UploadId");
+  if (ids.empty()) {
+    throw Error(ErrorKind::kRemote, "S3 CreateMultipartUpload for s3://" + bucket + "/" + key +
+                                        " returned no UploadId");
+  }
+  std::string upload_id = ids[0];
+  std::string upload_q = "uploadId=" + uri_encode(upload_id, false);
+  std::string complete = "<CompleteMultipartUpload>";
+  try {
+    int part = 0;
+    for (uint64_t off = 0; off < size; off += options_.part_size) {
+      ++part;
+      net::Request r;
+      r.method = "PUT";
+      r.url = object_url(bucket, key, fmt::format("partNumber={}&{}", part, upload_q));
+      r.body = net::FileRange{file, off, std::min(options_.part_size, size - off)};
+      net::Response resp = client_.send("UploadPart", r, signing());
+      std::string etag = resp.header("etag").value_or("");
+      complete +=
+          fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", part, etag);
+    }
+    complete += "</CompleteMultipartUpload>";
+    net::Request done;
+    done.method = "POST";
+    done.url = object_url(bucket, key, upload_q);
+    done.headers = {{"Content-Type", "application/xml"}};
+    done.body = complete;
+    net::Response resp = client_.send("CompleteMultipartUpload", done, signing());
+    // S3 can answer 200 with an <Error> body to CompleteMultipartUpload.
+    if (resp.body.find("<Error>") != std::string::npos) {
+      throw Error(ErrorKind::kRemote, "S3 CompleteMultipartUpload for s3://" + bucket + "/" + key +
+                                          " failed: " + resp.body.substr(0, 300));
+    }
+    last_parts_ = part;
+  } catch (...) {
+    net::Request abort;
+    abort.method = "DELETE";
+    abort.url = object_url(bucket, key, upload_q);
+    client_.send_raw(abort, signing(), net::RetryPolicy::none());
+    throw;
+  }
+}
+
+void S3Client::get_file(const std::string& bucket, const std::string& key,
+                        const stdfs::path& dest) {
+  if (dest.has_parent_path()) stdfs::create_directories(dest.parent_path());
+  stdfs::path tmp = dest;
+  tmp += ".part";
+  {
+    auto out = std::make_shared<std::ofstream>(tmp, std::ios::binary | std::ios::trunc);
+    if (!*out) throw Error(ErrorKind::kInternal, "cannot write " + tmp.string());
+    net::Request r;
+    r.url = object_url(bucket, key);
+    r.on_body = [out](const char* data, size_t n) {
+      out->write(data, static_cast<std::streamsize>(n));
+      return static_cast<bool>(*out);
+    };
+    net::Outcome o = client_.send_raw(r, signing());
+    out->close();
+    if (!o.ok() || o.response.status >= 300) {
+      stdfs::remove(tmp);
+      // The error body went to the file callback; re-ask without it for the message.
+      if (o.ok()) {
+        net::Request again;
+        again.url = r.url;
+        o = client_.send_raw(again, signing());
+      }
+      throw call_error(s3_service(), "GetObject", r, o, AwsCredentials{"", "", "", "the chain"});
+    }
+  }
+  stdfs::rename(tmp, dest);
+}
+
+std::vector<S3Object> S3Client::list(const std::string& bucket, const std::string& prefix) {
+  std::vector<S3Object> out;
+  std::string token;
+  for (;;) {
+    std::string q = "list-type=2&prefix=" + uri_encode(prefix, false);
+    if (!token.empty()) q += "&continuation-token=" + uri_encode(token, false);
+    net::Request r;
+    r.url = object_url(bucket, "", q);
+    std::string body = client_.send("ListObjectsV2", r, signing()).body;
+    for (const auto& c : xml_elements(body, "Contents")) {
+      S3Object obj;
+      auto k = xml_elements(c, "Key");
+      auto s = xml_elements(c, "Size");
+      auto e = xml_elements(c, "ETag");
+      if (k.empty()) continue;
+      obj.key = k[0];
+      obj.size = s.empty() ? 0 : std::stoull(s[0]);
+      obj.etag = e.empty() ? "" : e[0];
+      out.push_back(obj);
+    }
+    auto truncated = xml_elements(body, "IsTruncated");
+    auto next = xml_elements(body, "NextContinuationToken");
+    if (truncated.empty() || truncated[0] != "true" || next.empty()) break;
+    token = next[0];
+  }
+  return out;
+}
+
+}  // namespace mlbox::cloud::aws

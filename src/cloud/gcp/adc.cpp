@@ -1,0 +1,422 @@
+#include "cloud/gcp/adc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "util/error.h"
+#include "util/redact.h"
+#include "util/strings.h"
+
+namespace mlbox::cloud::gcp {
+
+namespace fs = std::filesystem;
+
+std::string base64url(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::string form_encode(std::string_view value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string AdcSource::describe() const {
+  switch (kind) {
+    case Kind::kServiceAccount:
+      return fmt::format("service-account key {} ({})", file, account);
+    case Kind::kAuthorizedUser:
+      return fmt::format("gcloud user credentials {}", file);
+    case Kind::kMetadata:
+      return fmt::format("metadata server {}", token_uri);
+    case Kind::kNone:
+      break;
+  }
+  return "no Google credentials";
+}
+
+ServiceAccountKey parse_service_account_key(const nlohmann::json& j, const std::string& file) {
+  ServiceAccountKey key;
+  auto field = [&](const char* name, bool required) {
+    if (j.contains(name) && j[name].is_string()) return j[name].get<std::string>();
+    if (required) {
+      throw Error(ErrorKind::kAuth,
+                  fmt::format("{}: service-account key has no \"{}\"", file, name),
+                  "download a new JSON key: gcloud iam service-accounts keys create KEY.json "
+                  "--iam-account SA_EMAIL");
+    }
+    return std::string();
+  };
+  key.client_email = field("client_email", true);
+  key.private_key = field("private_key", true);
+  key.private_key_id = field("private_key_id", false);
+  key.token_uri = field("token_uri", false);
+  if (key.token_uri.empty()) key.token_uri = kDefaultTokenUri;
+  key.project_id = field("project_id", false);
+  return key;
+}
+
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+std::string rs256_sign(const std::string& pem, const std::string& input) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!pkey) return {};
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  size_t len = 0;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1) {
+    return {};
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+    return {};
+  }
+  sig.resize(len);
+  return sig;
+}
+
+std::string json_string(const nlohmann::json& j, const char* name) {
+  return j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : std::string();
+}
+
+nlohmann::json read_json_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw Error(ErrorKind::kAuth, fmt::format("cannot read {}", file.string()), kAdcHint);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorKind::kAuth,
+                fmt::format("{}: not a Google credentials JSON file (byte {}: invalid JSON)",
+                            file.string(), e.byte),
+                kAdcHint);
+  }
+}
+
+}  // namespace
+
+std::string make_jwt_assertion(const ServiceAccountKey& key, const std::string& scope,
+                               int64_t now) {
+  nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}};
+  if (!key.private_key_id.empty()) header["kid"] = key.private_key_id;
+  nlohmann::json claims = {{"iss", key.client_email},
+                           {"scope", scope},
+                           {"aud", key.token_uri},
+                           {"iat", now},
+                           {"exp", now + 3600}};
+  std::string input = base64url(header.dump()) + "." + base64url(claims.dump());
+  std::string sig = rs256_sign(key.private_key, input);
+  if (sig.empty()) {
+    throw Error(ErrorKind::kAuth,
+                fmt::format("the private_key of service account {} is not a readable PEM RSA key",
+                            key.client_email),
+                "download a new JSON key: gcloud iam service-accounts keys create KEY.json "
+                "--iam-account SA_EMAIL");
+  }
+  return input + "." + base64url(sig);
+}
+
+AccessToken parse_token_response(const net::Outcome& outcome, const std::string& what,
+                                 const std::string& url, int64_t now) {
+  if (!outcome.ok()) {
+    throw Error(ErrorKind::kNetwork,
+                fmt::format("{}: token request to {} failed: {}", what, redact_url(url),
+                            net::describe(outcome)),
+                "check the network (and proxy settings) and try again");
+  }
+  const auto& r = outcome.response;
+  nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200) {
+    std::string error, description;
+    if (j.is_object()) {
+      error = json_string(j, "error");
+      description = json_string(j, "error_description");
+      if (error.empty() && j.contains("error") && j["error"].is_object()) {
+        error = json_string(j["error"], "status");
+        description = json_string(j["error"], "message");
+      }
+    }
+    std::string detail = error.empty() ? "" : ": " + error;
+    if (!description.empty()) detail += " (" + description + ")";
+    ErrorKind kind = r.status >= 500 ? ErrorKind::kRemote : ErrorKind::kAuth;
+    throw Error(kind,
+                fmt::format("{}: token request to {} was refused: HTTP {}{}", what, redact_url(url),
+                            r.status, detail),
+                error == "invalid_grant"
+                    ? std::string("the credentials are no longer valid (expired, revoked, a "
+                                  "deleted key, or a clock far off): ") +
+                          kAdcHint
+                    : kAdcHint);
+  }
+  if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+    throw Error(ErrorKind::kRemote,
+                fmt::format("{}: token reply from {} has no access_token", what, redact_url(url)),
+                kAdcHint);
+  }
+  AccessToken t;
+  t.value = j["access_token"].get<std::string>();
+  int64_t expires_in = 3600;
+  if (j.contains("expires_in") && j["expires_in"].is_number_integer()) {
+    expires_in = j["expires_in"].get<int64_t>();
+  }
+  t.expires_at = now + expires_in;
+  t.obtained_at = now;
+  return t;
+}
+
+AdcCredentials::AdcCredentials(Options options) : options_(std::move(options)) {
+  if (!options_.now) {
+    options_.now = [] {
+      return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+    };
+  }
+  auto host = env("GCE_METADATA_HOST");
+  metadata_host_ = host && !host->empty() ? *host : "metadata.google.internal";
+}
+
+AdcCredentials::~AdcCredentials() = default;
+
+std::unique_ptr<AdcCredentials> AdcCredentials::for_process(const net::TransportConfig& transport,
+                                                            Observer& observer) {
+  auto http = std::make_unique<net::HttpClient>(transport, observer);
+  config::EnvGetter env = config::process_env();
+  auto host = env("GCE_METADATA_HOST");
+  net::TransportConfig meta = transport;
+  // The metadata server speaks plain HTTP on a link-local address, and is absent off GCE:
+  // do not wait long for it.
+  meta.insecure_hosts.push_back(host && !host->empty() ? *host : "metadata.google.internal");
+  meta.connect_timeout = std::chrono::seconds(2);
+  meta.stall_timeout = std::chrono::seconds(10);
+  auto metadata_http = std::make_unique<net::HttpClient>(meta, observer);
+  Options options;
+  options.env = env;
+  net::HttpClient* h = http.get();
+  net::HttpClient* m = metadata_http.get();
+  options.send = [h](const net::Request& r, const net::RetryPolicy& p) { return h->send(r, p); };
+  options.metadata_send = [m](const net::Request& r, const net::RetryPolicy& p) {
+    return m->send(r, p);
+  };
+  auto adc = std::make_unique<AdcCredentials>(std::move(options));
+  adc->http_ = std::move(http);
+  adc->metadata_http_ = std::move(metadata_http);
+  return adc;
+}
+
+std::optional<std::string> AdcCredentials::env(const std::string& name) const {
+  return options_.env ? options_.env(name) : std::nullopt;
+}
+
+AdcSource AdcCredentials::discover() {
+  if (discovered_) return source_;
+  std::vector<std::string> tried;
+  AdcSource s;
+  auto from_file = [&](const fs::path& file, const std::string& origin) {
+    nlohmann::json j = read_json_file(file);
+    std::string type = j.is_object() ? json_string(j, "type") : "";
+    s.file = file.string();
+    if (type == "service_account") {
+      auto key = parse_service_account_key(j, s.file);
+      s.kind = AdcSource::Kind::kServiceAccount;
+      s.account = key.client_email;
+      s.token_uri = key.token_uri;
+    } else if (type == "authorized_user") {
+      s.kind = AdcSource::Kind::kAuthorizedUser;
+      s.token_uri = json_string(j, "token_uri");
+      if (s.token_uri.empty()) s.token_uri = kDefaultTokenUri;
+    } else {
+      throw Error(ErrorKind::kAuth,
+                  fmt::format("{} ({}): credential type \"{}\" is not supported (mlbox reads "
+                              "service_account and authorized_user files)",
+                              s.file, origin, type),
+                  kAdcHint);
+    }
+  };
+  auto gac = env("GOOGLE_APPLICATION_CREDENTIALS");
+  if (gac && !gac->empty()) {
+    if (!fs::exists(*gac)) {
+      throw Error(
+          ErrorKind::kAuth,
+          fmt::format("GOOGLE_APPLICATION_CREDENTIALS names {}, which does not exist", *gac),
+          "point it at a service-account JSON key, or unset it to use "
+          "`gcloud auth application-default login` credentials");
+    }
+    from_file(*gac, "GOOGLE_APPLICATION_CREDENTIALS");
+  } else {
+    tried.push_back("GOOGLE_APPLICATION_CREDENTIALS is not set");
+    fs::path dir;
+    if (auto c = env("CLOUDSDK_CONFIG"); c && !c->empty()) {
+      dir = *c;
+    } else if (auto home = env("HOME"); home && !home->empty()) {
+      dir = fs::path(*home) / ".config" / "gcloud";
+    }
+    fs::path wk = dir.empty() ? fs::path() : dir / "application_default_credentials.json";
+    if (!wk.empty() && fs::exists(wk)) {
+      from_file(wk, "gcloud application-default credentials");
+    } else {
+      tried.push_back(wk.empty() ? "no HOME for gcloud's credentials"
+                                 : fmt::format("{} does not exist", wk.string()));
+      auto skip = env("NO_GCE_CHECK");
+      if (skip && (to_lower(*skip) == "true" || *skip == "1")) {
+        tried.push_back("the metadata server is skipped (NO_GCE_CHECK)");
+      } else if (options_.metadata_send) {
+        net::Request probe;
+        probe.url = "http://" + metadata_host_ + "/";
+        probe.headers = {{"Metadata-Flavor", "Google"}};
+        net::RetryPolicy once;
+        once.max_attempts = 1;
+        net::Outcome o = options_.metadata_send(probe, once);
+        auto flavor = o.ok() ? o.response.header("metadata-flavor") : std::nullopt;
+        if (flavor && *flavor == "Google") {
+          s.kind = AdcSource::Kind::kMetadata;
+          s.token_uri = "http://" + metadata_host_ +
+                        "/computeMetadata/v1/instance/service-accounts/default/token";
+        } else {
+          tried.push_back(
+              fmt::format("no metadata server at {} ({})", metadata_host_,
+                          o.ok() ? "no Metadata-Flavor: Google header" : net::describe(o)));
+        }
+      }
+    }
+  }
+  discovered_ = true;
+  source_ = s;
+  not_found_ = join(tried, "; ");
+  return s;
+}
+
+bool AdcCredentials::available() {
+  std::lock_guard lock(mutex_);
+  return discover().kind != AdcSource::Kind::kNone;
+}
+
+AdcSource AdcCredentials::source() {
+  std::lock_guard lock(mutex_);
+  return source_;
+}
+
+std::string AdcCredentials::not_found_reason() {
+  std::lock_guard lock(mutex_);
+  discover();
+  return not_found_;
+}
+
+std::string AdcCredentials::access_token() {
+  std::lock_guard lock(mutex_);
+  int64_t now = options_.now();
+  if (cached_) {
+    // Refresh 5 minutes early, or at half-life for short-lived tokens.
+    int64_t margin = std::min<int64_t>(300, (cached_->expires_at - cached_->obtained_at) / 2);
+    if (now + margin < cached_->expires_at) return cached_->value;
+  }
+  AdcSource s = discover();
+  if (s.kind == AdcSource::Kind::kNone) {
+    throw Error(ErrorKind::kAuth, fmt::format("no Google credentials found: {}", not_found_),
+                kAdcHint);
+  }
+  AccessToken t = fetch(s);
+  cached_ = t;
+  return t.value;
+}
+
+AccessToken AdcCredentials::fetch(const AdcSource& source) {
+  switch (source.kind) {
+    case AdcSource::Kind::kServiceAccount:
+      return fetch_service_account(source);
+    case AdcSource::Kind::kAuthorizedUser:
+      return fetch_authorized_user(source);
+    case AdcSource::Kind::kMetadata:
+      return fetch_metadata(source);
+    case AdcSource::Kind::kNone:
+      break;
+  }
+  throw Error(ErrorKind::kInternal, "no ADC source");
+}
+
+AccessToken AdcCredentials::post_token_form(const std::string& token_uri, const std::string& form,
+                                            const std::string& what) {
+  net::Request r;
+  r.method = "POST";
+  r.url = token_uri;
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"Accept", "application/json"}};
+  r.body = form;
+  int64_t now = options_.now();
+  return parse_token_response(options_.send(r, net::RetryPolicy{}), what, token_uri, now);
+}
+
+AccessToken AdcCredentials::fetch_service_account(const AdcSource& source) {
+  auto key = parse_service_account_key(read_json_file(source.file), source.file);
+  std::string jwt = make_jwt_assertion(key, kCloudPlatformScope, options_.now());
+  std::string form = "grant_type=" + form_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+                     "&assertion=" + form_encode(jwt);
+  return post_token_form(key.token_uri, form, source.describe());
+}
+
+AccessToken AdcCredentials::fetch_authorized_user(const AdcSource& source) {
+  nlohmann::json j = read_json_file(source.file);
+  std::string form = "grant_type=refresh_token";
+  for (const char* name : {"client_id", "client_secret", "refresh_token"}) {
+    std::string v = json_string(j, name);
+    if (v.empty()) {
+      throw Error(ErrorKind::kAuth,
+                  fmt::format("{}: authorized_user credentials have no \"{}\"", source.file, name),
+                  "run `gcloud auth application-default login` again");
+    }
+    form += fmt::format("&{}={}", name, form_encode(v));
+  }
+  return post_token_form(source.token_uri, form, source.describe());
+}
+
+AccessToken AdcCredentials::fetch_metadata(const AdcSource& source) {
+  net::Request r;
+  r.url = source.token_uri;
+  r.headers = {{"Metadata-Flavor", "Google"}};
+  net::RetryPolicy policy;
+  policy.max_attempts = 3;
+  int64_t now = options_.now();
+  return parse_token_response(options_.metadata_send(r, policy), source.describe(),
+                              source.token_uri, now);
+}
+
+}  // namespace mlbox::cloud::gcp

@@ -1,0 +1,47 @@
+#include "jobs/object_store.h"
+
+#include "util/error.h"
+
+namespace mlbox::jobs {
+
+BucketUri parse_bucket_uri(const std::string& uri) {
+  BucketUri b;
+  auto pos = uri.find("://");
+  if (pos != std::string::npos) b.scheme = uri.substr(0, pos);
+  if (b.scheme != "s3" && b.scheme != "gs") {
+    throw Error(ErrorKind::kConfig, "'" + uri + "' is not an s3:// or gs:// URI");
+  }
+  std::string rest = uri.substr(pos + 3);
+  auto slash = rest.find('/');
+  b.bucket = rest.substr(0, slash);
+  if (slash != std::string::npos) b.key = rest.substr(slash + 1);
+  while (!b.key.empty() && b.key.back() == '/') b.key.pop_back();
+  if (b.bucket.empty()) throw Error(ErrorKind::kConfig, "'" + uri + "' names no bucket");
+  return b;
+}
+
+std::string join_key(const std::string& prefix, const std::string& rel) {
+  if (prefix.empty()) return rel;
+  if (rel.empty()) return prefix;
+  return prefix.back() == '/' ? prefix + rel : prefix + "/" + rel;
+}
+
+std::vector<std::filesystem::path> download_prefix(ObjectStore& store, const std::string& uri,
+                                                   const std::filesystem::path& dest) {
+  BucketUri b = parse_bucket_uri(uri);
+  std::string prefix = b.key.empty() ? "" : b.key + "/";
+  std::vector<std::filesystem::path> out;
+  for (const auto& o : store.list(b.bucket, prefix)) {
+    if (o.key.size() <= prefix.size() || o.key.back() == '/') continue;
+    std::filesystem::path rel =
+        std::filesystem::path(o.key.substr(prefix.size())).lexically_normal();
+    if (rel.empty() || rel.is_absolute() || *rel.begin() == "..") {
+      throw Error(ErrorKind::kRemote, "object '" + o.key + "' in " + uri + " escapes its prefix");
+    }
+    store.get_file(b.bucket, o.key, dest / rel);
+    out.push_back(dest / rel);
+  }
+  return out;
+}
+
+}  // namespace mlbox::jobs

@@ -1,0 +1,50 @@
+// The little a job needs from a bucket (S3, Cloud Storage): stat, put, get, list. The cloud
+// clients (cloud/aws S3, cloud/gcp GCS) are adapted to this; data staging and fetch use it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlbox::jobs {
+
+// "s3://bucket/a/b" -> {scheme "s3", bucket "bucket", key "a/b"}.
+struct BucketUri {
+  std::string scheme;
+  std::string bucket;
+  std::string key;
+  std::string str() const { return scheme + "://" + bucket + (key.empty() ? "" : "/" + key); }
+};
+// Throws Error(kConfig) for anything but s3:// or gs:// with a bucket.
+BucketUri parse_bucket_uri(const std::string& uri);
+// `base` joined with a relative key: ("s3://b/p", "x/y") -> "s3://b/p/x/y".
+std::string join_key(const std::string& prefix, const std::string& rel);
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  virtual std::string scheme() const = 0;  // "s3" | "gs"
+  virtual std::optional<ObjectInfo> stat(const std::string& bucket, const std::string& key) = 0;
+  virtual void put_file(const std::string& bucket, const std::string& key,
+                        const std::filesystem::path& file) = 0;
+  virtual void put_bytes(const std::string& bucket, const std::string& key,
+                         const std::string& bytes, const std::string& content_type) = 0;
+  // Writes atomically (temp + rename) to `dest`.
+  virtual void get_file(const std::string& bucket, const std::string& key,
+                        const std::filesystem::path& dest) = 0;
+  virtual std::vector<ObjectInfo> list(const std::string& bucket, const std::string& prefix) = 0;
+};
+
+// Downloads every object under `uri` (a prefix) into `dest`, keeping relative paths.
+// Returns the files written. Keys that would escape `dest` ("..") are refused.
+std::vector<std::filesystem::path> download_prefix(ObjectStore& store, const std::string& uri,
+                                                   const std::filesystem::path& dest);
+
+}  // namespace mlbox::jobs

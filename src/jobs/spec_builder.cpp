@@ -1,0 +1,189 @@
+#include "jobs/spec_builder.h"
+
+#include <fmt/format.h>
+
+#include "catalog/machine_catalog.h"
+#include "manifest/load.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace mlbox::jobs {
+
+namespace {
+
+// "resources.gpu (mlbox.yaml:12:3)" / "--region" : where a value came from, for messages.
+std::string origin_of(const config::Settings* s, const std::string& key) {
+  if (!s) return key;
+  return key + " (" + s->at(key).origin + ")";
+}
+
+std::string get(const config::Settings& s, const char* key) {
+  return s.get(key);
+}
+
+[[noreturn]] void missing(const std::string& what, const std::string& hint) {
+  throw Error(ErrorKind::kConfig, what, hint);
+}
+
+}  // namespace
+
+std::string cloud_of_target(const std::string& target) {
+  if (target == "batch") return "aws";
+  if (target == "vertex") return "gcp";
+  throw Error(ErrorKind::kUsage, "'" + target + "' is not a cloud target (vertex or batch)");
+}
+
+void validate_job_spec(const JobSpec& spec, const std::string& target,
+                       const config::Settings* settings, const catalog::MachineCatalog& catalog) {
+  const std::string cloud = cloud_of_target(target);
+  auto regions = catalog.regions(cloud);
+  if (std::find(regions.begin(), regions.end(), spec.region) == regions.end()) {
+    auto near = did_you_mean(spec.region, regions);
+    throw Error(
+        ErrorKind::kConfig,
+        fmt::format("region '{}' from {} is not {} region mlbox knows{}", spec.region,
+                    origin_of(settings, "region"), cloud == "aws" ? "an AWS" : "a Google Cloud",
+                    near ? "; did you mean '" + *near + "'?" : ""),
+        "known regions: " + join(regions, ", "));
+  }
+  if (!spec.gpu_type.empty()) {
+    if (!catalog::gpu_offered_in_region(catalog, cloud, spec.gpu_type, spec.region)) {
+      std::vector<std::string> where;
+      for (const auto& r : regions) {
+        if (catalog::gpu_offered_in_region(catalog, cloud, spec.gpu_type, r)) where.push_back(r);
+      }
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("GPU {} from {} is not offered in {} ({})", spec.gpu_type,
+                              origin_of(settings, "gpu"), spec.region, cloud),
+                  where.empty() ? "see `mlbox machines --cloud " + cloud + "` for the GPUs offered"
+                                : "regions that offer it: " + join(where, ", "));
+    }
+  }
+  if (!spec.machine.empty()) {
+    const auto& m = catalog::find_machine(catalog, spec.machine, spec.gpu_type, 0);
+    if (m.cloud != cloud) {
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("machine {} from {} is {} machine, not {}", spec.machine,
+                              origin_of(settings, "machine"), m.cloud == "aws" ? "an AWS" : "a GCP",
+                              cloud == "aws" ? "AWS" : "GCP"),
+                  "pick one with `mlbox machines --cloud " + cloud + "`");
+    }
+    if (!spec.gpu_type.empty() && m.gpu_count < spec.gpu_count) {
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("machine {} has {} x{}, fewer than the {} x{} asked by {}",
+                              spec.machine, m.gpu, m.gpu_count, spec.gpu_type, spec.gpu_count,
+                              origin_of(settings, "gpu")),
+                  "drop --machine to let mlbox choose one, or see `mlbox machines --gpu " +
+                      spec.gpu_type + "`");
+    }
+    if (!m.price_in(spec.region)) {
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("machine {} is not offered in {}", spec.machine, spec.region),
+                  "see `mlbox machines --cloud " + cloud + " --gpu " + m.gpu + "`");
+    }
+  }
+  if (spec.nodes < 1) throw Error(ErrorKind::kConfig, "nodes must be at least 1");
+  const std::string scheme = cloud == "aws" ? "s3://" : "gs://";
+  const std::string key = target == "batch" ? "targets.batch.output" : "targets.vertex.output";
+  if (spec.output_uri.empty()) {
+    missing(fmt::format("no output location for {}: the job's model and checkpoints need a "
+                        "bucket",
+                        target),
+            fmt::format("set {} in mlbox.yaml or pass --output {}BUCKET/PREFIX", key, scheme));
+  }
+  if (spec.output_uri.rfind(scheme, 0) != 0) {
+    missing(fmt::format("output '{}' from {} is not a {} URI", spec.output_uri,
+                        origin_of(settings, "output"), scheme),
+            fmt::format("{} jobs write to {}BUCKET/PREFIX", target, scheme));
+  }
+  if (target == "vertex" && spec.project.empty()) {
+    missing("no Google Cloud project for the Vertex AI job",
+            "set targets.vertex.project in mlbox.yaml, --project, or "
+            "`gcloud config set project P` (CLOUDSDK_CORE_PROJECT)");
+  }
+  if (target == "batch" && spec.job_queue.empty()) {
+    missing("no AWS Batch job queue", "set targets.batch.job_queue in mlbox.yaml or --job-queue");
+  }
+  for (const auto& d : spec.data) {
+    if (d.uri.rfind("s3://", 0) == 0 || d.uri.rfind("gs://", 0) == 0) {
+      if (d.uri.rfind(scheme, 0) != 0) {
+        missing(
+            fmt::format("data '{}' is at {}, which a {} job cannot read", d.name, d.uri, target),
+            "copy it to a " + scheme + " bucket, or give a local path to upload");
+      }
+    }
+  }
+}
+
+JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catalog) {
+  if (!in.settings) throw Error(ErrorKind::kInternal, "make_job_spec without settings");
+  const config::Settings& s = *in.settings;
+  const std::string cloud = cloud_of_target(in.target);
+  JobSpec spec;
+  std::string base = in.manifest && !in.manifest->name.empty() ? in.manifest->name : "mlbox";
+  spec.name = base + "-" + in.job_id.substr(in.job_id.rfind('-') + 1);
+  spec.image_ref = in.image_ref;
+  spec.image_digest = in.image_digest;
+  spec.command = in.command;
+  for (const auto& kv : in.env) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
+    }
+    spec.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  spec.region = get(s, "region");
+  spec.machine = get(s, "machine");
+  if (auto g = manifest::parse_gpu_request(get(s, "gpu")); g && !g->type.empty()) {
+    spec.gpu_type = g->type;
+    spec.gpu_count = g->count;
+  }
+  spec.spot = s.get_bool("spot");
+  spec.nodes = s.get_int("nodes");
+  spec.max_runtime_seconds = s.get_int("max_runtime");
+  spec.output_uri = get(s, "output");
+  while (spec.output_uri.size() > 5 && spec.output_uri.back() == '/') spec.output_uri.pop_back();
+  if (in.target == "vertex") {
+    spec.project = get(s, "project");
+    spec.service_account = get(s, "service_account");
+  } else {
+    spec.job_queue = get(s, "job_queue");
+    spec.job_role_arn = get(s, "job_role_arn");
+  }
+  if (in.manifest) {
+    for (const auto& [name, uri] : in.manifest->data) spec.data.push_back({name, uri});
+  }
+  spec.labels = {{"mlbox-job", in.job_id}, {"mlbox-project", base}};
+
+  if (spec.machine.empty() && !spec.gpu_type.empty()) {
+    validate_job_spec(spec, in.target, &s, catalog);  // region and GPU first, for the clearer error
+    auto offers =
+        catalog::find_machines_for_gpu(catalog, cloud, spec.gpu_type, spec.gpu_count, spec.region);
+    if (offers.empty()) {
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("no {} machine in {} has {} x{}", cloud, spec.region, spec.gpu_type,
+                              spec.gpu_count),
+                  "ask for fewer GPUs, or see `mlbox machines --gpu " + spec.gpu_type + "`");
+    }
+    spec.machine = offers.front().machine->name;
+  }
+  validate_job_spec(spec, in.target, &s, catalog);
+  return spec;
+}
+
+std::optional<double> estimated_cost(const JobSpec& spec, const std::string& target, double hours) {
+  if (spec.machine.empty()) return std::nullopt;
+  const auto& catalog = catalog::builtin_machine_catalog();
+  const std::string cloud = target == "aws-batch" || target == "batch" ? "aws" : "gcp";
+  for (const catalog::Machine* m : catalog.lookup(spec.machine)) {
+    if (m->cloud != cloud) continue;
+    if (!spec.gpu_type.empty() && m->gpu_count < spec.gpu_count) continue;
+    if (const auto* p = m->price_in(spec.region)) {
+      double rate = spec.spot && p->spot ? *p->spot : p->on_demand;
+      return rate * hours * std::max(1, spec.nodes);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mlbox::jobs

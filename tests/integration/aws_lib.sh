@@ -1,0 +1,57 @@
+# Helpers for AWS tests (sourced after lib.sh): the strict AWS API fake from tests/fakes.
+AWS_FAKES="$MLBOX_SOURCE_DIR/tests/fakes"
+AWS_SPECS="${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}/aws"
+[ -f "$AWS_SPECS/ecr-2015-09-21.service-2.json" ] || fail "botocore models not found in $AWS_SPECS"
+AWS_TEST_KEY=AKIDMLBOXTEST0000001
+AWS_TEST_SECRET=mlbox/test+secret/0123456789abcdefghijklmn
+AWS_TEST_ACCOUNT=123456789012
+AWS_TEST_REGION=us-east-1
+
+# start_aws_fake NAME SERVICES [extra args...]: starts aws_fake.py; sets AWS_FAKE_PORT,
+# AWS_FAKE_URL and AWS_FAKE_LOG (its JSON-lines request log).
+start_aws_fake() {
+  local name=$1 services=$2
+  shift 2
+  mkdir -p "$WORK/$name"
+  AWS_FAKE_LOG="$WORK/$name/requests.jsonl"
+  : >"$AWS_FAKE_LOG"
+  python3 "$AWS_FAKES/aws_fake.py" --specs "$AWS_SPECS" --port-file "$WORK/$name/port" \
+    --log "$AWS_FAKE_LOG" --access-key "$AWS_TEST_KEY" --secret-key "$AWS_TEST_SECRET" \
+    --region "$AWS_TEST_REGION" --account "$AWS_TEST_ACCOUNT" --services "$services" "$@" \
+    >"$WORK/$name/out" 2>&1 &
+  local pid=$! i=0
+  cleanup_hooks+=("kill $pid")
+  while [ ! -s "$WORK/$name/port" ]; do
+    i=$((i + 1))
+    [ $i -le 300 ] || { cat "$WORK/$name/out" >&2; fail "aws_fake did not start"; }
+    kill -0 $pid 2>/dev/null || { cat "$WORK/$name/out" >&2; fail "aws_fake exited"; }
+    sleep 0.1
+  done
+  AWS_FAKE_PORT=$(cat "$WORK/$name/port")
+  AWS_FAKE_URL="http://127.0.0.1:$AWS_FAKE_PORT"
+}
+
+# use_test_aws_credentials: the environment the fake accepts (no shared files).
+use_test_aws_credentials() {
+  export AWS_ACCESS_KEY_ID=$AWS_TEST_KEY AWS_SECRET_ACCESS_KEY=$AWS_TEST_SECRET
+  export AWS_REGION=$AWS_TEST_REGION AWS_DEFAULT_REGION=$AWS_TEST_REGION
+  export AWS_CONFIG_FILE="$WORK/no-aws-config" AWS_SHARED_CREDENTIALS_FILE="$WORK/no-aws-creds"
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+}
+
+# fake_log_count FILTER: how many accepted log lines match a python expression on `e`.
+fake_log_count() {
+  python3 - "$AWS_FAKE_LOG" "$1" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if eval(sys.argv[2], {}, {"e": e}):
+        n += 1
+print(n)
+PY
+}
+
+# json FILE EXPR: a field of a JSON file (python expression on `d`).
+declare -F json >/dev/null ||
+  json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }

@@ -1,0 +1,222 @@
+#include <doctest/doctest.h>
+
+#include "jobs/job_store.h"
+#include "jobs/spec_builder.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+using namespace mlbox;
+using namespace mlbox::jobs;
+
+namespace {
+
+config::Settings settings_with(std::map<std::string, std::string> flags,
+                               std::map<std::string, std::string> env = {}) {
+  env.emplace("HOME", "/nonexistent-home");
+  return config::resolve(nullptr, flags, config::env_from_map(env), nullptr);
+}
+
+SpecInputs inputs(const config::Settings& s, const std::string& target) {
+  SpecInputs in;
+  in.settings = &s;
+  in.target = target;
+  in.job_id = "aws-batch-20261122-abc123";
+  in.image_ref = "123456789012.dkr.ecr.us-east-1.amazonaws.com/digits:latest";
+  in.image_digest = "sha256:" + std::string(64, 'b');
+  return in;
+}
+
+std::string error_of(const std::function<void()>& f, ErrorKind* kind = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (kind) *kind = e.kind();
+    return std::string(e.what()) + " | " + e.hint();
+  }
+  return "";
+}
+
+// A catalog where the P100 is offered in one region only.
+const char* kSmallCatalog = R"(schema: 1
+prices_as_of: "2024-06-01"
+machines:
+  - name: n1-standard-8
+    cloud: gcp
+    gpu: T4
+    gpu_count: 1
+    vcpu: 8
+    memory_gib: 30
+    accelerator_type: NVIDIA_TESLA_T4
+    prices:
+      us-central1: {on_demand: 0.73, spot: 0.22}
+      europe-west4: {on_demand: 0.75}
+  - name: n1-standard-8
+    cloud: gcp
+    gpu: P100
+    gpu_count: 1
+    vcpu: 8
+    memory_gib: 30
+    accelerator_type: NVIDIA_TESLA_P100
+    prices:
+      us-central1: {on_demand: 1.84, spot: 0.66}
+)";
+
+}  // namespace
+
+TEST_CASE("batch spec: machine chosen for the GPU, settings carried, labels set") {
+  auto s = settings_with({{"target", "batch"},
+                          {"region", "us-west-2"},
+                          {"gpu", "T4:1"},
+                          {"spot", "true"},
+                          {"output", "s3://bucket/runs/"},
+                          {"job_queue", "gpu-queue"},
+                          {"max_runtime", "2h"}});
+  auto in = inputs(s, "batch");
+  in.env = {"EPOCHS=3"};
+  JobSpec spec = make_job_spec(in);
+  CHECK(spec.machine == "g4dn.xlarge");
+  CHECK(spec.gpu_type == "T4");
+  CHECK(spec.gpu_count == 1);
+  CHECK(spec.spot);
+  CHECK(spec.region == "us-west-2");
+  CHECK(spec.output_uri == "s3://bucket/runs");
+  CHECK(spec.job_queue == "gpu-queue");
+  CHECK(spec.max_runtime_seconds == 7200);
+  CHECK(spec.env.at("EPOCHS") == "3");
+  CHECK(spec.labels.at("mlbox-job") == in.job_id);
+  CHECK(spec.name == "mlbox-abc123");
+  // JSON round trip keeps every field.
+  CHECK(JobSpec::from_json(spec.to_json()).to_json() == spec.to_json());
+}
+
+TEST_CASE("bad input: region, GPU, machine, bucket, queue, project — exit 3 with what to do") {
+  ErrorKind kind = ErrorKind::kInternal;
+  auto s1 = settings_with(
+      {{"target", "batch"}, {"region", "us-east-9"}, {"output", "s3://b/p"}, {"job_queue", "q"}});
+  std::string e = error_of([&] { make_job_spec(inputs(s1, "batch")); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);
+  CHECK(e.find("region 'us-east-9' from region (--region)") != std::string::npos);
+  CHECK(e.find("did you mean 'us-east-1'") != std::string::npos);
+
+  auto s2 = settings_with({{"target", "batch"},
+                           {"region", "us-east-1"},
+                           {"machine", "g4dn.xlarge"},
+                           {"gpu", "A100:1"},
+                           {"output", "s3://b/p"},
+                           {"job_queue", "q"}});
+  e = error_of([&] { make_job_spec(inputs(s2, "batch")); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);
+  CHECK(e.find("g4dn.xlarge") != std::string::npos);
+
+  auto s3 = settings_with(
+      {{"target", "batch"}, {"region", "us-east-1"}, {"output", "gs://b/p"}, {"job_queue", "q"}});
+  e = error_of([&] { make_job_spec(inputs(s3, "batch")); });
+  CHECK(e.find("is not a s3:// URI") != std::string::npos);
+
+  auto s4 = settings_with({{"target", "batch"}, {"region", "us-east-1"}, {"job_queue", "q"}});
+  e = error_of([&] { make_job_spec(inputs(s4, "batch")); });
+  CHECK(e.find("no output location for batch") != std::string::npos);
+  CHECK(e.find("targets.batch.output") != std::string::npos);
+
+  auto s5 = settings_with({{"target", "batch"}, {"region", "us-east-1"}, {"output", "s3://b/p"}});
+  e = error_of([&] { make_job_spec(inputs(s5, "batch")); });
+  CHECK(e.find("no AWS Batch job queue") != std::string::npos);
+
+  auto s6 = settings_with({{"target", "vertex"}, {"region", "us-central1"}, {"output", "gs://b/p"}},
+                          {{"CLOUDSDK_CONFIG", "/nonexistent"}});
+  e = error_of([&] { make_job_spec(inputs(s6, "vertex")); });
+  CHECK(e.find("no Google Cloud project") != std::string::npos);
+
+  auto s7 = settings_with({{"target", "vertex"},
+                           {"region", "us-central1"},
+                           {"machine", "g4dn.xlarge"},
+                           {"project", "p"},
+                           {"output", "gs://b/p"}});
+  e = error_of([&] { make_job_spec(inputs(s7, "vertex")); });
+  CHECK(e.find("is an AWS machine, not GCP") != std::string::npos);
+}
+
+TEST_CASE("a GPU the region does not offer names the regions that do") {
+  auto cat = catalog::parse_machine_catalog(kSmallCatalog, "test.yaml");
+  auto s = settings_with({{"target", "vertex"},
+                          {"region", "europe-west4"},
+                          {"gpu", "P100:1"},
+                          {"project", "p"},
+                          {"output", "gs://b/p"}});
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string e = error_of([&] { make_job_spec(inputs(s, "vertex"), cat); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);
+  CHECK(e.find("GPU P100 from gpu (--gpu) is not offered in europe-west4") != std::string::npos);
+  CHECK(e.find("regions that offer it: us-central1") != std::string::npos);
+
+  auto ok = settings_with({{"target", "vertex"},
+                           {"region", "europe-west4"},
+                           {"gpu", "T4:1"},
+                           {"project", "p"},
+                           {"output", "gs://b/p"}});
+  JobSpec spec = make_job_spec(inputs(ok, "vertex"), cat);
+  CHECK(spec.machine == "n1-standard-8");
+  CHECK(spec.project == "p");
+}
+
+TEST_CASE("estimated cost: catalog price x hours x nodes, spot when asked") {
+  JobSpec spec;
+  spec.machine = "g4dn.xlarge";
+  spec.gpu_type = "T4";
+  spec.gpu_count = 1;
+  spec.region = "us-east-1";
+  spec.nodes = 2;
+  auto c = estimated_cost(spec, "aws-batch", 1.5);
+  REQUIRE(c);
+  CHECK(*c == doctest::Approx(0.526 * 1.5 * 2));
+  spec.spot = true;
+  CHECK(*estimated_cost(spec, "aws-batch", 1.0) == doctest::Approx(0.21 * 2));
+  spec.machine = "nope";
+  CHECK_FALSE(estimated_cost(spec, "aws-batch", 1.0));
+}
+
+TEST_CASE("apply_remote: attempts replaced in one write, terminal state kept") {
+  fs::TempDir dir;
+  JobStore store(dir.path() / "jobs.db");
+  JobRecord r;
+  r.id = "aws-batch-20261122-000001";
+  r.name = "n";
+  r.backend = "aws-batch";
+  r.image_ref = "x";
+  r.image_digest = "sha256:0";
+  store.insert(r);
+  Attempt a1{1, "2026-11-22T10:00:00Z", "2026-11-22T10:05:00Z", std::nullopt, "preempted"};
+  Attempt a2{2, "2026-11-22T10:06:00Z", "", std::nullopt, ""};
+  store.apply_remote(r.id, JobState::kRunning, {a1, a2});
+  auto got = store.resolve(r.id);
+  CHECK(got.state == JobState::kRunning);
+  REQUIRE(got.attempts.size() == 2);
+  CHECK(got.attempts[0].outcome == "preempted");
+  CHECK(got.attempts[1].ended_at.empty());
+  store.set_state(r.id, JobState::kCancelled);
+  store.apply_remote(r.id, JobState::kRunning, {a1, a2});
+  CHECK(store.resolve(r.id).state == JobState::kCancelled);
+  a2.ended_at = "2026-11-22T10:30:00Z";
+  a2.exit_code = 0;
+  a2.outcome = "succeeded";
+  store.apply_remote(r.id, JobState::kSucceeded, {a1, a2});
+  got = store.resolve(r.id);
+  CHECK(got.state == JobState::kSucceeded);
+  CHECK(got.attempts[1].exit_code == 0);
+}
+
+TEST_CASE("vertex region and project fall back to gcloud's active configuration") {
+  fs::TempDir dir;
+  fs::write_file_atomic(dir.path() / "active_config", "work\n");
+  std::filesystem::create_directories(dir.path() / "configurations");
+  fs::write_file_atomic(dir.path() / "configurations" / "config_work",
+                        "[core]\naccount = a@b.c\nproject = my-proj\n\n[compute]\nregion = "
+                        "europe-west4\n");
+  auto s = settings_with({{"target", "vertex"}}, {{"CLOUDSDK_CONFIG", dir.path().string()}});
+  CHECK(s.get("project") == "my-proj");
+  CHECK(s.at("project").origin == "default (gcloud config core/project)");
+  CHECK(s.get("region") == "europe-west4");
+  auto env_wins = settings_with({{"target", "vertex"}}, {{"CLOUDSDK_CONFIG", dir.path().string()},
+                                                         {"CLOUDSDK_CORE_PROJECT", "env-proj"}});
+  CHECK(env_wins.get("project") == "env-proj");
+}
