@@ -339,8 +339,8 @@ DockerArchiveImport import_docker_archive(const std::filesystem::path& file,
                   "the archive is corrupt or was edited; save the image again");
     }
     m.layers.push_back(l.descriptor);
-    result.layers_compressed += l.compressed_here;
   }
+  for (const auto& [path, l] : imported) result.layers_compressed += l.compressed_here;
   result.layers = m.layers.size();
   result.manifest = store.put_json(media_type::kImageManifest, to_json(m));
   if (!config.platform.architecture.empty()) result.manifest.platform = config.platform;
