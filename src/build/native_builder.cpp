@@ -1,6 +1,9 @@
 #include "build/native_builder.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <functional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,7 +12,9 @@
 #include "build/staged_context.h"
 #include "build/trainer_bundle.h"
 #include "freeze/lock.h"
+#include "image/docker_archive.h"
 #include "image/layer_writer.h"
+#include "image/oci_copy.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
 #include "util/error.h"
@@ -23,32 +28,6 @@ namespace stdfs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// Copies one blob between layouts (a hard link when both are on one file system), checking
-// the content against its digest.
-void copy_blob(const image::OciLayout& from, image::OciLayout& to, const image::Descriptor& d) {
-  if (to.has_blob(d.digest)) return;
-  stdfs::path src = from.blob_path(d.digest);
-  std::error_code ec;
-  if (!stdfs::is_regular_file(src, ec)) {
-    throw Error(ErrorKind::kConfig,
-                fmt::format("{}: blob {} is missing", from.root().string(), d.digest),
-                "the base layout is incomplete; copy it again (skopeo copy ... oci:DIR:TAG)");
-  }
-  auto w = to.begin_blob();
-  FILE* in = std::fopen(src.c_str(), "rb");
-  if (!in) throw Error(ErrorKind::kConfig, src.string() + ": cannot open");
-  std::vector<char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), in)) > 0) w->write(buf.data(), n);
-  std::fclose(in);
-  try {
-    w->commit_expecting(d.media_type, d.digest);
-  } catch (const Error& e) {
-    throw Error(ErrorKind::kConfig, fmt::format("{}: {}", src.string(), e.what()),
-                "the base layout is corrupt; copy it again");
-  }
-}
 
 // Docker schema2 layer types carry the same bytes as their OCI counterparts.
 std::string oci_layer_type(const std::string& media_type) {
@@ -150,17 +129,61 @@ void install_locked_packages(const stdfs::path& lock_file, const std::string& pl
   }
 }
 
+namespace {
+
+// A docker-archive base is imported (layers compressed) once per archive content and layer
+// settings: the import is tagged in the store under a key of both and reused while it holds.
+image::Descriptor import_archive_cached(const stdfs::path& archive, const std::string& reference,
+                                        image::OciLayout& store,
+                                        const image::CompressionOptions& compression,
+                                        Observer* observer) {
+  std::error_code ec;
+  auto size = stdfs::file_size(archive, ec);
+  if (ec) {
+    throw Error(ErrorKind::kConfig, archive.string() + ": " + ec.message(),
+                "image.base: docker-archive:PATH names a file written by `docker save`");
+  }
+  auto mtime = stdfs::last_write_time(archive, ec).time_since_epoch().count();
+  std::string key = sha256_hex(fmt::format(
+      "{}\n{}\n{}\n{}\n{}:{}:{}", stdfs::absolute(archive).string(), reference, size, mtime,
+      image::to_string(compression.compression), compression.level, compression.gzip_block_size));
+  std::string tag = "mlbox-archive-" + key.substr(0, 16);
+  if (auto d = store.resolve(tag); d && store.has_blob(d->digest)) return *d;
+  auto imported = image::import_docker_archive(archive, reference, store, compression, observer);
+  store.tag(tag, imported.manifest);
+  return imported.manifest;
+}
+
+}  // namespace
+
 BaseImage import_base_image(const std::string& base, const stdfs::path& project_dir,
-                            image::OciLayout& store) {
+                            image::OciLayout& store, const image::CompressionOptions& compression,
+                            Observer* observer) {
   std::string why;
   auto source = manifest::parse_image_source(base, &why);
   if (!source) {
     throw Error(ErrorKind::kConfig, fmt::format("image.base '{}': {}", base, why));
   }
+  if (source->transport == manifest::ImageSource::Transport::kDockerArchive) {
+    // docker-archive:PATH[:REPO:TAG], as skopeo writes it.
+    std::string path = source->path, reference;
+    if (auto colon = path.find(':'); colon != std::string::npos) {
+      reference = path.substr(colon + 1);
+      path.resize(colon);
+    }
+    stdfs::path file = path;
+    if (file.is_relative()) file = project_dir / file;
+    BaseImage b;
+    b.reference = base;
+    b.manifest =
+        store.read_manifest(import_archive_cached(file, reference, store, compression, observer));
+    b.config = store.read_config(b.manifest);
+    return b;
+  }
   if (source->transport != manifest::ImageSource::Transport::kOciLayout) {
     throw Error(ErrorKind::kConfig,
-                fmt::format("the native builder reads its base from an OCI layout; image.base is "
-                            "'{}'",
+                fmt::format("the native builder reads its base from an OCI layout or a "
+                            "docker-archive; image.base is '{}'",
                             base),
                 "copy the base once, e.g. `skopeo copy docker://IMAGE oci:.mlbox/base:TAG`, and "
                 "set image.base: oci:.mlbox/base:TAG");
@@ -183,9 +206,9 @@ BaseImage import_base_image(const std::string& base, const stdfs::path& project_
   b.reference = base;
   b.manifest = from.read_manifest(tag);
   b.config = from.read_config(b.manifest);
-  copy_blob(from, store, b.manifest.config);
+  image::copy_blob(from, store, b.manifest.config);
   for (auto& layer : b.manifest.layers) {
-    copy_blob(from, store, layer);
+    image::copy_blob(from, store, layer);
     layer.media_type = oci_layer_type(layer.media_type);
   }
   if (b.config.diff_ids.size() != b.manifest.layers.size()) {
@@ -196,9 +219,42 @@ BaseImage import_base_image(const std::string& base, const stdfs::path& project_
   return b;
 }
 
-NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOptions& o,
+namespace {
+
+// A layer cached by a key of its inputs: taken from the cache when the key is known and its
+// blob is in the store, else written by `write` and cached.
+BuiltLayer cached_layer(const std::string& role, const std::string& key, LayerCache& cache,
+                        image::OciLayout& store, image::LayerOptions options, Observer& observer,
+                        const std::function<image::LayerResult(image::LayerWriter&)>& write) {
+  BuiltLayer layer;
+  layer.role = role;
+  const std::string label = role + " layer";
+  if (auto hit = cache.get(key, store)) {
+    layer.descriptor = hit->first;
+    layer.diff_id = hit->second;
+    layer.reused = true;
+    observer.on_event(ProgressEvent{label, label, 0, 0, "cached"});
+    return layer;
+  }
+  options.label = label;
+  image::LayerWriter writer(store, options, &observer);
+  image::LayerResult r = write(writer);
+  layer.descriptor = r.descriptor;
+  layer.diff_id = r.diff_id;
+  layer.files = r.files;
+  layer.bytes_read = r.bytes_read;
+  cache.put(key, r.descriptor, r.diff_id);
+  return layer;
+}
+
+}  // namespace
+
+NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& o,
                                CommandRunner& runner, Observer& observer) {
-  const stdfs::path project = o.project_dir.empty() ? stdfs::current_path() : o.project_dir;
+  const manifest::Manifest& m = plan.manifest;
+  const stdfs::path project = plan.project_dir.empty()
+                                  ? (o.project_dir.empty() ? stdfs::current_path() : o.project_dir)
+                                  : plan.project_dir;
 
   // 1. The build context, scanned before anything is written.
   // The same listing and secret scan as the Dockerfile path's staged context.
@@ -206,19 +262,20 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   observer.debug(fmt::format("build context: {} entries", code_paths.size()));
 
   NativeBuildResult result;
+  result.builder = "native";
   result.store = o.store_dir.empty() ? image::project_store_path(project) : o.store_dir;
   result.tag = o.tag.empty() ? "latest" : o.tag;
   image::OciLayout store(result.store);
 
   // 2. Base.
-  if (m.image.base.empty()) {
+  if (plan.base.empty()) {
     throw Error(ErrorKind::kConfig, fmt::format("{}: image.base is not set", m.where("image")),
-                "the native builder needs image.base: oci:PATH[:TAG] (run `mlbox freeze` to "
-                "choose a base, then copy it with skopeo)");
+                "the native builder needs image.base: oci:PATH[:TAG], docker-archive:PATH or a "
+                "registry reference (or a base recorded by `mlbox freeze`)");
   }
-  BaseImage base =
-      import_base_image(o.base_override.empty() ? m.image.base : o.base_override, project, store);
-  base.reference = m.image.base;
+  BaseImage base = import_base_image(o.base_override.empty() ? plan.base : o.base_override, project,
+                                     store, o.compression, &observer);
+  base.reference = plan.base;
   image::ImageConfig config = base.config;
   std::vector<image::Descriptor> layers = base.manifest.layers;
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -226,6 +283,12 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   }
   config.created = image::reproducible_created_time();
   config.author.clear();
+  auto add = [&](const BuiltLayer& layer, const std::string& created_by,
+                 const std::string& comment) {
+    layers.push_back(layer.descriptor);
+    config.add_layer(layer.diff_id, created_by, comment);
+    result.layers.push_back(layer);
+  };
 
   // 3. Deps layer, cached by the lock's content and the layer settings.
   image::LayerOptions lo;
@@ -235,44 +298,25 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   std::string settings = fmt::format("{}:{}:{}:{}", image::to_string(o.compression.compression),
                                      o.compression.level, o.compression.gzip_block_size, mtime);
   std::string lock_text;
-  if (fs::read_file_if_exists(project / "mlbox.lock", lock_text)) {
-    freeze::Lock lock = freeze::parse_lock(lock_text, (project / "mlbox.lock").string());
-    if (!lock.packages.empty()) {
-      BuiltLayer deps;
-      deps.role = "deps";
-      std::string platform =
-          lock.header.platform.empty() ? "manylinux2014_x86_64" : lock.header.platform;
-      std::string python = lock.header.python.empty() ? m.python.version : lock.header.python;
-      std::string deps_key =
-          fmt::format("deps:{}:{}:{}:{}", oci_digest(lock_text), platform, python, settings);
-      if (auto hit = cache.get(deps_key, store)) {
-        deps.descriptor = hit->first;
-        deps.diff_id = hit->second;
-        deps.reused = true;
-        observer.on_event(ProgressEvent{"deps layer", "deps layer", 0, 0, "cached"});
-      } else {
-        observer.info(fmt::format("installing {} locked packages for {} / Python {}",
-                                  lock.packages.size(), platform, python));
-        stdfs::create_directories(project / ".mlbox");
-        fs::TempDir stage(project / ".mlbox", "deps-");
-        install_locked_packages(project / "mlbox.lock", platform, python, stage.path() / "t", o,
-                                runner);
-        lo.label = "deps layer";
-        image::LayerWriter writer(store, lo, &observer);
-        auto r = writer.write(
-            image::entries_from_directory(stage.path() / "t", "opt/mlbox/site-packages"));
-        deps.descriptor = r.descriptor;
-        deps.diff_id = r.diff_id;
-        deps.files = r.files;
-        deps.bytes_read = r.bytes_read;
-        cache.put(deps_key, r.descriptor, r.diff_id);
-      }
-      layers.push_back(deps.descriptor);
-      config.add_layer(deps.diff_id,
-                       "RUN pip install --no-deps --require-hashes -r mlbox.lock # mlbox native",
-                       fmt::format("{} packages", lock.packages.size()));
-      result.layers.push_back(deps);
-    }
+  if (plan.has_lock && !plan.lock.packages.empty() &&
+      fs::read_file_if_exists(project / "mlbox.lock", lock_text)) {
+    const freeze::Lock& lock = plan.lock;
+    std::string platform =
+        lock.header.platform.empty() ? "manylinux2014_x86_64" : lock.header.platform;
+    std::string python = lock.header.python.empty() ? m.python.version : lock.header.python;
+    std::string key =
+        fmt::format("deps:{}:{}:{}:{}", oci_digest(lock_text), platform, python, settings);
+    auto deps = cached_layer("deps", key, cache, store, lo, observer, [&](image::LayerWriter& w) {
+      observer.info(fmt::format("installing {} locked packages for {} / Python {}",
+                                lock.packages.size(), platform, python));
+      stdfs::create_directories(project / ".mlbox");
+      fs::TempDir stage(project / ".mlbox", "deps-");
+      install_locked_packages(project / "mlbox.lock", platform, python, stage.path() / "t", o,
+                              runner);
+      return w.write(image::entries_from_directory(stage.path() / "t", "opt/mlbox/site-packages"));
+    });
+    add(deps, "RUN pip install --no-deps --require-hashes -r mlbox.lock # mlbox native",
+        fmt::format("{} packages", lock.packages.size()));
   }
 
   // 4. Trainer layer, cached by the bundle's content and the layer settings.
@@ -280,33 +324,44 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   stdfs::path trainer_cache =
       o.trainer_cache.empty() ? fs::mlbox_home() / "cache" / "trainer" : o.trainer_cache;
   TrainerBundle bundle = ensure_trainer_bundle(trainer, trainer_cache, runner, observer);
-  std::string key = fmt::format("trainer:{}:{}", bundle.binary_sha256, settings);
-  BuiltLayer trainer_layer;
-  trainer_layer.role = "trainer";
-  if (auto hit = cache.get(key, store)) {
-    trainer_layer.descriptor = hit->first;
-    trainer_layer.diff_id = hit->second;
-    trainer_layer.reused = true;
-    observer.on_event(ProgressEvent{"trainer layer", "trainer layer", 0, 0, "cached"});
-  } else {
-    lo.label = "trainer layer";
-    image::LayerWriter writer(store, lo, &observer);
-    auto r = writer.write(image::entries_from_directory(bundle.dir, "opt/mlbox"));
-    trainer_layer.descriptor = r.descriptor;
-    trainer_layer.diff_id = r.diff_id;
-    trainer_layer.files = r.files;
-    trainer_layer.bytes_read = r.bytes_read;
-    cache.put(key, r.descriptor, r.diff_id);
-  }
-  layers.push_back(trainer_layer.descriptor);
-  config.add_layer(trainer_layer.diff_id, "COPY trainer/ /opt/mlbox/ # mlbox native",
-                   "mlbox-trainer " + bundle.binary_sha256.substr(0, 12));
-  result.layers.push_back(trainer_layer);
+  auto trainer_layer =
+      cached_layer("trainer", fmt::format("trainer:{}:{}", bundle.binary_sha256, settings), cache,
+                   store, lo, observer, [&](image::LayerWriter& w) {
+                     return w.write(image::entries_from_directory(bundle.dir, "opt/mlbox"));
+                   });
+  add(trainer_layer, "COPY trainer/ /opt/mlbox/ # mlbox native",
+      "mlbox-trainer " + bundle.binary_sha256.substr(0, 12));
 
-  // 5. Code layer: always re-tarred (that is what changed).
+  // 5. The context. Large files (models, data, vendored libraries) go into their own layer,
+  // cached by their paths, sizes and modification times, so that a code change re-tars only
+  // the small files; the code layer itself is always re-tarred (that is what changed).
+  std::vector<std::string> large_paths, small_paths;
+  std::string assets_key = fmt::format("assets:{}:{}", kCodeDir, settings);
+  for (const auto& rel : code_paths) {
+    struct stat st {};
+    if (::lstat((project / rel).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) >= kLargeFileBytes) {
+      large_paths.push_back(rel);
+      assets_key += fmt::format("\n{}|{}:{}.{}:{}:{}:{}", rel, st.st_size, st.st_mtim.tv_sec,
+                                st.st_mtim.tv_nsec, st.st_ino, st.st_dev, st.st_mode);
+    } else {
+      small_paths.push_back(rel);
+    }
+  }
+  if (!large_paths.empty()) {
+    auto assets =
+        cached_layer("assets", "assets:" + sha256_hex(assets_key), cache, store, lo, observer,
+                     [&](image::LayerWriter& w) {
+                       return w.write(image::entries_from_paths(project, large_paths, kCodeDir));
+                     });
+    add(assets,
+        fmt::format("COPY . /{}/ # mlbox native: files of {} bytes or more", kCodeDir,
+                    kLargeFileBytes),
+        fmt::format("{} files", large_paths.size()));
+  }
   lo.label = "code layer";
   image::LayerWriter code_writer(store, lo, &observer);
-  auto code_entries = image::entries_from_paths(project, code_paths, kCodeDir);
+  auto code_entries = image::entries_from_paths(project, small_paths, kCodeDir);
   // Native mode: the trainer's config travels in the code layer, where CMD points.
   if (m.train.native) {
     stdfs::path native_json = project / ".mlbox" / "native.json";
@@ -318,12 +373,11 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
     code_entries = image::normalise_entries(std::move(code_entries));
   }
   auto code = code_writer.write(code_entries);
-  layers.push_back(code.descriptor);
-  config.add_layer(code.diff_id, fmt::format("COPY . /{}/ # mlbox native", kCodeDir));
-  result.layers.push_back(
-      {"code", code.descriptor, code.diff_id, false, code.files, code.bytes_read});
+  add({"code", code.descriptor, code.diff_id, false, code.files, code.bytes_read},
+      fmt::format("COPY . /{}/ # mlbox native", kCodeDir), "");
 
-  // 6. Config: what the generated Dockerfile would set.
+  // 6. Config: what the generated Dockerfile sets, with the same labels, so images from
+  // either builder read alike.
   auto& c = config.config;
   c.set_env("PYTHONUNBUFFERED", "1");
   c.set_env("PIP_NO_CACHE_DIR", "1");
@@ -331,11 +385,9 @@ NativeBuildResult build_native(const manifest::Manifest& m, const NativeBuildOpt
   c.set_env("PYTHONPATH", "/opt/mlbox/site-packages");
   c.set_env("MLBOX_PYTHON", m.python.version);
   c.working_dir = std::string("/") + kCodeDir;
-  c.entrypoint = std::vector<std::string>{"/opt/mlbox/bin/mlbox-trainer", "--"};
-  c.cmd = image_command(m);
-  // The same labels as the Dockerfile path, so images from either builder read alike.
-  std::string lock_digest = lock_text.empty() ? std::string() : oci_digest(lock_text);
-  for (auto& [k, v] : image_labels(m, lock_digest, base.reference, git_commit_of(project))) {
+  c.entrypoint = plan.entrypoint;
+  c.cmd = plan.cmd;
+  for (const auto& [k, v] : plan.labels) {
     if (!v.empty()) c.labels[k] = v;
   }
   c.labels[kLabelBuilder] = "native";

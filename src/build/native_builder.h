@@ -1,18 +1,21 @@
 // The native builder: assembles the image on the host without a daemon or root.
 //   base (from an OCI layout) -> deps layer (mlbox.lock installed with pip --target for the
-//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> code
-//   layer (/workspace)
+//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> assets
+//   layer (the context's large files, when it has any) -> code layer (/workspace)
 // Each layer is a deterministic tar, compressed in parallel, stored by digest in the
 // project's .mlbox/oci. The deps layer is cached by the lock's digest and the trainer layer
 // by the bundle's content, so a code-only change re-tars and re-hashes only the code layer. The
 // build context is scanned for secrets before anything is written.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "build/build_result.h"
+#include "build/plan.h"
 #include "core/events.h"
 #include "image/compressor.h"
 #include "image/descriptor.h"
@@ -28,6 +31,9 @@ class OciLayout;
 namespace mlbox::build {
 
 inline constexpr const char* kCodeDir = "workspace";  // the code layer's place in the image
+// Context files this large or larger go into the "assets" layer (below the code layer),
+// which is cached by their paths, sizes and mtimes: a code change does not re-read them.
+inline constexpr uint64_t kLargeFileBytes = 1 << 20;
 
 struct NativeBuildOptions {
   std::filesystem::path project_dir;
@@ -47,26 +53,12 @@ struct NativeBuildOptions {
   std::string index_url;
 };
 
-struct BuiltLayer {
-  std::string role;  // "base", "deps", "trainer", "code"
-  image::Descriptor descriptor;
-  std::string diff_id;
-  bool reused = false;  // base layer copied, or a cached deps / trainer layer
-  uint64_t files = 0;
-  uint64_t bytes_read = 0;
-};
+using NativeBuildResult = BuildResult;
 
-struct NativeBuildResult {
-  std::filesystem::path store;
-  std::string tag;
-  image::Descriptor manifest;
-  image::Descriptor config;
-  std::vector<BuiltLayer> layers;
-};
-
-NativeBuildResult build_native(const manifest::Manifest& manifest,
-                               const NativeBuildOptions& options, CommandRunner& runner,
-                               Observer& observer);
+// Builds the image `plan` describes (plan_build: the manifest, the lock when there is one,
+// the base, labels and command; the lock's staleness and the GPU check are done there).
+NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& options,
+                               CommandRunner& runner, Observer& observer);
 
 // Installs the locked distributions for `lock`'s platform and Python into `target` (pip
 // --target, --only-binary=:all:, --require-hashes, --no-deps, --no-compile); console-script
@@ -81,11 +73,14 @@ struct BaseImage {
   std::string reference;  // as written in mlbox.yaml
 };
 
-// Reads the base named by image.base ("oci:PATH[:TAG]", PATH relative to the project) and
-// copies its blobs into `store`. Registry and docker-archive bases are refused with a hint:
-// the caller pulls a registry base first (build is below registry) and passes
-// NativeBuildOptions::base_override.
+// Reads the base named by image.base ("oci:PATH[:TAG]" or "docker-archive:PATH[:REPO:TAG]",
+// PATH relative to the project) and copies its blobs into `store`; an archive's uncompressed
+// layers are compressed with `compression` (once: the import is cached in the store by the
+// archive's path, size and mtime). Registry bases are refused with a hint: the caller pulls
+// them first (build is below registry) and passes NativeBuildOptions::base_override.
 BaseImage import_base_image(const std::string& base, const std::filesystem::path& project_dir,
-                            image::OciLayout& store);
+                            image::OciLayout& store,
+                            const image::CompressionOptions& compression = {},
+                            Observer* observer = nullptr);
 
 }  // namespace mlbox::build

@@ -5,6 +5,7 @@
 #include "build/trainer_bundle.h"
 #include "catalog/machine_catalog.h"
 #include "freeze/freeze.h"
+#include "manifest/image_ref.h"
 #include "manifest/load.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -22,13 +23,18 @@ std::string requested_gpu(const manifest::Manifest& m, std::string* machine_name
   return m.resources.gpu.type;
 }
 
-BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observer) {
+BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observer,
+                     const PlanOptions& options) {
   BuildPlan p;
   p.project_dir = project_dir;
   p.manifest = manifest::load(project_dir / "mlbox.yaml");
   const auto& m = p.manifest;
-  p.lock = freeze::read_lock(project_dir / "mlbox.lock");
-  p.lock_digest = p.lock.digest();
+  const auto lock_file = project_dir / "mlbox.lock";
+  p.has_lock = options.require_lock || std::filesystem::exists(lock_file);
+  if (p.has_lock) {
+    p.lock = freeze::read_lock(lock_file);
+    p.lock_digest = p.lock.digest();
+  }
 
   // Stale lock: the inputs it was resolved from have changed since.
   freeze::FreezeOptions none;
@@ -68,7 +74,10 @@ BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observe
                 "image.base",
                 "run 'mlbox freeze'");
   }
-  if (!p.lock.header.base_digest.empty() && p.base.find('@') == std::string::npos &&
+  std::string why;
+  auto source = manifest::parse_image_source(p.base, &why);
+  bool registry = source && source->transport == manifest::ImageSource::Transport::kRegistry;
+  if (registry && !p.lock.header.base_digest.empty() && p.base.find('@') == std::string::npos &&
       p.base == p.lock.header.base_image) {
     p.base += "@" + p.lock.header.base_digest;
   }

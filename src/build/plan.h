@@ -18,7 +18,8 @@ struct BuildPlan {
   std::filesystem::path project_dir;
   manifest::Manifest manifest;
   freeze::Lock lock;
-  std::string lock_digest;
+  bool has_lock = false;
+  std::string lock_digest;        // empty without a lock
   std::string base;               // FROM reference (with @digest when pinned)
   std::string framework_version;  // from the lock header
   std::map<std::string, std::string> labels;
@@ -27,9 +28,17 @@ struct BuildPlan {
   std::map<std::string, std::string> env;
 };
 
-// Throws Error(kConfig) when mlbox.lock is missing or malformed, or the manifest's GPU
-// cannot run the locked CUDA/framework; warns (observer) when the lock looks stale.
-BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observer);
+struct PlanOptions {
+  // The native builder can build a project without a lock (no deps layer); the Dockerfile
+  // path always installs from one.
+  bool require_lock = true;
+};
+
+// Throws Error(kConfig) when mlbox.lock is missing (and required) or malformed, or the
+// manifest's GPU cannot run the locked CUDA/framework; warns (observer) when the lock looks
+// stale.
+BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observer,
+                     const PlanOptions& options = {});
 
 // The GPU the manifest asks for (directly or through its machine), empty when none.
 std::string requested_gpu(const manifest::Manifest& m, std::string* machine_name = nullptr);

@@ -1,6 +1,10 @@
 #include "build/staged_context.h"
 
+#include <set>
+
 #include "build/context_filter.h"
+#include "build/ignore_patterns.h"
+#include "build/secret_scan_cache.h"
 #include "build/secret_scanner.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -44,10 +48,27 @@ std::vector<std::string> checked_code_files(const manifest::Manifest& m,
   rules.include = m.context.include;
   rules.exclude = m.context.exclude;
   ContextListing listing = list_build_context(project_dir, rules);
-  std::vector<std::string> files = listing.files();
+  SecretScanCache cache(project_dir / ".mlbox" / "secret-scan-cache.json");
+  std::vector<std::string> files = cache.unscanned(project_dir, listing.files());
   SecretScanOptions scan;
   scan.allow = m.context.allow_secrets;
-  refuse_secrets(scan_for_secrets(project_dir, files, scan));
+  auto findings = scan_for_secrets(project_dir, files, scan);
+  std::set<std::string> flagged;
+  for (const auto& f : findings) flagged.insert(f.path);
+  std::vector<std::string> clean;
+  for (const auto& f : files) {
+    if (!flagged.count(f)) clean.push_back(f);
+  }
+  // Allowed files are not scanned at all: never remember them as clean, so that taking one
+  // off context.allow_secrets has it scanned again.
+  IgnorePatterns allowed;
+  for (const auto& a : m.context.allow_secrets) allowed.add(a, "context.allow_secrets");
+  std::vector<std::string> remembered;
+  for (const auto& f : clean) {
+    if (!allowed.matches(f)) remembered.push_back(f);
+  }
+  cache.remember_clean(remembered);
+  refuse_secrets(findings);
   return listing.paths();
 }
 

@@ -1,7 +1,10 @@
-// mlbox build: the native builder (no daemon, no root) into .mlbox/oci.
+// mlbox build: the native builder (no daemon, no root), or buildah / podman / docker fed the
+// generated Dockerfile; either way the image is tagged in .mlbox/oci.
 #include <fmt/format.h>
 
+#include "build/external_builder.h"
 #include "build/native_builder.h"
+#include "build/plan.h"
 #include "cli/commands.h"
 #include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
@@ -9,7 +12,6 @@
 #include "image/compressor.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
-#include "manifest/load.h"
 #include "registry/blob_locations.h"
 #include "registry/image_puller.h"
 
@@ -94,34 +96,50 @@ void set_build_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--platform", f->platform, "Platform of a registry base to pull")
       ->capture_default_str();
   add_registry_flags(cmd, f->registry);
-  cmd->add_option("--builder", f->builder, "native (default) or external")
-      ->check(CLI::IsMember({"native", "external"}));
+  cmd->add_option("--builder", f->builder,
+                  "native (default: no daemon, no root), or buildah, podman or docker fed "
+                  ".mlbox/Dockerfile; every builder's image lands in .mlbox/oci")
+      ->check(CLI::IsMember({"native", "buildah", "podman", "docker"}));
   cmd->callback([&ctx, f] {
-    if (f->builder == "external") {
-      not_available("build --builder external",
-                    "run 'mlbox dockerfile' and build .mlbox/Dockerfile with buildah or docker");
-    }
-    auto m = manifest::load(ctx.manifest_path());
-    build::NativeBuildOptions o;
-    o.project_dir = ctx.project_dir();
-    o.tag = f->tag;
-    o.compression.compression = image::parse_compression(f->compression);
-    o.compression.level = f->level;
-    o.compression.threads = f->threads;
-    if (!f->trainer.empty()) o.trainer_binary = std::filesystem::absolute(f->trainer);
-    for (const auto& dir : f->find_links) {
-      o.find_links.push_back(std::filesystem::absolute(dir).string());
-    }
-    o.no_index = f->no_index;
-    o.index_url = f->index_url;
-    o.python_exe = f->python;
-    std::string why;
-    auto source = manifest::parse_image_source(m.image.base, &why);
-    if (source && source->transport == manifest::ImageSource::Transport::kRegistry) {
-      o.base_override = pull_registry_base(ctx, source->ref, f->registry, f->platform);
-    }
     SystemCommandRunner runner;
-    auto r = build::build_native(m, o, runner, ctx.observer());
+    image::CompressionOptions compression;
+    compression.compression = image::parse_compression(f->compression);
+    compression.level = f->level;
+    compression.threads = f->threads;
+    std::filesystem::path trainer;
+    if (!f->trainer.empty()) trainer = std::filesystem::absolute(f->trainer);
+    build::PlanOptions po;
+    po.require_lock = f->builder != "native";  // the Dockerfile installs from the lock
+    build::BuildPlan plan = build::plan_build(ctx.project_dir(), ctx.observer(), po);
+
+    build::BuildResult r;
+    if (f->builder == "native") {
+      build::NativeBuildOptions o;
+      o.project_dir = ctx.project_dir();
+      o.tag = f->tag;
+      o.compression = compression;
+      o.trainer_binary = trainer;
+      for (const auto& dir : f->find_links) {
+        o.find_links.push_back(std::filesystem::absolute(dir).string());
+      }
+      o.no_index = f->no_index;
+      o.index_url = f->index_url;
+      o.python_exe = f->python;
+      std::string why;
+      auto source = manifest::parse_image_source(plan.base, &why);
+      if (source && source->transport == manifest::ImageSource::Transport::kRegistry) {
+        o.base_override = pull_registry_base(ctx, source->ref, f->registry, f->platform);
+      }
+      r = build::build_native(plan, o, runner, ctx.observer());
+    } else {
+      build::ExternalBuildOptions o;
+      o.tool = build::parse_external_tool(f->builder);
+      o.tag = f->tag;
+      o.compression = compression;
+      o.trainer_binary = trainer;
+      for (const auto& dir : f->find_links) o.wheel_dirs.push_back(std::filesystem::absolute(dir));
+      r = build::build_external(plan, o, runner, ctx.observer());
+    }
 
     if (ctx.options.json) {
       nlohmann::json layers = nlohmann::json::array();
@@ -133,9 +151,15 @@ void set_build_command(CLI::App& app, Context& ctx) {
                           {"diff_id", l.diff_id},
                           {"reused", l.reused},
                           {"files", l.files}});
+        if (r.builder == "native") {  // external tools keep their own cache
+          layers.back()["cached"] = l.reused && l.role != "base";
+          layers.back()["rebuilt"] = l.rebuilt();
+          layers.back()["bytes_read"] = l.bytes_read;
+        }
       }
       ctx.print_json({{"store", r.store.string()},
                       {"tag", r.tag},
+                      {"builder", r.builder},
                       {"reference", fmt::format("oci:{}:{}", r.store.string(), r.tag)},
                       {"digest", r.manifest.digest},
                       {"manifest", r.manifest.digest},
@@ -151,9 +175,14 @@ void set_build_command(CLI::App& app, Context& ctx) {
     }
     size_t base_layers = 0;
     for (const auto& l : r.layers) base_layers += l.role == "base";
-    text +=
-        fmt::format("built oci:{}:{} {} ({} base layers + {})", r.store.string(), r.tag,
-                    short_digest(r.manifest.digest), base_layers, r.layers.size() - base_layers);
+    if (r.builder == "native") {
+      text +=
+          fmt::format("built oci:{}:{} {} ({} base layers + {})", r.store.string(), r.tag,
+                      short_digest(r.manifest.digest), base_layers, r.layers.size() - base_layers);
+    } else {
+      text += fmt::format("built oci:{}:{} {} with {} ({} layers)", r.store.string(), r.tag,
+                          short_digest(r.manifest.digest), r.builder, r.layers.size());
+    }
     ctx.print(text);
   });
 }

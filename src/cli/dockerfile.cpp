@@ -2,12 +2,9 @@
 // ready for docker, buildah or podman.
 #include <fmt/format.h>
 
+#include "build/dockerfile_context.h"
 #include "build/plan.h"
-#include "build/staged_context.h"
-#include "build/trainer_bundle.h"
 #include "cli/commands.h"
-#include "dockerfile/render.h"
-#include "util/fs.h"
 
 namespace mlbox::cli {
 
@@ -25,24 +22,12 @@ void set_dockerfile_command(CLI::App& app, Context& ctx) {
     build::BuildPlan plan = build::plan_build(project, obs);
 
     SystemCommandRunner runner;
-    auto bundle = build::ensure_trainer_bundle(build::locate_trainer_binary(),
-                                               fs::mlbox_home() / "cache" / "trainer", runner, obs);
-    build::StageInputs in{project, project / "mlbox.lock", bundle.dir, {}};
-    for (const auto& w : *wheels) in.wheel_dirs.push_back(std::filesystem::absolute(w));
-    auto staged = build::stage_context(plan.manifest, in, project / ".mlbox" / "context", obs);
-
-    dockerfile::DockerfileInputs df;
-    df.base = plan.base;
-    df.python_version = plan.manifest.python.version;
-    df.system_packages = plan.manifest.system_packages;
-    df.install_deps = !plan.lock.packages.empty();
-    df.offline_wheels = staged.has_wheels;
-    df.cmd = plan.cmd;
-    df.labels = plan.labels;
-    std::string text = dockerfile::render_dockerfile(df);
-    std::filesystem::path out =
-        output->empty() ? project / ".mlbox" / "Dockerfile" : std::filesystem::absolute(*output);
-    fs::write_file_atomic(out, text);
+    build::DockerfileContextOptions o;
+    if (!output->empty()) o.dockerfile = std::filesystem::absolute(*output);
+    for (const auto& w : *wheels) o.wheel_dirs.push_back(std::filesystem::absolute(w));
+    auto written = build::write_dockerfile_context(plan, o, runner, obs);
+    const auto& out = written.dockerfile;
+    const auto& staged = written.context;
     if (ctx.options.json) {
       ctx.print_json({{"dockerfile", out.string()},
                       {"context", staged.dir.string()},

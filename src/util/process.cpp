@@ -96,6 +96,21 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   int out_fd = out_pipe[0], err_fd = err_pipe[0];
   auto deadline = std::chrono::steady_clock::now() + o.timeout;
   char buf[65536];
+  std::string pending[2];  // partial lines of stdout, stderr for on_output_line
+  auto emit_lines = [&](int which, std::string_view data, bool flush) {
+    if (!o.on_output_line) return;
+    std::string& p = pending[which];
+    p.append(data);
+    size_t start = 0;
+    for (size_t nl; (nl = p.find('\n', start)) != std::string::npos; start = nl + 1) {
+      o.on_output_line(which == 1, std::string_view(p).substr(start, nl - start));
+    }
+    p.erase(0, start);
+    if (flush && !p.empty()) {
+      o.on_output_line(which == 1, p);
+      p.clear();
+    }
+  };
   // Ignore SIGPIPE while feeding a child that may exit early.
   struct sigaction ign {
   }, old{};
@@ -132,9 +147,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         }
       } else {
         ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+        const int which = fds[i].fd == out_fd ? 0 : 1;
         if (got > 0) {
-          (fds[i].fd == out_fd ? result.out : result.err).append(buf, static_cast<size_t>(got));
+          (which == 0 ? result.out : result.err).append(buf, static_cast<size_t>(got));
+          emit_lines(which, std::string_view(buf, static_cast<size_t>(got)), false);
         } else if (got == 0 || errno != EINTR) {
+          emit_lines(which, {}, true);
           ::close(fds[i].fd);
           (fds[i].fd == out_fd ? out_fd : err_fd) = -1;
         }

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlbox {
@@ -19,6 +21,9 @@ struct ProcessOptions {
   bool capture_stdout = true;
   bool capture_stderr = true;            // false: inherit the parent's stderr
   std::chrono::milliseconds timeout{0};  // 0: none; on expiry the child gets SIGKILL
+  // Called with each complete line (without its newline) of captured output as it arrives,
+  // for tools whose progress should be shown while they run; the output is still collected.
+  std::function<void(bool from_stderr, std::string_view line)> on_output_line;
 };
 
 struct ProcessResult {

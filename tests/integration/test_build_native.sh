@@ -93,7 +93,16 @@ printf 'print("train v2")\n' >one/proj/train.py
   fail "trainer layer changed"
 [ "$(json b3.json 'd["layers"][-1]["digest"]')" != "$(json b1.json 'd["layers"][-1]["digest"]')" ] ||
   fail "code layer did not change"
-pass "code-only change rebuilt only the code layer"
+# The builder's counters: only the code layer was made (tarred, hashed, read from disk).
+$PY - "$WORK/b3.json" <<'PY' || fail "per-layer cached/rebuilt flags"
+import json, sys
+layers = {l["role"]: l for l in json.load(open(sys.argv[1]))["layers"]}
+t, c = layers["trainer"], layers["code"]
+assert t["cached"] and not t["rebuilt"] and t["bytes_read"] == 0, t
+assert c["rebuilt"] and not c["cached"] and c["bytes_read"] > 0, c
+assert not layers["base"]["rebuilt"] and not layers["base"]["cached"], layers["base"]
+PY
+pass "code-only change rebuilt only the code layer (cached/rebuilt flags, bytes read)"
 
 # --- secrets ----------------------------------------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f one/proj/src/id_ed25519
@@ -125,8 +134,14 @@ ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^alpha' || fail "alpha not i
 ls bundle/rootfs/opt/mlbox/site-packages | grep -q '^beta' || fail "beta not installed in the deps layer"
 (cd two/proj && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b5.json") || fail "rebuild with deps"
 [ "$(json b5.json 'd["layers"][1]["reused"]')" = "True" ] || fail "deps layer not reused for an unchanged lock"
+[ "$(json b5.json '[(l["role"], l["rebuilt"]) for l in d["layers"]]')" = "[('base', False), ('deps', False), ('trainer', False), ('code', True)]" ] ||
+  fail "rebuild with deps: $(cat b5.json)"
 [ "$(json b5.json 'd["manifest"]')" = "$(json b4.json 'd["manifest"]')" ] || fail "unchanged project, new digest"
-pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock"
+printf 'alpha\nbeta\n' >two/proj/requirements.txt  # changed since the freeze
+(cd two/proj && "$MLBOX" build --trainer "$TRAINER" >/dev/null 2>"$WORK/stale.err") || fail "build with a stale lock"
+grep -q "run 'mlbox freeze' to update it" "$WORK/stale.err" || fail "no stale-lock warning: $(cat "$WORK/stale.err")"
+printf 'alpha\n' >two/proj/requirements.txt
+pass "deps layer from mlbox.lock (pip --target for the lock's platform), cached by the lock; stale lock warned"
 
 # --- a registry base: pulled into the store first, then built on ------------------------------
 source "$MLBOX_SOURCE_DIR/tests/integration/registry_lib.sh"
@@ -144,3 +159,33 @@ skopeo inspect --config oci:three/.mlbox/oci:latest | grep -q "127.0.0.1:$REG_PO
 umoci unpack --rootless --image three/.mlbox/oci:latest bundle3 >/dev/null || fail "umoci unpack registry-based image"
 [ "$(cat bundle3/rootfs/etc/os-release)" = "ID=mlbox-test-base" ] || fail "registry base content missing"
 pass "registry base pulled into the store and built on"
+
+# --- a docker-archive base (docker save format, uncompressed layers) ---------------------------
+skopeo copy -q oci:base:v1 "docker-archive:$WORK/base.tar:base:v1" || fail "skopeo copy to docker-archive"
+make_project four
+sed -i "s|base: oci:../base:v1|base: docker-archive:../base.tar|" four/mlbox.yaml
+head -c 3000000 /dev/urandom >four/weights.bin  # large: the assets layer
+(cd four && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b7.json") || fail "build on a docker-archive base"
+base_diff=$(skopeo inspect --config oci:base:v1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["rootfs"]["diff_ids"][0])')
+[ "$(json b7.json 'd["layers"][0]["diff_id"]')" = "$base_diff" ] || fail "archive base layer diff_id"
+[ "$(json b7.json 'd["layers"][0]["media_type"]')" = "application/vnd.oci.image.layer.v1.tar+gzip" ] ||
+  fail "archive base layer not compressed: $(json b7.json 'd["layers"][0]')"
+umoci unpack --rootless --image four/.mlbox/oci:latest bundle4 >/dev/null || fail "umoci unpack docker-archive-based image"
+[ "$(cat bundle4/rootfs/etc/os-release)" = "ID=mlbox-test-base" ] || fail "archive base content missing"
+[ -f bundle4/rootfs/workspace/train.py ] && [ -x bundle4/rootfs/opt/mlbox/bin/mlbox-trainer ] ||
+  fail "layers on the archive base missing"
+(cd four && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b8.json") || fail "rebuild on the archive base"
+[ "$(json b8.json 'd["manifest"]')" = "$(json b7.json 'd["manifest"]')" ] || fail "archive base: unchanged project, new digest"
+pass "docker-archive base imported (layers gzip'd, diff_ids checked) and built on"
+
+# Large context files sit in the assets layer, which a code change does not re-read.
+printf 'print("train v3")\n' >four/train.py
+(cd four && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b9.json") || fail "code change on the archive base"
+[ "$(json b9.json '[(l["role"], l["rebuilt"]) for l in d["layers"]]')" = "[('base', False), ('trainer', False), ('assets', False), ('code', True)]" ] ||
+  fail "assets layer: $(cat b9.json)"
+[ "$(json b9.json '[l["bytes_read"] for l in d["layers"] if l["role"] == "assets"][0]')" = 0 ] || fail "assets re-read"
+[ -f bundle4/rootfs/workspace/weights.bin ] && cmp four/weights.bin bundle4/rootfs/workspace/weights.bin ||
+  fail "weights.bin not in the image"
+[ "$(json b7.json '[l["role"] for l in d["layers"]]')" = "['base', 'trainer', 'assets', 'code']" ] ||
+  fail "layer roles with a large file: $(cat b7.json)"
+pass "large files in a cached assets layer; a code change rebuilt only the code layer"

@@ -39,6 +39,10 @@ grep -q "3.7" "$WORK/stderr" || fail "error does not name compute capability 3.7
 grep -q "CUDA 11" "$WORK/stderr" || fail "error does not name a CUDA that would run"
 [ ! -e .mlbox/Dockerfile ] || fail "Dockerfile written despite the error"
 pass "p2.xlarge (K80) with torch 2.3.1/CUDA 12.1 refused: $(head -1 "$WORK/stderr")"
+expect_rc 3 "$MLBOX" build
+grep -q "K80" "$WORK/stderr" || fail "native build: error does not name the K80"
+[ ! -e .mlbox/oci ] || fail "native build wrote a store despite the GPU error"
+pass "the native build refuses the same GPU before writing anything"
 
 write_manifest g4dn.xlarge
 MLBOX_TRAINER="${MLBOX_TRAINER:-}" "$MLBOX" dockerfile >/dev/null

@@ -9,17 +9,22 @@
 using namespace mlbox;
 namespace stdfs = std::filesystem;
 
-TEST_CASE("native base: registry and archive bases are refused with the way to an OCI layout") {
+TEST_CASE("native base: a registry base is refused with the way to an OCI layout") {
   fs::TempDir tmp;
   image::OciLayout store(tmp.path() / "store");
-  for (const char* base : {"nvidia/cuda:12.1.1-runtime-ubuntu22.04", "docker-archive:x.tar"}) {
-    try {
-      build::import_base_image(base, tmp.path(), store);
-      FAIL("expected a refusal");
-    } catch (const Error& e) {
-      CHECK(e.kind() == ErrorKind::kConfig);
-      CHECK(e.hint().find("skopeo copy") != std::string::npos);
-    }
+  try {
+    build::import_base_image("nvidia/cuda:12.1.1-runtime-ubuntu22.04", tmp.path(), store);
+    FAIL("expected a refusal");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(e.hint().find("skopeo copy") != std::string::npos);
+  }
+  try {
+    build::import_base_image("docker-archive:x.tar", tmp.path(), store);
+    FAIL("expected a missing archive to be refused");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kConfig);
+    CHECK(std::string(e.what()).find("x.tar") != std::string::npos);
   }
   CHECK_THROWS_AS(build::import_base_image("oci:missing:v1", tmp.path(), store), Error);
 }

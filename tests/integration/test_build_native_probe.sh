@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The trainer bundle's closure is complete: mlbox builds on a busybox base (Debian's
+# busybox-static, no libc, no libtorch), given as a docker-archive made by skopeo; umoci
+# unpacks the image and runc runs /opt/mlbox/bin/mlbox-trainer --probe from that bundle.
+source "$(dirname "$0")/lib.sh"
+: "${MLBOX_TRAINER:?this test bundles the real mlbox-trainer (build with MLBOX_BUILD_TRAINER=ON)}"
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+BASE=$(bash "$MLBOX_SOURCE_DIR/docker/make-busybox-base.sh" "${MLBOX_BUILD_DIR:-$WORK}/test-cache")
+layout=${BASE#oci:}
+layout=${layout%:latest}
+skopeo copy -q "oci:$layout:latest" "docker-archive:$WORK/busybox.tar:busybox:latest" ||
+  fail "skopeo copy to a docker-archive"
+P="$WORK/proj"
+mkdir -p "$P"
+cd "$P"
+printf 'print("train")\n' >train.py
+cat >mlbox.yaml <<YAML
+name: probe-test
+python:
+  version: "3.11"
+image:
+  base: docker-archive:$WORK/busybox.tar
+train:
+  command: ["/bin/sh", "-c", "true"]
+YAML
+"$MLBOX" --json build --trainer "$MLBOX_TRAINER" >"$WORK/b.json" || fail "build on the docker-archive base"
+[ "$(json "$WORK/b.json" '[l["role"] for l in d["layers"]]')" = "['base', 'trainer', 'code']" ] ||
+  fail "layers: $(cat "$WORK/b.json")"
+
+umoci unpack --image .mlbox/oci:latest "$WORK/bundle" >/dev/null || fail "umoci unpack"
+R="$WORK/bundle/rootfs"
+[ -x "$R/bin/busybox" ] || fail "busybox base missing"
+# The base brings no shared libraries at all: whatever the trainer loads comes from /opt/mlbox.
+found=$(find "$R" -path "$R/opt" -prune -o \( -name 'lib*.so*' -o -name 'ld-linux*' \) -print)
+[ -z "$found" ] || fail "the base is not bare: $found"
+ls "$R/opt/mlbox/lib" | grep -q '^libtorch' || fail "libtorch not in the trainer bundle"
+pass "docker-archive busybox base + trainer bundle, unpacked by umoci; the base has no libraries"
+
+python3 - "$WORK/bundle/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/opt/mlbox/bin/mlbox-trainer", "--probe"]
+c["process"]["terminal"] = False
+c["process"]["cwd"] = "/"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+id="mlbox-probe-$$"
+cleanup_hooks+=("runc --root '$WORK/runc' delete --force $id >/dev/null 2>&1")
+timeout 120 runc --root "$WORK/runc" run -b "$WORK/bundle" "$id" </dev/null >"$WORK/probe.out" 2>&1 ||
+  { cat "$WORK/probe.out"; fail "runc run mlbox-trainer --probe"; }
+grep -q "cpu matmul ok" "$WORK/probe.out" || { cat "$WORK/probe.out"; fail "probe output"; }
+pass "runc runs /opt/mlbox/bin/mlbox-trainer --probe in the busybox image: $(grep -m1 'cpu matmul' "$WORK/probe.out")"
