@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/push_image.h"
 #include "cli/run_local.h"
+#include "cloud/gcp/vertex_custom_job.h"
 #include "image/oci_layout.h"
 #include "jobs/data_staging.h"
 #include "jobs/spec_builder.h"
@@ -31,10 +32,6 @@ struct SubmitFlags {
   std::vector<std::string> command;
   RegistryFlags registry;
 };
-
-constexpr const char* kAiPlatformNotice =
-    "AI Platform Training was shut down on 2025-01-31; Vertex AI custom training is its "
-    "successor, so --target ai-platform submits a Vertex AI CustomJob";
 
 std::map<std::string, std::string> setting_flags(const SubmitFlags& f) {
   std::map<std::string, std::string> m;
@@ -77,10 +74,13 @@ void stage_local_data(Context& ctx, const config::Settings& settings, jobs::JobS
     local |= d.uri.rfind("s3://", 0) != 0 && d.uri.rfind("gs://", 0) != 0;
   }
   if (local) {
-    auto bucket = jobs::parse_bucket_uri(spec.output_uri);
+    // Blobs go under the configured output, shared by every job of the project (the job's
+    // own outputs sit under <output>/<job id>).
+    std::string base = settings.get("output");
+    while (base.size() > 5 && base.back() == '/') base.pop_back();
+    auto bucket = jobs::parse_bucket_uri(base);
     auto store = make_object_store(bucket.scheme, settings, ctx.observer());
-    auto st =
-        jobs::stage_data(*store, spec.output_uri, spec.data, ctx.project_dir(), ctx.observer());
+    auto st = jobs::stage_data(*store, base, spec.data, ctx.project_dir(), ctx.observer());
     ctx.observer().info(fmt::format("data: {} files, {} uploaded ({:.1f} MB)", st.files,
                                     st.uploaded, static_cast<double>(st.bytes_uploaded) / 1e6));
   }
@@ -207,7 +207,7 @@ void set_submit_command(CLI::App& app, Context& ctx) {
     std::optional<manifest::Manifest> m;
     if (std::filesystem::exists(ctx.manifest_path())) m = manifest::load(ctx.manifest_path());
     if (to_lower(f->target) == "ai-platform" || to_lower(f->target) == "aiplatform") {
-      ctx.observer().warn(kAiPlatformNotice);
+      ctx.observer().warn(cloud::gcp::kAiPlatformShutdownNotice);
     }
     config::Settings settings = config::resolve_for_process(m ? &*m : nullptr, setting_flags(*f));
     const std::string target = settings.get("target");

@@ -435,6 +435,9 @@ class Fake:
         out = {k: v for k, v in r.getheaders()
                if k.lower() not in ("content-length", "connection", "transfer-encoding", "date",
                                     "server")}
+        if method == "HEAD" and r.getheader("Content-Length") is not None:
+            # A HEAD answer has no body but tells the object's size.
+            out["Content-Length"] = r.getheader("Content-Length")
         return r.status, out, data
 
     def control(self, method, path, body):
@@ -470,12 +473,14 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, out = 500, {"Content-Type": "application/json"}, json.dumps(
                 {"__type": "InternalFailure", "message": "fake crashed"}).encode()
         self.send_response(status)
+        length = headers.pop("Content-Length", None) if self.command == "HEAD" else None
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(out)))
+        self.send_header("Content-Length", length if length is not None else str(len(out)))
         self.send_header("x-amzn-RequestId", os.urandom(8).hex())
         self.end_headers()
-        self.wfile.write(out)
+        if self.command != "HEAD":
+            self.wfile.write(out)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = dispatch
 

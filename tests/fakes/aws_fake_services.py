@@ -228,13 +228,24 @@ class Batch(Plugin):
             "jobDefinition": definition["jobDefinitionArn"], "dependsOn": [],
             "container": {"image": container["image"],
                           "command": container.get("command", []),
-                          "environment": container.get("environment", []),
+                          "environment": self.job_environment(container, d),
                           "resourceRequirements": container.get("resourceRequirements", [])},
             "timeout": d.get("timeout", {}), "tags": d.get("tags", {}),
             "platformCapabilities": definition.get("platformCapabilities", []),
             "_steps": 0, "_reclaim": self.spot_reclaim,
         }
         return {"jobArn": self.arn("job", job_id), "jobName": d["jobName"], "jobId": job_id}
+
+    @staticmethod
+    def job_environment(container, submit):
+        """The definition's environment with SubmitJob's overrides on top (as Batch does)."""
+        env = {e["name"]: e["value"] for e in container.get("environment", [])}
+        overrides = submit.get("containerOverrides", {})
+        for o in submit.get("nodeOverrides", {}).get("nodePropertyOverrides", []):
+            overrides = o.get("containerOverrides", overrides)
+        for e in overrides.get("environment", []):
+            env[e["name"]] = e["value"]
+        return [{"name": k, "value": v} for k, v in env.items()]
 
     def logs(self):
         return self.fake.plugins.get("logs")

@@ -55,3 +55,20 @@ PY
 # json FILE EXPR: a field of a JSON file (python expression on `d`).
 declare -F json >/dev/null ||
   json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# start_s3rver: a real S3 API server (s3rver, from npm) with bucket mlbox-out in $WORK/s3;
+# sets S3PORT. s3rver accepts only the key pair S3RVER/S3RVER, so AWS_TEST_KEY/SECRET become
+# that (start the fake after this, so it verifies signatures with the same pair).
+start_s3rver() {
+  command -v s3rver >/dev/null || fail "s3rver is needed (scripts/install-deps.sh installs it)"
+  AWS_TEST_KEY=S3RVER
+  AWS_TEST_SECRET=S3RVER
+  S3PORT=$(free_port)
+  mkdir -p "$WORK/s3"
+  s3rver -d "$WORK/s3" -a 127.0.0.1 -p "$S3PORT" --silent --configure-bucket mlbox-out \
+    >"$WORK/s3rver.log" 2>&1 &
+  cleanup_hooks+=("kill $!")
+  local i
+  for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$S3PORT/" && return 0; sleep 0.1; done
+  fail "s3rver did not start: $(cat "$WORK/s3rver.log")"
+}

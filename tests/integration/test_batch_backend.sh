@@ -9,18 +9,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/aws_lib.sh"
 TOOL="$MLBOX_BUILD_DIR/tests/mlbox_aws_tool"
 [ -x "$TOOL" ] || fail "$TOOL is not built"
-command -v s3rver >/dev/null || fail "s3rver is needed (scripts/install-deps.sh installs it)"
 command -v aws >/dev/null || fail "the aws CLI is needed (scripts/install-deps.sh installs it)"
-
-# s3rver accepts the key pair S3RVER/S3RVER only; the fake is told to accept the same.
-AWS_TEST_KEY=S3RVER
-AWS_TEST_SECRET=S3RVER
-S3PORT=$(free_port)
-mkdir -p "$WORK/s3"
-s3rver -d "$WORK/s3" -a 127.0.0.1 -p "$S3PORT" --silent --configure-bucket mlbox-out \
-  >"$WORK/s3rver.log" 2>&1 &
-cleanup_hooks+=("kill $!")
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$S3PORT/" && break; sleep 0.1; done
+start_s3rver
 # s3rver does not check SigV4 ("unimplemented" in its source): the fake verifies S3
 # requests the S3 way and forwards them to it (--s3-proxy).
 start_aws_fake aws "batch,logs" --batch-queue gpu-spot --batch-spot-reclaim \
@@ -95,18 +85,23 @@ cat >"$WORK/cli-container.json" <<EOF
  "jobRoleArn": "arn:aws:iam::$AWS_TEST_ACCOUNT:role/mlbox-job",
  "resourceRequirements": [{"type": "VCPU", "value": "4"}, {"type": "MEMORY", "value": "14745"},
                           {"type": "GPU", "value": "1"}],
- "environment": [{"name": "SEED", "value": "7"}, {"name": "MLBOX_PLATFORM", "value": "aws-batch"},
-   {"name": "MLBOX_MODEL_DIR", "value": "s3://mlbox-out/runs/r1/model"},
-   {"name": "MLBOX_CHECKPOINT_DIR", "value": "s3://mlbox-out/runs/r1/checkpoints"},
-   {"name": "MLBOX_TENSORBOARD_DIR", "value": "s3://mlbox-out/runs/r1/tensorboard"}],
+ "environment": [{"name": "MLBOX_PLATFORM", "value": "aws-batch"}],
  "logConfiguration": {"logDriver": "awslogs",
    "options": {"awslogs-group": "/aws/batch/job", "awslogs-stream-prefix": "mlbox"}}}
+EOF
+cat >"$WORK/cli-overrides.json" <<EOF
+{"environment": [
+   {"name": "MLBOX_CHECKPOINT_DIR", "value": "s3://mlbox-out/runs/r1/checkpoints"},
+   {"name": "MLBOX_MODEL_DIR", "value": "s3://mlbox-out/runs/r1/model"},
+   {"name": "MLBOX_TENSORBOARD_DIR", "value": "s3://mlbox-out/runs/r1/tensorboard"},
+   {"name": "SEED", "value": "7"}]}
 EOF
 aws batch register-job-definition --endpoint-url "$AWS_FAKE_URL" --job-definition-name cli-digits \
   --type container --platform-capabilities EC2 \
   --container-properties "file://$WORK/cli-container.json" >/dev/null
 aws batch submit-job --endpoint-url "$AWS_FAKE_URL" --job-name mlbox-digits --job-queue gpu-spot \
   --job-definition mlbox-digits:1 --timeout attemptDurationSeconds=3600 \
+  --container-overrides "file://$WORK/cli-overrides.json" \
   --retry-strategy 'attempts=3,evaluateOnExit=[{onStatusReason="Host EC2*",action=RETRY},{onReason="*",action=EXIT}]' \
   >/dev/null
 python3 - "$AWS_FAKE_LOG" <<'PY' || fail "mlbox's requests differ from the aws CLI's"

@@ -51,7 +51,7 @@ pass "wrong output scheme -> exit 3"
 
 # ai-platform is Vertex AI, said once; the region check still applies.
 expect_rc 3 timeout 20 "$MLBOX" submit --target ai-platform --region mars-1
-[ "$(grep -c 'AI Platform Training was shut down on 2025-01-31' "$WORK/stderr")" = 1 ] ||
+[ "$(grep -c 'AI Platform Training (ml.googleapis.com) was shut down on 2025-01-31' "$WORK/stderr")" = 1 ] ||
   fail "ai-platform notice: $(cat "$WORK/stderr")"
 grep -q "region 'mars-1'" "$WORK/stderr" || fail "vertex region check: $(cat "$WORK/stderr")"
 pass "ai-platform -> Vertex AI notice"

@@ -8,16 +8,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/aws_lib.sh"
 : "${MLBOX_TRAINER:?}"
-command -v s3rver >/dev/null || fail "s3rver is needed (scripts/install-deps.sh installs it)"
 
-AWS_TEST_KEY=S3RVER
-AWS_TEST_SECRET=S3RVER
-S3PORT=$(free_port)
-mkdir -p "$WORK/s3"
-s3rver -d "$WORK/s3" -a 127.0.0.1 -p "$S3PORT" --silent --configure-bucket mlbox-out \
-  >"$WORK/s3rver.log" 2>&1 &
-cleanup_hooks+=("kill $!")
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$S3PORT/" && break; sleep 0.1; done
+start_s3rver
 start_aws_fake aws "logs" --s3-endpoint "http://127.0.0.1:$S3PORT" \
   --s3-proxy "http://127.0.0.1:$S3PORT"
 

@@ -41,24 +41,7 @@ json read_json(const std::string& path) {
 }
 
 jobs::JobSpec spec_from(const json& j) {
-  jobs::JobSpec s;
-  s.name = j.value("name", "");
-  s.image_ref = j.value("image_ref", "");
-  s.image_digest = j.value("image_digest", "");
-  s.command = j.value("command", std::vector<std::string>{});
-  s.env = j.value("env", std::map<std::string, std::string>{});
-  s.region = j.value("region", "");
-  s.machine = j.value("machine", "");
-  s.gpu_type = j.value("gpu_type", "");
-  s.gpu_count = j.value("gpu_count", 0);
-  s.spot = j.value("spot", false);
-  s.nodes = j.value("nodes", 1);
-  s.max_runtime_seconds = j.value("max_runtime_seconds", int64_t{0});
-  s.output_uri = j.value("output_uri", "");
-  s.labels = j.value("labels", std::map<std::string, std::string>{});
-  s.job_queue = j.value("job_queue", "");
-  s.job_role_arn = j.value("job_role_arn", "");
-  return s;
+  return jobs::JobSpec::from_json(j);
 }
 
 jobs::JobRecord record_from(const json& j) {

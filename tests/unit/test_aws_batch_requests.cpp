@@ -50,11 +50,8 @@ TEST_CASE("batch: job definition from a spec and the machine catalog") {
   CHECK(c["jobRoleArn"] == "arn:aws:iam::123456789012:role/mlbox-job");
   CHECK(c["logConfiguration"]["logDriver"] == "awslogs");
   CHECK(c["logConfiguration"]["options"]["awslogs-group"] == "/aws/batch/job");
-  bool has_model_dir = false;
-  for (const auto& e : c["environment"]) {
-    if (e["name"] == "MLBOX_MODEL_DIR") has_model_dir = e["value"] == "s3://bucket/runs/1/model";
-  }
-  CHECK(has_model_dir);
+  // Per-job values are not part of the shared definition.
+  CHECK(c["environment"] == json::parse(R"([{"name":"MLBOX_PLATFORM","value":"aws-batch"}])"));
   CHECK_FALSE(d.contains("nodeProperties"));
 
   auto multi = spec();
@@ -80,6 +77,20 @@ TEST_CASE("batch: submit body carries the spot-aware retry strategy and the time
   CHECK(s["retryStrategy"] == json::parse(R"({"attempts":3,"evaluateOnExit":[
       {"onStatusReason":"Host EC2*","action":"RETRY"},{"onReason":"*","action":"EXIT"}]})"));
   CHECK(s["timeout"]["attemptDurationSeconds"] == 3600);
+  bool has_model_dir = false, has_seed = false;
+  for (const auto& e : s["containerOverrides"]["environment"]) {
+    if (e["name"] == "MLBOX_MODEL_DIR") has_model_dir = e["value"] == "s3://bucket/runs/1/model";
+    if (e["name"] == "SEED") has_seed = e["value"] == "1";
+  }
+  CHECK(has_model_dir);
+  CHECK(has_seed);
+  auto multi = spec();
+  multi.nodes = 2;
+  json m = submit_job_request(multi, "d:1");
+  CHECK_FALSE(m.contains("containerOverrides"));
+  CHECK(m["nodeOverrides"]["nodePropertyOverrides"][0]["targetNodes"] == "0:");
+  CHECK(m["nodeOverrides"]["nodePropertyOverrides"][0]["containerOverrides"]["environment"] ==
+        s["containerOverrides"]["environment"]);
   auto no_queue = spec();
   no_queue.job_queue.clear();
   CHECK_THROWS_AS(submit_job_request(no_queue, "x"), mlbox::Error);

@@ -52,16 +52,9 @@ nlohmann::json container_properties(const jobs::JobSpec& spec, const catalog::Ma
   int gpus = spec.gpu_count > 0 ? spec.gpu_count : machine.gpu_count;
   if (gpus > 0) rr.push_back({{"type", "GPU"}, {"value", std::to_string(gpus)}});
   c["resourceRequirements"] = rr;
-  std::map<std::string, std::string> env = spec.env;
-  env["MLBOX_PLATFORM"] = "aws-batch";
-  if (!spec.output_uri.empty()) {
-    env["MLBOX_MODEL_DIR"] = spec.output_uri + "/model";
-    env["MLBOX_CHECKPOINT_DIR"] = spec.output_uri + "/checkpoints";
-    env["MLBOX_TENSORBOARD_DIR"] = spec.output_uri + "/tensorboard";
-  }
-  nlohmann::json e = nlohmann::json::array();
-  for (const auto& [k, v] : env) e.push_back({{"name", k}, {"value", v}});
-  c["environment"] = e;
+  // Only what every job of this shape shares: per-job values (output dirs, data sources,
+  // --env) travel in SubmitJob's overrides, so one definition serves every submit.
+  c["environment"] = nlohmann::json::array({{{"name", "MLBOX_PLATFORM"}, {"value", "aws-batch"}}});
   if (!spec.job_role_arn.empty()) c["jobRoleArn"] = spec.job_role_arn;
   c["logConfiguration"] = {
       {"logDriver", "awslogs"},
@@ -73,7 +66,9 @@ nlohmann::json container_properties(const jobs::JobSpec& spec, const catalog::Ma
 
 nlohmann::json job_definition_request(const jobs::JobSpec& spec, const catalog::Machine& machine) {
   nlohmann::json d;
-  d["jobDefinitionName"] = batch_name(spec.name);
+  // One definition per project (the job name carries the job's id suffix).
+  auto project = spec.labels.find("mlbox-project");
+  d["jobDefinitionName"] = batch_name(project != spec.labels.end() ? project->second : spec.name);
   nlohmann::json container = container_properties(spec, machine);
   if (spec.nodes > 1) {
     d["type"] = "multinode";
@@ -88,8 +83,25 @@ nlohmann::json job_definition_request(const jobs::JobSpec& spec, const catalog::
     d["containerProperties"] = container;
   }
   d["platformCapabilities"] = {"EC2"};
-  if (!spec.labels.empty()) d["tags"] = spec.labels;
+  // The job's own id is a tag of the job, not of the definition it shares.
+  std::map<std::string, std::string> tags = spec.labels;
+  tags.erase("mlbox-job");
+  if (!tags.empty()) d["tags"] = tags;
   return d;
+}
+
+nlohmann::json job_environment(const jobs::JobSpec& spec) {
+  std::map<std::string, std::string> env = spec.env;
+  if (!spec.output_uri.empty()) {
+    env["MLBOX_MODEL_DIR"] = spec.output_uri + "/model";
+    env["MLBOX_CHECKPOINT_DIR"] = spec.output_uri + "/checkpoints";
+    env["MLBOX_TENSORBOARD_DIR"] = spec.output_uri + "/tensorboard";
+  }
+  // The trainer's S3 client needs the bucket's region inside the container.
+  if (!spec.region.empty() && !env.count("AWS_REGION")) env["AWS_REGION"] = spec.region;
+  nlohmann::json e = nlohmann::json::array();
+  for (const auto& [k, v] : env) e.push_back({{"name", k}, {"value", v}});
+  return e;
 }
 
 nlohmann::json submit_job_request(const jobs::JobSpec& spec, const std::string& job_definition) {
@@ -112,6 +124,17 @@ nlohmann::json submit_job_request(const jobs::JobSpec& spec, const std::string& 
   if (spec.max_runtime_seconds > 0) {
     // Batch's minimum attempt duration is 60 seconds.
     s["timeout"] = {{"attemptDurationSeconds", std::max<int64_t>(60, spec.max_runtime_seconds)}};
+  }
+  nlohmann::json env = job_environment(spec);
+  if (!env.empty()) {
+    if (spec.nodes > 1) {
+      s["nodeOverrides"] = {
+          {"nodePropertyOverrides",
+           nlohmann::json::array(
+               {{{"targetNodes", "0:"}, {"containerOverrides", {{"environment", env}}}}})}};
+    } else {
+      s["containerOverrides"] = {{"environment", env}};
+    }
   }
   if (!spec.labels.empty()) s["tags"] = spec.labels;
   return s;

@@ -26,6 +26,9 @@ nlohmann::json job_definition_request(const jobs::JobSpec& spec, const catalog::
 // SubmitJob input for a registered definition ("name:revision" or an ARN): retryStrategy
 // (3 attempts; retry on "Host EC2*" status reasons — spot reclaims, host failures — and
 // exit on anything else), timeout when spec.max_runtime_seconds > 0.
+// The job's own environment (spec.env, MLBOX_*_DIR under its output URI, AWS_REGION), sent
+// as SubmitJob overrides.
+nlohmann::json job_environment(const jobs::JobSpec& spec);
 nlohmann::json submit_job_request(const jobs::JobSpec& spec, const std::string& job_definition);
 
 // Whether an existing definition (a DescribeJobDefinitions entry) already is `wanted`:
