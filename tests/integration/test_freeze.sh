@@ -62,3 +62,24 @@ sed -i '$d' requirements.txt
 "$MLBOX" --json freeze --no-index --find-links "$WH" 2>/dev/null | python3 -c '
 import json, sys; d = json.load(sys.stdin); assert d["digest"].startswith("sha256:"); assert len(d["packages"]) == 3'
 pass "--json prints one object with the lock digest"
+
+# The base image's tag is pinned to the digest its registry serves (a real docker-registry).
+source "$MLBOX_SOURCE_DIR/tests/integration/registry_lib.sh"
+start_registry pin-registry ""
+make_image "$WORK/baseproj" v1 "100K" 5 >/dev/null
+"$MLBOX" -C "$WORK/baseproj" --json push "127.0.0.1:$REG_PORT/base/img:v1" >"$WORK/push.json"
+BASE_DIGEST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$WORK/push.json")
+cat >> mlbox.yaml <<YAML
+image:
+  base: 127.0.0.1:$REG_PORT/base/img:v1
+YAML
+"$MLBOX" freeze --no-index --find-links "$WH" --pin-base yes 2>"$WORK/pin.err"
+grep -q "$BASE_DIGEST" mlbox.lock || { cat "$WORK/pin.err"; grep -i base mlbox.lock; fail "base digest not pinned in the lock"; }
+grep -q "pinned base 127.0.0.1:$REG_PORT/base/img:v1 to $BASE_DIGEST" "$WORK/pin.err" || fail "no pin message"
+# A registry that cannot be reached: a warning, and the lock is still written (tag only).
+DEAD=$(free_port)
+sed -i "s|127.0.0.1:$REG_PORT/base/img:v1|127.0.0.1:$DEAD/base/img:v1|" mlbox.yaml
+"$MLBOX" freeze --no-index --find-links "$WH" --pin-base yes 2>"$WORK/pin.err" || fail "freeze failed on an unreachable base registry"
+grep -q "could not pin the base image 127.0.0.1:$DEAD/base/img:v1" "$WORK/pin.err" || { cat "$WORK/pin.err"; fail "no warning"; }
+grep -q "$BASE_DIGEST" mlbox.lock && fail "a stale digest stayed in the lock"
+pass "base image tag pinned to the registry's digest; unreachable registry -> warning, tag only"
