@@ -63,12 +63,14 @@ SH
 AWS_BATCH_JOB_ATTEMPT=1 "$MLBOX_TRAINER" --grace 5 --sync-interval 0.3 -- \
   /bin/sh "$WORK/attempt1.sh" >"$WORK/a1.out" 2>&1 &
 tpid=$!
-( sleep 90; kill -9 $tpid 2>/dev/null ) &
-cleanup_hooks+=("kill $! 2>/dev/null")
+cleanup_hooks+=("kill -9 $tpid 2>/dev/null")
 for _ in $(seq 200); do grep -q ready "$WORK/a1.out" && break; sleep 0.1; done
 grep -q ready "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "attempt 1 did not start"; }
 sleep 0.5
 kill -TERM $tpid
+# Bounded: the grace period is 5 s; past 30 s the trainer is killed and the test fails.
+for _ in $(seq 300); do kill -0 $tpid 2>/dev/null || break; sleep 0.1; done
+kill -9 $tpid 2>/dev/null || true
 set +e
 wait $tpid
 rc=$?
