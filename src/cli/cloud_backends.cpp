@@ -99,10 +99,10 @@ jobs::JobRecord stream_cloud_logs(jobs::JobStore& store, jobs::JobBackend& backe
       }
       emit(l.timestamp.empty() ? l.text : l.timestamp + " " + l.text);
     }
-    if (!follow || jobs::is_terminal(now.state)) {
-      if (follow && lines.empty()) break;
-      if (!follow) break;
-      continue;  // terminal: drain what is left, then stop
+    if (!follow) break;
+    if (jobs::is_terminal(now.state)) {
+      if (lines.empty()) break;
+      continue;  // ended: drain what is left without waiting
     }
     std::this_thread::sleep_for(pause);
   }

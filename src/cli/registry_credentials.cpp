@@ -13,9 +13,7 @@ std::shared_ptr<registry::CredentialProvider> make_registry_credentials(net::Htt
   chain->add(std::make_shared<cloud::aws::EcrCredentials>(http, config::process_env()));
   chain->add(std::make_shared<registry::DockerConfigCredentials>());
   // Token endpoints are Google hosts: no --insecure-registry or --ca-cert of the registry.
-  net::TransportConfig google = http.config();
-  google.insecure_hosts.clear();
-  google.ca_file = net::TransportConfig::ca_file_from("");  // not --ca-cert (the registry's CA)
+  net::TransportConfig google = net::TransportConfig::for_cloud_api();
   chain->add(std::make_shared<cloud::gcp::ArtifactRegistryCredentials>(
       [google, &observer] { return cloud::gcp::AdcCredentials::for_process(google, observer); },
       observer));

@@ -13,6 +13,13 @@ std::string TransportConfig::ca_file_from(const std::string& flag) {
   return env ? env : "";
 }
 
+TransportConfig TransportConfig::for_cloud_api() {
+  TransportConfig t;
+  t.ca_file = ca_file_from("");
+  t.user_agent = std::string("mlbox/") + MLBOX_VERSION;
+  return t;
+}
+
 std::vector<std::string> parse_connect_to(std::string_view value) {
   std::vector<std::string> rules;
   std::string current;

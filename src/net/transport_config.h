@@ -28,6 +28,9 @@ struct TransportConfig {
 
   // The CA file to use given --ca-cert (may be empty) and the environment.
   static std::string ca_file_from(const std::string& flag);
+  // For cloud API clients (not registries): the environment's CA file, no insecure hosts,
+  // user agent "mlbox/<version>".
+  static TransportConfig for_cloud_api();
   // $MLBOX_CONNECT_TO split at commas and whitespace (empty when unset).
   static std::vector<std::string> connect_to_from_env();
 };

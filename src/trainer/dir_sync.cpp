@@ -12,11 +12,11 @@ namespace mlbox::trainer {
 
 namespace stdfs = std::filesystem;
 
-namespace {
-
 bool is_temp_name(const std::string& name) {
   return name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos;
 }
+
+namespace {
 
 struct Stamp {
   uintmax_t size = 0;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <string>
 
 namespace mlbox::trainer {
 
@@ -22,6 +23,9 @@ struct SyncStats {
 // mtime; files absent from `from` are removed from `to` when `mirror_deletes`. Hidden temp
 // files of atomic writers (".*.tmp-*") are ignored. A file that changes during its copy is
 // skipped, so a torn file never reaches the destination.
+// Hidden temp files of atomic writers (".name.tmp-XXXX"): never synced or uploaded.
+bool is_temp_name(const std::string& name);
+
 SyncStats sync_directory(const std::filesystem::path& from, const std::filesystem::path& to,
                          bool mirror_deletes = true);
 

@@ -9,6 +9,7 @@
 #include "cloud/gcp/gcs_object_store.h"
 #include "core/events.h"
 #include "jobs/data_staging.h"
+#include "trainer/dir_sync.h"
 #include "util/error.h"
 
 namespace mlbox::trainer {
@@ -37,10 +38,6 @@ long long mtime_ns(const stdfs::path& p) {
   return static_cast<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                     stdfs::last_write_time(p).time_since_epoch())
                                     .count());
-}
-
-bool is_temp_name(const std::string& name) {
-  return name.size() > 1 && name[0] == '.' && name.find(".tmp") != std::string::npos;
 }
 
 }  // namespace

@@ -46,20 +46,9 @@ echo "step 9" >"$MLBOX_CHECKPOINT_DIR/ckpt-9"
 echo ready
 sleep 60
 SH
-"$MLBOX_TRAINER" --grace 5 --sync-interval 0.3 -- /bin/sh "$WORK/attempt1.sh" >"$WORK/a1.out" 2>&1 &
-tpid=$!
-cleanup_hooks+=("kill -9 $tpid 2>/dev/null")
-for _ in $(seq 200); do grep -q ready "$WORK/a1.out" && break; sleep 0.1; done
-grep -q ready "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "attempt 1 did not start"; }
-sleep 0.5
-kill -TERM $tpid
-# Bounded: the grace period is 5 s; past 30 s the trainer is killed and the test fails.
-for _ in $(seq 300); do kill -0 $tpid 2>/dev/null || break; sleep 0.1; done
-kill -9 $tpid 2>/dev/null || true
-set +e
-wait $tpid
-rc=$?
-set -e
+preempt_when_ready "$WORK/a1.out" env "$MLBOX_TRAINER" --grace 5 --sync-interval 0.3 -- \
+  /bin/sh "$WORK/attempt1.sh"
+rc=$PREEMPT_RC
 [ "$rc" = 75 ] || { cat "$WORK/a1.out"; fail "preempted attempt exited $rc, expected 75"; }
 [ "$(gcs_get runs/j1/checkpoints/ckpt-9)" = "step 9" ] || { cat "$WORK/a1.out"; fail "checkpoint not in GCS"; }
 pass "attempt 1: checkpoint uploaded to gs:// on preemption (metadata-server token, exit 75)"

@@ -16,7 +16,7 @@ BatchBackend::BatchBackend(config::EnvGetter env, std::string region, Observer& 
       region_(std::move(region)),
       observer_(observer),
       catalog_(catalog),
-      http_(std::make_unique<net::HttpClient>(net::TransportConfig{}, observer)) {}
+      http_(std::make_unique<net::HttpClient>(net::TransportConfig::for_cloud_api(), observer)) {}
 
 BatchBackend::~BatchBackend() = default;
 

@@ -11,7 +11,7 @@ class S3ObjectStore : public jobs::ObjectStore {
  public:
   S3ObjectStore(config::EnvGetter env, const std::string& region, Observer& observer)
       : chain_(env),
-        http_(transport(), observer),
+        http_(net::TransportConfig::for_cloud_api(), observer),
         credentials_(credentials_for(chain_, http_, env)),
         s3_(S3Client::from_chain(http_, chain_, region.empty() ? chain_.require_region() : region,
                                  {}, &credentials_)) {}
@@ -42,12 +42,6 @@ class S3ObjectStore : public jobs::ObjectStore {
   }
 
  private:
-  static net::TransportConfig transport() {
-    net::TransportConfig t;
-    t.ca_file = net::TransportConfig::ca_file_from("");
-    t.user_agent = std::string("mlbox/") + MLBOX_VERSION;
-    return t;
-  }
   // The chain's credentials, else (inside a Batch/ECS container) the task role's.
   static AwsCredentials credentials_for(const AwsConfigChain& chain, net::HttpClient& http,
                                         const config::EnvGetter& env) {

@@ -4,43 +4,32 @@
 #include "cloud/gcp/gcs_client.h"
 #include "cloud/gcp/google_api.h"
 #include "net/http_client.h"
-#include "util/fs.h"
 
 namespace mlbox::cloud::gcp {
 
 namespace {
 
-net::TransportConfig transport() {
-  net::TransportConfig t;
-  t.ca_file = net::TransportConfig::ca_file_from("");
-  t.user_agent = std::string("mlbox/") + MLBOX_VERSION;
-  return t;
-}
-
 class GcsObjectStore : public jobs::ObjectStore {
  public:
   GcsObjectStore(config::EnvGetter env, Observer& observer)
-      : http_(transport(), observer),
-        adc_(AdcCredentials::for_process(transport(), observer)),
+      : http_(net::TransportConfig::for_cloud_api(), observer),
+        adc_(AdcCredentials::for_process(net::TransportConfig::for_cloud_api(), observer)),
         api_(http_, [this] { return adc_->access_token(); }),
         gcs_(api_, env) {}
 
   std::string scheme() const override { return "gs"; }
   std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override {
-    for (const auto& o : gcs_.list(bucket, key)) {
-      if (o.name == key) return jobs::ObjectInfo{o.name, o.size};
-    }
-    return std::nullopt;
+    auto o = gcs_.stat(bucket, key);
+    if (!o) return std::nullopt;
+    return jobs::ObjectInfo{o->name, o->size};
   }
   void put_file(const std::string& bucket, const std::string& key,
                 const std::filesystem::path& file) override {
     gcs_.upload(file, bucket, key);
   }
   void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
-                 const std::string& /*content_type*/) override {
-    fs::TempDir tmp;
-    fs::write_file_atomic(tmp.path() / "object", bytes);
-    gcs_.upload(tmp.path() / "object", bucket, key);
+                 const std::string& content_type) override {
+    gcs_.upload_bytes(bytes, bucket, key, content_type);
   }
   void get_file(const std::string& bucket, const std::string& key,
                 const std::filesystem::path& dest) override {

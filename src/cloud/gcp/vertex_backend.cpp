@@ -272,9 +272,7 @@ class OwningVertexBackend : private VertexResources, public VertexBackend {
 
 std::unique_ptr<jobs::JobBackend> make_vertex_backend(const config::Settings& settings,
                                                       Observer& observer) {
-  net::TransportConfig transport;
-  transport.ca_file = net::TransportConfig::ca_file_from("");
-  transport.user_agent = std::string("mlbox/") + MLBOX_VERSION;
+  net::TransportConfig transport = net::TransportConfig::for_cloud_api();
   VertexResources res;
   res.http = std::make_unique<net::HttpClient>(transport, observer);
   res.adc = AdcCredentials::for_process(transport, observer);
