@@ -25,7 +25,7 @@ if [ ! -x "$TRAINER" ]; then
   TRAINER=$(type -P true)
   echo "note: no mlbox-trainer in $BUILD; bundling $TRAINER instead (smaller trainer layer)"
 fi
-for t in buildah skopeo openssl; do command -v $t >/dev/null || { echo "needs $t" >&2; exit 1; }; done
+for t in buildah skopeo umoci openssl; do command -v $t >/dev/null || { echo "needs $t" >&2; exit 1; }; done
 # Lowercase: buildah refuses `FROM oci:PATH` with capitals in PATH.
 WORK="${TMPDIR:-/var/tmp}/mlbox-bench-build.$$"
 rm -rf "$WORK"
@@ -106,7 +106,9 @@ train:
   command: ["python3", "src/train.py"]
 YAML
   (cd "$1" && "$MLBOX" -q freeze --no-index >/dev/null &&
-    MLBOX_TRAINER="$TRAINER" "$MLBOX" -q dockerfile >/dev/null)
+    MLBOX_TRAINER="$TRAINER" "$MLBOX" -q dockerfile >/dev/null &&
+    # `dockerfile` filled the secret-scan cache: mlbox's cold build must scan like a first build.
+    rm -f .mlbox/secret-scan-cache.json)
   cat $(find "$1" -type f) >/dev/null  # warm the page cache
 }
 

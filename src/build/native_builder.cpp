@@ -297,15 +297,12 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   LayerCache cache(project / ".mlbox" / "layer-cache.json");
   std::string settings = fmt::format("{}:{}:{}:{}", image::to_string(o.compression.compression),
                                      o.compression.level, o.compression.gzip_block_size, mtime);
-  std::string lock_text;
-  if (plan.has_lock && !plan.lock.packages.empty() &&
-      fs::read_file_if_exists(project / "mlbox.lock", lock_text)) {
+  if (plan.has_lock && !plan.lock.packages.empty()) {
     const freeze::Lock& lock = plan.lock;
     std::string platform =
         lock.header.platform.empty() ? "manylinux2014_x86_64" : lock.header.platform;
     std::string python = lock.header.python.empty() ? m.python.version : lock.header.python;
-    std::string key =
-        fmt::format("deps:{}:{}:{}:{}", oci_digest(lock_text), platform, python, settings);
+    std::string key = fmt::format("deps:{}:{}:{}:{}", plan.lock_digest, platform, python, settings);
     auto deps = cached_layer("deps", key, cache, store, lo, observer, [&](image::LayerWriter& w) {
       observer.info(fmt::format("installing {} locked packages for {} / Python {}",
                                 lock.packages.size(), platform, python));

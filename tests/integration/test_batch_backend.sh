@@ -117,10 +117,12 @@ def norm(d):
     c["environment"] = sorted((e["name"], e["value"]) for e in c["environment"])
     return d
 a, b = norm(ours), norm(cli)
+# Container properties key by key first (the precise message), then every other field.
+for k in sorted(set(a["containerProperties"]) | set(b["containerProperties"])):
+    assert a["containerProperties"].get(k) == b["containerProperties"].get(k), \
+        f"containerProperties.{k}: mlbox {a['containerProperties'].get(k)} vs cli {b['containerProperties'].get(k)}"
 for k in sorted(set(a) | set(b)):
     assert a.get(k) == b.get(k), f"RegisterJobDefinition.{k}: mlbox {a.get(k)} vs cli {b.get(k)}"
-for k in sorted(set(a["containerProperties"]) | set(b["containerProperties"])):
-    assert a["containerProperties"].get(k) == b["containerProperties"].get(k), k
 ours, cli = subs[0], subs[-1]
 for k in sorted(set(ours) | set(cli)):
     assert ours.get(k) == cli.get(k), f"SubmitJob.{k}: mlbox {ours.get(k)} vs cli {cli.get(k)}"

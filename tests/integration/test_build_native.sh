@@ -100,7 +100,7 @@ layers = {l["role"]: l for l in json.load(open(sys.argv[1]))["layers"]}
 t, c = layers["trainer"], layers["code"]
 assert t["cached"] and not t["rebuilt"] and t["bytes_read"] == 0, t
 assert c["rebuilt"] and not c["cached"] and c["bytes_read"] > 0, c
-assert not layers["base"]["rebuilt"] and not layers["base"]["cached"], layers["base"]
+assert layers["base"]["reused"] and layers["base"]["bytes_read"] == 0, layers["base"]
 PY
 pass "code-only change rebuilt only the code layer (cached/rebuilt flags, bytes read)"
 

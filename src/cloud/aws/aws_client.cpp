@@ -148,6 +148,9 @@ net::Outcome AwsClient::send_raw(net::Request request, const SigningOptions& sig
   for (int tries = 0;; ++tries) {
     net::Outcome o = attempt(request, signing, policy);
     if (!o.ok() || o.response.status < 400 || tries >= options_.max_throttle_retries) return o;
+    // 429/5xx were already retried by the HTTP layer's policy: retrying them here again
+    // would multiply the attempts. This loop is for AWS's 400-status throttling codes.
+    if (policy.retryable(o)) return o;
     if (!is_throttling_error_code(parse_aws_error(o.response).code)) return o;
     auto delay = options_.throttle_base_delay * (1 << tries);
     delay = std::chrono::milliseconds(static_cast<long>(

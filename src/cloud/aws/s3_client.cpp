@@ -77,10 +77,10 @@ S3Client::S3Client(net::HttpClient& http, AwsCredentials credentials, std::strin
 S3Client S3Client::from_chain(net::HttpClient& http, const AwsConfigChain& chain,
                               const std::string& region, S3Options options,
                               const AwsCredentials* credentials) {
-  bool overridden = chain.endpoint_overridden(s3_service());
-  std::string endpoint = overridden ? chain.endpoint(s3_service(), region)
-                                    : fmt::format("https://s3.{}.amazonaws.com", region);
-  if (overridden) options.path_style = true;
+  // The chain's endpoint (overrides, and .amazonaws.com.cn for China regions); a custom
+  // endpoint (s3rver, MinIO) gets path-style addressing.
+  std::string endpoint = chain.endpoint(s3_service(), region);
+  if (chain.endpoint_overridden(s3_service())) options.path_style = true;
   return S3Client(http, credentials ? *credentials : chain.credentials(), region, endpoint,
                   options);
 }

@@ -49,14 +49,15 @@ nlohmann::json VertexBackend::plan_requests(const jobs::JobSpec& spec) {
 
 jobs::SubmitResult VertexBackend::submit(const jobs::JobSpec& spec) {
   jobs::JobSpec s = completed(spec);
-  nlohmann::json body = custom_job_body(s, *options_.catalog);
-  std::string url = vertex_api_base(s.region, options_.env) + parent(s) + "/customJobs";
+  // Exactly the planned request (what --dry-run prints) is sent.
+  const nlohmann::json request = plan_requests(spec).at(0);
+  const std::string url = request["url"];
   // Creating is not idempotent: retry only when the request cannot have arrived.
   net::RetryPolicy policy;
   policy.retry_statuses.clear();
   policy.retry_server_errors = false;
   policy.retry_failures = {net::TransportFailure::kConnect};
-  nlohmann::json job = api_.call("POST", url, body, policy);
+  nlohmann::json job = api_.call("POST", url, request["body"], policy);
   jobs::SubmitResult r;
   r.remote_id = job.value("name", "");
   if (r.remote_id.empty()) {
