@@ -26,7 +26,6 @@ if [ ! -x "$TRAINER" ]; then
   echo "note: no mlbox-trainer in $BUILD; bundling $TRAINER instead (smaller trainer layer)"
 fi
 for t in buildah skopeo umoci openssl; do command -v $t >/dev/null || { echo "needs $t" >&2; exit 1; }; done
-# Lowercase: buildah refuses `FROM oci:PATH` with capitals in PATH.
 WORK="${TMPDIR:-/var/tmp}/mlbox-bench-build.$$"
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -45,19 +44,9 @@ fresh_storage() {
 }
 fresh_storage
 
-BASE=$(bash "$SRC/docker/make-busybox-base.sh" "$WORK/bases")
-# The generated Dockerfile checks for the image's Python (`command -v python3.11`, apt-get
-# otherwise): a stub on the busybox base keeps that RUN step cheap and offline for buildah.
-# Both builders get this same base.
-layout=${BASE#oci:}
-layout=${layout%:latest}
-cp -a "$layout" "$WORK/base"
-mkdir -p "$WORK/stub/bin"
-printf '#!/bin/sh\nexit 0\n' >"$WORK/stub/bin/python3.11"
-chmod 755 "$WORK/stub/bin/python3.11"
-tar -C "$WORK/stub" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$WORK/stub.tar" .
-umoci raw add-layer --image "$WORK/base:latest" "$WORK/stub.tar" >/dev/null
-BASE="oci:$WORK/base:latest"
+# The generated Dockerfile checks for the image's Python: the busybox base with a stub
+# python3.11 keeps that RUN step cheap and offline for buildah. Both builders get this base.
+BASE=$(bash "$SRC/tests/fixtures/make_busybox_stub_python_base.sh" "$WORK/bases")
 
 # --- the context -----------------------------------------------------------------------------
 C="$WORK/context"
@@ -144,6 +133,8 @@ timeit mlbox_rebuild_gzip mlbox_build "$WORK/p-gzip" gzip
 timeit buildah_rebuild_gzip buildah_build "$WORK/p-gzip" gzip "$WORK/out-gzip"
 skopeo inspect "oci:$WORK/p-gzip/.mlbox/oci:latest" >/dev/null
 skopeo inspect "oci:$WORK/out-gzip:latest" >/dev/null
+echo "image sizes: mlbox gzip $(du -sb "$WORK/p-gzip/.mlbox/oci/blobs" | cut -f1)," \
+  "buildah gzip $(du -sb "$WORK/out-gzip/blobs" | cut -f1) bytes"
 rm -rf "$WORK/p-gzip" "$WORK/out-gzip"
 # --- cold, zstd ----------------------------------------------------------------------------
 make_project "$WORK/p-zstd"

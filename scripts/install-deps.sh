@@ -9,7 +9,7 @@ PKGS=(
   libdeflate-dev openssl openssh-client zstd
   python3 python3-pip python3-venv python3-wheel python3-torch python3-sklearn python3-numpy
   python3-protobuf protobuf-compiler
-  buildah runc skopeo umoci docker-registry patchelf debootstrap busybox-static apache2-utils curl bc
+  buildah podman docker.io runc skopeo umoci docker-registry patchelf debootstrap busybox-static apache2-utils curl bc
 )
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

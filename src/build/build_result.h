@@ -13,7 +13,9 @@
 namespace mlbox::build {
 
 struct BuiltLayer {
-  std::string role;  // "base", "deps", "trainer", "code"; "layer" from an external builder
+  // "base", "deps", "trainer", "vendor", "assets", "code"; "layer" from an external builder
+  std::string role;
+  std::string path;  // a vendor layer's directory in the context ("deps"); else empty
   image::Descriptor descriptor;
   std::string diff_id;
   bool reused = false;  // base layer copied, or a cached deps / trainer layer

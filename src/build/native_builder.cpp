@@ -4,13 +4,17 @@
 #include <unistd.h>
 
 #include <functional>
+#include <future>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "build/context_layers.h"
 #include "build/labels.h"
 #include "build/staged_context.h"
 #include "build/trainer_bundle.h"
+#include "core/locked_observer.h"
 #include "freeze/lock.h"
 #include "image/docker_archive.h"
 #include "image/layer_writer.h"
@@ -38,9 +42,12 @@ std::string oci_layer_type(const std::string& media_type) {
   return media_type;
 }
 
+// Layer keys -> descriptors, in .mlbox/layer-cache.json. Thread-safe: context layers are
+// written concurrently.
 struct LayerCache {
   stdfs::path file;
   json entries = json::object();
+  std::mutex mu;
 
   explicit LayerCache(stdfs::path f) : file(std::move(f)) {
     std::string text;
@@ -51,6 +58,7 @@ struct LayerCache {
   }
   std::optional<std::pair<image::Descriptor, std::string>> get(const std::string& key,
                                                                const image::OciLayout& store) {
+    std::lock_guard lock(mu);
     auto it = entries.find(key);
     if (it == entries.end()) return std::nullopt;
     try {
@@ -62,6 +70,7 @@ struct LayerCache {
     }
   }
   void put(const std::string& key, const image::Descriptor& d, const std::string& diff_id) {
+    std::lock_guard lock(mu);
     entries[key] = {{"descriptor", image::to_json(d)}, {"diff_id", diff_id}};
     fs::write_file_atomic(file, entries.dump(2) + "\n");
   }
@@ -225,10 +234,11 @@ namespace {
 // blob is in the store, else written by `write` and cached.
 BuiltLayer cached_layer(const std::string& role, const std::string& key, LayerCache& cache,
                         image::OciLayout& store, image::LayerOptions options, Observer& observer,
-                        const std::function<image::LayerResult(image::LayerWriter&)>& write) {
+                        const std::function<image::LayerResult(image::LayerWriter&)>& write,
+                        const std::string& display_name = "") {
   BuiltLayer layer;
   layer.role = role;
-  const std::string label = role + " layer";
+  const std::string label = (display_name.empty() ? role : display_name) + " layer";
   if (auto hit = cache.get(key, store)) {
     layer.descriptor = hit->first;
     layer.diff_id = hit->second;
@@ -279,7 +289,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   image::ImageConfig config = base.config;
   std::vector<image::Descriptor> layers = base.manifest.layers;
   for (size_t i = 0; i < layers.size(); ++i) {
-    result.layers.push_back({"base", layers[i], config.diff_ids[i], true, 0, 0});
+    result.layers.push_back({"base", "", layers[i], config.diff_ids[i], true, 0, 0});
   }
   config.created = image::reproducible_created_time();
   config.author.clear();
@@ -329,49 +339,66 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   add(trainer_layer, "COPY trainer/ /opt/mlbox/ # mlbox native",
       "mlbox-trainer " + bundle.binary_sha256.substr(0, 12));
 
-  // 5. The context. Large files (models, data, vendored libraries) go into their own layer,
-  // cached by their paths, sizes and modification times, so that a code change re-tars only
-  // the small files; the code layer itself is always re-tarred (that is what changed).
-  std::vector<std::string> large_paths, small_paths;
-  std::string assets_key = fmt::format("assets:{}:{}", kCodeDir, settings);
-  for (const auto& rel : code_paths) {
-    struct stat st {};
-    if (::lstat((project / rel).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        static_cast<uint64_t>(st.st_size) >= kLargeFileBytes) {
-      large_paths.push_back(rel);
-      assets_key += fmt::format("\n{}|{}:{}.{}:{}:{}:{}", rel, st.st_size, st.st_mtim.tv_sec,
-                                st.st_mtim.tv_nsec, st.st_ino, st.st_dev, st.st_mode);
+  // 5. The context, spread over layers by build/context_layers.h: vendored directories and
+  // large files below the code layer, each cached by the stat of its files, so that a code
+  // change re-tars only the code layer. The layers are independent: they are written at the
+  // same time (a layer of many small files leaves cores idle) and added in order.
+  std::vector<ContextPart> parts = split_context(project, code_paths);
+  LockedObserver locked(observer);
+  std::vector<std::future<BuiltLayer>> context_layers;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    context_layers.push_back(std::async(std::launch::async, [&, i] {
+      const ContextPart& part = parts[i];
+      std::string name = part.role == "vendor" ? "vendor " + part.dir + "/" : part.role;
+      auto built = cached_layer(
+          part.role, fmt::format("{}:{}:{}:{}", part.role, kCodeDir, settings, part.stat_key),
+          cache, store, lo, locked,
+          [&](image::LayerWriter& w) {
+            return w.write(image::entries_from_paths(project, part.paths, kCodeDir));
+          },
+          name);
+      built.path = part.dir;
+      return built;
+    }));
+  }
+  context_layers.push_back(std::async(std::launch::async, [&] {
+    image::LayerOptions code_options = lo;
+    code_options.label = "code layer";
+    image::LayerWriter code_writer(store, code_options, &locked);
+    auto code_entries = image::entries_from_paths(project, parts.back().paths, kCodeDir);
+    // Native mode: the trainer's config travels in the code layer, where CMD points.
+    if (m.train.native) {
+      stdfs::path native_json = project / ".mlbox" / "native.json";
+      fs::write_file_atomic(native_json, m.train.native->dump(2) + "\n");
+      image::LayerEntry e;
+      e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
+      e.source = native_json;
+      code_entries.push_back(e);
+      code_entries = image::normalise_entries(std::move(code_entries));
+    }
+    auto code = code_writer.write(code_entries);
+    return BuiltLayer{"code", "",         code.descriptor, code.diff_id,
+                      false,  code.files, code.bytes_read};
+  }));
+  // Every future is waited for (get() in order; an exception still lets the others finish,
+  // since a std::async future's destructor waits).
+  for (size_t i = 0; i < parts.size(); ++i) {
+    BuiltLayer built = context_layers[i].get();
+    const ContextPart& part = parts[i];
+    if (part.role == "code") {
+      add(built, fmt::format("COPY . /{}/ # mlbox native", kCodeDir), "");
+    } else if (part.role == "vendor") {
+      add(built,
+          fmt::format("COPY {}/ /{}/{}/ # mlbox native: vendored directory", part.dir, kCodeDir,
+                      part.dir),
+          fmt::format("{} files", part.paths.size()));
     } else {
-      small_paths.push_back(rel);
+      add(built,
+          fmt::format("COPY . /{}/ # mlbox native: files of {} bytes or more", kCodeDir,
+                      kLargeFileBytes),
+          fmt::format("{} files", part.paths.size()));
     }
   }
-  if (!large_paths.empty()) {
-    auto assets =
-        cached_layer("assets", "assets:" + sha256_hex(assets_key), cache, store, lo, observer,
-                     [&](image::LayerWriter& w) {
-                       return w.write(image::entries_from_paths(project, large_paths, kCodeDir));
-                     });
-    add(assets,
-        fmt::format("COPY . /{}/ # mlbox native: files of {} bytes or more", kCodeDir,
-                    kLargeFileBytes),
-        fmt::format("{} files", large_paths.size()));
-  }
-  lo.label = "code layer";
-  image::LayerWriter code_writer(store, lo, &observer);
-  auto code_entries = image::entries_from_paths(project, small_paths, kCodeDir);
-  // Native mode: the trainer's config travels in the code layer, where CMD points.
-  if (m.train.native) {
-    stdfs::path native_json = project / ".mlbox" / "native.json";
-    fs::write_file_atomic(native_json, m.train.native->dump(2) + "\n");
-    image::LayerEntry e;
-    e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
-    e.source = native_json;
-    code_entries.push_back(e);
-    code_entries = image::normalise_entries(std::move(code_entries));
-  }
-  auto code = code_writer.write(code_entries);
-  add({"code", code.descriptor, code.diff_id, false, code.files, code.bytes_read},
-      fmt::format("COPY . /{}/ # mlbox native", kCodeDir), "");
 
   // 6. Config: what the generated Dockerfile sets, with the same labels, so images from
   // either builder read alike.

@@ -1,7 +1,8 @@
 // The native builder: assembles the image on the host without a daemon or root.
 //   base (from an OCI layout) -> deps layer (mlbox.lock installed with pip --target for the
-//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> assets
-//   layer (the context's large files, when it has any) -> code layer (/workspace)
+//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> vendor
+//   and assets layers (the context's large directories and files, build/context_layers.h) ->
+//   code layer (/workspace)
 // Each layer is a deterministic tar, compressed in parallel, stored by digest in the
 // project's .mlbox/oci. The deps layer is cached by the lock's digest and the trainer layer
 // by the bundle's content, so a code-only change re-tars and re-hashes only the code layer. The
@@ -31,9 +32,6 @@ class OciLayout;
 namespace mlbox::build {
 
 inline constexpr const char* kCodeDir = "workspace";  // the code layer's place in the image
-// Context files this large or larger go into the "assets" layer (below the code layer),
-// which is cached by their paths, sizes and mtimes: a code change does not re-read them.
-inline constexpr uint64_t kLargeFileBytes = 1 << 20;
 
 struct NativeBuildOptions {
   std::filesystem::path project_dir;

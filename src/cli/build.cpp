@@ -101,6 +101,13 @@ void set_build_command(CLI::App& app, Context& ctx) {
                   ".mlbox/Dockerfile; every builder's image lands in .mlbox/oci")
       ->check(CLI::IsMember({"native", "buildah", "podman", "docker"}));
   cmd->callback([&ctx, f] {
+    if (image::is_internal_tag(f->tag)) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--tag {}: tags 'mlbox-base' and 'mlbox-archive-*' are mlbox's own "
+                              "(the base images it keeps in .mlbox/oci)",
+                              f->tag),
+                  "pick another tag");
+    }
     SystemCommandRunner runner;
     image::CompressionOptions compression;
     compression.compression = image::parse_compression(f->compression);
@@ -151,6 +158,7 @@ void set_build_command(CLI::App& app, Context& ctx) {
                           {"diff_id", l.diff_id},
                           {"reused", l.reused},
                           {"files", l.files}});
+        if (!l.path.empty()) layers.back()["path"] = l.path;
         if (r.builder == "native") {  // external tools keep their own cache
           layers.back()["cached"] = l.reused && l.role != "base";
           layers.back()["rebuilt"] = l.rebuilt();
@@ -170,7 +178,8 @@ void set_build_command(CLI::App& app, Context& ctx) {
     std::string text;
     for (const auto& l : r.layers) {
       if (l.role == "base") continue;
-      text += fmt::format("  {:<8} {}  {:>9}{}\n", l.role, short_digest(l.descriptor.digest),
+      std::string role = l.path.empty() ? l.role : l.role + " " + l.path + "/";
+      text += fmt::format("  {:<8} {}  {:>9}{}\n", role, short_digest(l.descriptor.digest),
                           human_size(l.descriptor.size), l.reused ? "  (cached)" : "");
     }
     size_t base_layers = 0;

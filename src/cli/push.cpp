@@ -17,34 +17,7 @@
 
 namespace mlbox::cli {
 
-namespace {
-
-// The store tag to push: --tag, else the reference's tag when the store has it, else
-// "latest" when present, else the newest tag.
-std::string source_tag(const image::OciLayout& store, const PushFlags& flags,
-                       const std::string& ref_tag) {
-  std::vector<std::string> tags = store.tags();
-  if (!flags.tag.empty()) {
-    if (std::find(tags.begin(), tags.end(), flags.tag) == tags.end()) {
-      throw Error(ErrorKind::kUsage,
-                  fmt::format("{} has no tag '{}' (it has: {})", store.root().string(), flags.tag,
-                              tags.empty() ? "none" : fmt::format("{}", fmt::join(tags, ", "))),
-                  "pick one of those with --tag, or build the image first (mlbox build)");
-    }
-    return flags.tag;
-  }
-  if (tags.empty()) {
-    throw Error(ErrorKind::kUsage, fmt::format("no image in {}", store.root().string()),
-                "build one first: mlbox build");
-  }
-  if (!ref_tag.empty() && std::find(tags.begin(), tags.end(), ref_tag) != tags.end()) {
-    return ref_tag;
-  }
-  if (std::find(tags.begin(), tags.end(), "latest") != tags.end()) return "latest";
-  return tags.back();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 registry::PushSummary push_project_image(Context& ctx, const PushFlags& flags) {
   std::string text = flags.reference;
@@ -72,7 +45,7 @@ registry::PushSummary push_project_image(Context& ctx, const PushFlags& flags) {
                 "push to a tag: HOST/REPO:TAG");
   }
   image::OciLayout store(image::project_store_path(ctx.project_dir()));
-  std::string tag = source_tag(store, flags, ref->tag);
+  std::string tag = image::choose_image_tag(store, flags.tag, ref->tag);
   if (ref->tag.empty()) ref->tag = tag;
   auto top = store.resolve(tag);
 

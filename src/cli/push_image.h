@@ -13,7 +13,7 @@ namespace mlbox::cli {
 
 struct PushFlags {
   std::string reference;    // HOST/REPO[:TAG]; empty = image.repository from mlbox.yaml
-  std::string tag;          // the store's tag to push; empty = chosen (see source_tag)
+  std::string tag;          // the store's tag to push; empty = image::choose_image_tag
   int64_t chunk_size = -1;  // -1: automatic
   bool no_create = false;   // ECR: fail instead of CreateRepository
   RegistryFlags registry;

@@ -59,11 +59,7 @@ std::string local_image_digest(Context& ctx, const std::string& tag) {
                 "build the image first: mlbox build");
   }
   image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
-  auto tags = store.tags();
-  std::string t = !tag.empty() ? tag : (tags.empty() ? "" : tags.back());
-  auto d = t.empty() ? std::nullopt : store.resolve(t);
-  if (!d) throw Error(ErrorKind::kConfig, "no image tagged '" + t + "' in " + root.string());
-  return d->digest;
+  return store.resolve(image::choose_image_tag(store, tag))->digest;
 }
 
 // Local data entries -> the output bucket (only changed files move); the job learns the

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -76,6 +77,14 @@ void BlobWriter::write(const void* data, size_t size) {
     left -= static_cast<size_t>(n);
   }
   size_ += size;
+  // Start writeback of each 8 MiB as it fills, so the fsync in install() waits for the tail
+  // only rather than for the whole blob (a large layer's fsync was ~15% of a build).
+  constexpr uint64_t kWritebackStep = 8 << 20;
+  if (size_ - writeback_from_ >= kWritebackStep) {
+    ::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                      static_cast<off_t>(size_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
+    writeback_from_ = size_;
+  }
 }
 
 Descriptor BlobWriter::commit(std::string_view media_type) {
@@ -358,6 +367,46 @@ size_t OciLayout::clean_temp_files() {
 
 stdfs::path project_store_path(const stdfs::path& project_dir) {
   return project_dir / ".mlbox" / "oci";
+}
+
+bool is_internal_tag(std::string_view tag) {
+  return tag == "mlbox-base" || starts_with(tag, "mlbox-archive-");
+}
+
+std::vector<std::string> image_tags(const OciLayout& store) {
+  std::vector<std::string> out;
+  for (auto& t : store.tags()) {
+    if (!is_internal_tag(t)) out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string choose_image_tag(const OciLayout& store, const std::string& requested,
+                             const std::string& preferred) {
+  std::vector<std::string> tags = image_tags(store);
+  auto has = [&](const std::string& t) {
+    return std::find(tags.begin(), tags.end(), t) != tags.end();
+  };
+  const std::string listed = tags.empty() ? std::string("none") : join(tags, ", ");
+  if (!requested.empty()) {
+    if (has(requested)) return requested;
+    throw Error(
+        ErrorKind::kUsage,
+        fmt::format("{} has no image tagged '{}' (image tags: {})", store.root().string(),
+                    requested, listed),
+        tags.empty() ? "build the image first: mlbox build" : "pick one of those with --tag");
+  }
+  if (tags.empty()) {
+    throw Error(ErrorKind::kConfig, fmt::format("no image in {}", store.root().string()),
+                "build one first: mlbox build");
+  }
+  if (!preferred.empty() && has(preferred)) return preferred;
+  if (has("latest")) return "latest";
+  if (tags.size() == 1) return tags.front();
+  throw Error(ErrorKind::kUsage,
+              fmt::format("several images in {} ({}) and none tagged 'latest'",
+                          store.root().string(), listed),
+              "choose one with --tag");
 }
 
 }  // namespace mlbox::image

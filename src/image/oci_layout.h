@@ -51,6 +51,7 @@ class BlobWriter {
   int fd_ = -1;
   Sha256 sha_;
   uint64_t size_ = 0;
+  uint64_t writeback_from_ = 0;  // bytes before this offset were handed to writeback
   bool done_ = false;
 };
 
@@ -86,6 +87,7 @@ class OciLayout {
   void tag(std::string_view tag, const Descriptor& manifest);
   // The descriptor index.json holds for `tag`.
   std::optional<Descriptor> resolve(std::string_view tag) const;
+  // Every tag in index.json, internal ones included (see image_tags).
   std::vector<std::string> tags() const;
 
   // The image manifest for a tag (an index is resolved to `platform`).
@@ -105,5 +107,16 @@ class OciLayout {
 
 // The default store of a project: <project>/.mlbox/oci.
 std::filesystem::path project_store_path(const std::filesystem::path& project_dir);
+
+// Tags mlbox keeps for itself in a project store ("mlbox-base", a pulled registry base;
+// "mlbox-archive-<key>", an imported docker-archive): never taken for the project's image.
+bool is_internal_tag(std::string_view tag);
+// The store's tags without the internal ones, in index order (newest last).
+std::vector<std::string> image_tags(const OciLayout& store);
+// The tag `push`, `run` and `submit` use: `requested` when given (an error listing the image
+// tags when the store lacks it), else `preferred` when the store has it, else "latest", else
+// the only image tag; no image, or several and none of those, is an error saying what to do.
+std::string choose_image_tag(const OciLayout& store, const std::string& requested,
+                             const std::string& preferred = "");
 
 }  // namespace mlbox::image

@@ -8,19 +8,8 @@
 # rebuild reuses buildah's cached layers, and a missing tool is an error naming the package.
 source "$(dirname "$0")/lib.sh"
 source "$MLBOX_SOURCE_DIR/tests/integration/registry_lib.sh"
+source "$MLBOX_SOURCE_DIR/tests/integration/external_builder_lib.sh"
 : "${MLBOX_TRAINER:?the buildah test bundles mlbox-trainer (build with MLBOX_BUILD_TRAINER=ON)}"
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-
-# buildah's storage: private to this test, vfs (works without overlay or fuse).
-cat >"$WORK/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$WORK/storage"
-runroot = "$WORK/runroot"
-CONF
-export CONTAINERS_STORAGE_CONF="$WORK/storage.conf" STORAGE_DRIVER=vfs
-# vfs with chroot isolation mounts nothing: removing $WORK removes the storage (buildah rmi
-# of vfs layers takes minutes).
 
 BASE="oci:$(bash "$MLBOX_SOURCE_DIR/tests/fixtures/make_python_base.sh" "${MLBOX_BUILD_DIR:-$WORK}/test-cache"):python"
 start_registry reg
@@ -44,12 +33,8 @@ YAML
 "$MLBOX" freeze --no-index >/dev/null || fail "freeze"
 
 # --- a missing tool names its package ------------------------------------------------------
-mkdir -p "$WORK/nobin"
-expect_rc 3 env PATH="$WORK/nobin" "$MLBOX" build --builder buildah
-grep -q "buildah is not installed" "$WORK/stderr" && grep -q "apt-get install buildah" "$WORK/stderr" ||
-  fail "missing buildah: $(cat "$WORK/stderr")"
-expect_rc 3 env PATH="$WORK/nobin" "$MLBOX" build --builder docker
-grep -q "apt-get install docker.io" "$WORK/stderr" || fail "missing docker: $(cat "$WORK/stderr")"
+check_missing_tool buildah buildah
+check_missing_tool docker docker.io
 pass "a missing builder is exit 3 naming the Debian package"
 
 # --- build and export ---------------------------------------------------------------------
@@ -65,24 +50,8 @@ cmp .mlbox/Dockerfile "$WORK/Dockerfile.buildah" || fail "build rendered another
 [ ! -e .mlbox/context/code/notes.tmp ] || fail ".dockerignore not applied"
 pass "buildah built the generated Dockerfile ($D1), output streamed"
 
-skopeo inspect "oci:.mlbox/oci:latest" >"$WORK/inspect.json" || fail "skopeo inspect"
-[ "$(json "$WORK/inspect.json" 'd["Digest"]')" = "$D1" ] || fail "latest in .mlbox/oci is not the built image"
-[ "$(json "$WORK/inspect.json" 'd["Created"]')" = "2023-11-14T22:13:20Z" ] ||
-  fail "SOURCE_DATE_EPOCH not passed as --timestamp: $(json "$WORK/inspect.json" 'd["Created"]')"
-skopeo inspect --config "oci:.mlbox/oci:latest" >"$WORK/config.json"
-python3 - "$WORK/config.json" "sha256:$(sha256sum mlbox.lock | cut -d' ' -f1)" <<'PY' || fail "image config"
-import json, sys
-c = json.load(open(sys.argv[1]))["config"]
-assert c["Entrypoint"] == ["/opt/mlbox/bin/mlbox-trainer", "--"], c
-assert c["Cmd"] == ["/bin/sh", "src/train.sh"], c
-assert c["WorkingDir"] == "/workspace", c
-assert c["Labels"]["io.mlbox.lock.digest"] == sys.argv[2], c["Labels"]
-PY
-umoci unpack --rootless --image .mlbox/oci:latest "$WORK/bundle" >/dev/null || fail "umoci unpack"
-R="$WORK/bundle/rootfs"
-[ -x "$R/usr/bin/python3" ] && [ -x "$R/opt/mlbox/bin/mlbox-trainer" ] || fail "base or trainer missing"
-cmp src/train.sh "$R/workspace/src/train.sh" || fail "code layer differs"
-[ ! -e "$R/workspace/notes.tmp" ] || fail "ignored file in the image"
+check_exported_image "$WORK/b1.json"
+[ -x "$R/usr/bin/python3" ] || fail "base missing"
 pass "exported into .mlbox/oci:latest: skopeo and umoci read it; --timestamp, labels, rootfs"
 
 # --- push and run work as after a native build ---------------------------------------------
@@ -102,13 +71,5 @@ printf 'echo "hello from the buildah image, v2"\n' >src/train.sh
 timeout 600 "$MLBOX" --json build --builder buildah >"$WORK/b2.json" 2>"$WORK/b2.err" ||
   { tail -30 "$WORK/b2.err"; fail "rebuild"; }
 grep -q "Using cache" "$WORK/b2.err" || fail "buildah did not reuse its cached layers"
-python3 - "$WORK/b1.json" "$WORK/b2.json" <<'PY' || fail "code-only rebuild changed more than the code layer"
-import json, sys
-a, b = (json.load(open(f)) for f in sys.argv[1:])
-la, lb = [l["digest"] for l in a["layers"]], [l["digest"] for l in b["layers"]]
-assert len(la) == len(lb), (la, lb)
-assert la[:-1] == lb[:-1], (la, lb)
-assert la[-1] != lb[-1], "the code layer did not change"
-assert a["digest"] != b["digest"]
-PY
+check_code_only_rebuild "$WORK/b1.json" "$WORK/b2.json"
 pass "code-only rebuild: only the last (code) layer changed"

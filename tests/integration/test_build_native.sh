@@ -189,3 +189,31 @@ printf 'print("train v3")\n' >four/train.py
 [ "$(json b7.json '[l["role"] for l in d["layers"]]')" = "['base', 'trainer', 'assets', 'code']" ] ||
   fail "layer roles with a large file: $(cat b7.json)"
 pass "large files in a cached assets layer; a code change rebuilt only the code layer"
+
+# A top-level directory with 4 MiB or more of small files (vendored code, a copied stdlib)
+# gets a cached layer of its own below the code layer; editing it rebuilds just that layer.
+mkdir -p four/third_party/pkg
+for i in $(seq 1 12); do
+  $PY -c "import sys; sys.stdout.write(('x = %d  # vendored\n' % $i) * 24000)" >"four/third_party/pkg/m$i.py"
+done
+(cd four && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b10.json") || fail "build with a vendored directory"
+[ "$(json b10.json '[(l["role"], l.get("path", "")) for l in d["layers"][1:]]')" = \
+  "[('trainer', ''), ('vendor', 'third_party'), ('assets', ''), ('code', '')]" ] ||
+  fail "vendor layer: $(cat b10.json)"
+printf 'print("train v4")\n' >four/train.py
+(cd four && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b11.json") || fail "code change beside a vendored directory"
+[ "$(json b11.json '[(l["role"], l["rebuilt"], l["bytes_read"]) for l in d["layers"][1:-1]]')" = \
+  "[('trainer', False, 0), ('vendor', False, 0), ('assets', False, 0)]" ] || fail "vendor layer re-read: $(cat b11.json)"
+[ "$(json b11.json 'd["layers"][2]["digest"]')" = "$(json b10.json 'd["layers"][2]["digest"]')" ] ||
+  fail "vendor layer digest moved on a code change"
+echo 'y = 1' >>four/third_party/pkg/m3.py
+(cd four && "$MLBOX" --json build --trainer "$TRAINER" >"$WORK/b12.json") || fail "vendored file edited"
+[ "$(json b12.json '[l["rebuilt"] for l in d["layers"][1:]]')" = "[False, True, False, True]" ] ||
+  fail "editing a vendored file: $(cat b12.json)"
+[ "$(json b12.json 'd["layers"][-1]["digest"]')" = "$(json b11.json 'd["layers"][-1]["digest"]')" ] ||
+  fail "code layer moved when only the vendored directory changed"
+rm -rf bundle5
+umoci unpack --rootless --image four/.mlbox/oci:latest bundle5 >/dev/null || fail "umoci unpack with a vendor layer"
+diff -r four/third_party bundle5/rootfs/workspace/third_party >/dev/null && cmp four/train.py bundle5/rootfs/workspace/train.py ||
+  fail "vendored files differ in the image"
+pass "vendored directory in its own cached layer: a code change leaves it alone, an edit rebuilds only it"

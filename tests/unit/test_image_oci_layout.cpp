@@ -169,3 +169,31 @@ TEST_CASE("OCI layout: read-only mode creates nothing and refuses writes") {
   CHECK_THROWS_AS(ro.begin_blob(), Error);
   CHECK_THROWS_AS(ro.tag("v2", *ro.resolve("v1")), Error);
 }
+
+TEST_CASE("choose_image_tag: mlbox's own base tags are never the project's image") {
+  fs::TempDir tmp;
+  OciLayout store(tmp.path() / "oci");
+  CHECK_THROWS_AS(choose_image_tag(store, ""), Error);  // empty store: build first
+  Descriptor layer = store.put_blob(media_type::kLayerTar, "layer");
+  ImageConfig c;
+  c.platform = host_platform();
+  c.add_layer(layer.digest, "test");
+  Descriptor m = store.write_image(c, {layer});
+  store.tag("mlbox-base", m);
+  CHECK(image_tags(store).empty());
+  CHECK_THROWS_AS(choose_image_tag(store, ""), Error);  // only a pulled base
+  store.tag("v2", m);
+  store.tag("mlbox-archive-0123456789abcdef", m);
+  CHECK(image_tags(store) == std::vector<std::string>{"v2"});
+  CHECK(choose_image_tag(store, "") == "v2");  // not the newest tag, which is internal
+  CHECK(choose_image_tag(store, "", "nope") == "v2");
+  CHECK_THROWS_AS(choose_image_tag(store, "mlbox-base"), Error);
+  store.tag("v3", m);
+  CHECK_THROWS_AS(choose_image_tag(store, ""), Error);  // several, none latest: --tag
+  CHECK(choose_image_tag(store, "", "v3") == "v3");     // the reference's tag
+  store.tag("latest", m);
+  CHECK(choose_image_tag(store, "") == "latest");
+  CHECK(choose_image_tag(store, "v2") == "v2");
+  CHECK(is_internal_tag("mlbox-archive-x"));
+  CHECK_FALSE(is_internal_tag("mlbox"));
+}

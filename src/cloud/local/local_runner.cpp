@@ -170,34 +170,6 @@ stdfs::path runc_state_root() {
   return fs::mlbox_home() / "runc";
 }
 
-std::string choose_tag(const image::OciLayout& store, const std::string& tag) {
-  std::vector<std::string> tags = store.tags();
-  if (!tag.empty()) {
-    if (!store.resolve(tag)) {
-      throw Error(
-          ErrorKind::kConfig, "no image tagged '" + tag + "' in " + store.root().string(),
-          tags.empty() ? "build it first: mlbox build" : "tags there: " + [&] {
-            std::string s;
-            for (const auto& t : tags) s += (s.empty() ? "" : ", ") + t;
-            return s;
-          }());
-    }
-    return tag;
-  }
-  if (tags.empty()) {
-    throw Error(ErrorKind::kConfig, "no image in " + store.root().string(),
-                "build one first: mlbox build");
-  }
-  if (tags.size() == 1) return tags.front();
-  for (const auto& t : tags) {
-    if (t == "latest") return t;
-  }
-  std::string s;
-  for (const auto& t : tags) s += (s.empty() ? "" : ", ") + t;
-  throw Error(ErrorKind::kUsage, "several images in " + store.root().string() + " (" + s + ")",
-              "choose one with --tag");
-}
-
 bool runc_usable(bool no_runc_flag, std::string& reason) {
   const char* env = std::getenv("MLBOX_NO_RUNC");
   if (no_runc_flag) {
@@ -219,7 +191,7 @@ LocalRunner::LocalRunner(jobs::JobStore& store, Observer& observer)
 
 PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
   image::OciLayout layout(options.store, image::OciLayout::Mode::kReadOnly);  // run only reads
-  std::string tag = choose_tag(layout, options.tag);
+  std::string tag = image::choose_image_tag(layout, options.tag);
   auto descriptor = layout.resolve(tag);
   auto manifest = layout.read_manifest(tag);
   PreparedJob job;

@@ -66,9 +66,6 @@ struct AttemptResult {
   std::filesystem::path log;
 };
 
-// The tag to run: `tag` when given (must exist), else the only tag, else "latest".
-std::string choose_tag(const image::OciLayout& store, const std::string& tag);
-
 // Whether runc can be used here, and why not. Checks MLBOX_NO_RUNC, root, runc on PATH.
 bool runc_usable(bool no_runc_flag, std::string& reason);
 
