@@ -30,6 +30,7 @@ if [ ! -f "$layout/index.json" ]; then
   umoci config --image "$tmp/oci:latest" --config.env PATH=/bin --config.cmd /bin/sh \
     --os linux --architecture amd64 --no-history --created 1970-01-01T00:00:00Z >/dev/null
   umoci gc --layout "$tmp/oci" >/dev/null
-  mv "$tmp/oci" "$layout"
+  # Another caller may have made it meanwhile: theirs is the same, keep it.
+  mv -T "$tmp/oci" "$layout" 2>/dev/null || [ -f "$layout/index.json" ]
 fi
 echo "oci:$layout:latest"

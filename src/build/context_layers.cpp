@@ -31,8 +31,10 @@ void add_stat(std::string& key, const Listed& f) {
     key += fmt::format("\n{}|dir", f.rel);
     return;
   }
-  key += fmt::format("\n{}|{}:{}.{}:{}:{}:{}", f.rel, f.st.st_size, f.st.st_mtim.tv_sec,
-                     f.st.st_mtim.tv_nsec, f.st.st_ino, f.st.st_dev, f.st.st_mode);
+  // ctime too: tools can put an old mtime back (cp -p, touch -r, rsync -t), not a ctime.
+  key += fmt::format("\n{}|{}:{}.{}:{}.{}:{}:{}:{}", f.rel, f.st.st_size, f.st.st_mtim.tv_sec,
+                     f.st.st_mtim.tv_nsec, f.st.st_ctim.tv_sec, f.st.st_ctim.tv_nsec, f.st.st_ino,
+                     f.st.st_dev, f.st.st_mode);
 }
 
 }  // namespace

@@ -24,8 +24,8 @@ struct ContextPart {
   std::string dir;                 // a vendor layer's top-level directory ("deps"); else empty
   std::vector<std::string> paths;  // relative to the project, as the context lists them
   uint64_t bytes = 0;              // regular-file bytes
-  // For vendor and assets parts: a digest of each file's path, size, mtime, inode, device and
-  // mode. A file edited, replaced, added or removed changes it; the code part has none.
+  // For vendor and assets parts: a digest of each file's path, size, mtime, ctime, inode,
+  // device and mode. A file edited, replaced, added or removed changes it; the code part has none.
   std::string stat_key;
 };
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "image/layer_writer.h"
 #include "image/oci_copy.h"
 #include "image/oci_layout.h"
+#include "image/task_pool.h"
 #include "manifest/image_ref.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -153,9 +155,9 @@ image::Descriptor import_archive_cached(const stdfs::path& archive, const std::s
                 "image.base: docker-archive:PATH names a file written by `docker save`");
   }
   auto mtime = stdfs::last_write_time(archive, ec).time_since_epoch().count();
-  std::string key = sha256_hex(fmt::format(
-      "{}\n{}\n{}\n{}\n{}:{}:{}", stdfs::absolute(archive).string(), reference, size, mtime,
-      image::to_string(compression.compression), compression.level, compression.gzip_block_size));
+  std::string key =
+      sha256_hex(fmt::format("{}\n{}\n{}\n{}\n{}", stdfs::absolute(archive).string(), reference,
+                             size, mtime, image::compressor_identity(compression)));
   std::string tag = "mlbox-archive-" + key.substr(0, 16);
   if (auto d = store.resolve(tag); d && store.has_blob(d->digest)) return *d;
   auto imported = image::import_docker_archive(archive, reference, store, compression, observer);
@@ -305,8 +307,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   lo.compression = o.compression;
   int64_t mtime = image::source_date_epoch();
   LayerCache cache(project / ".mlbox" / "layer-cache.json");
-  std::string settings = fmt::format("{}:{}:{}:{}", image::to_string(o.compression.compression),
-                                     o.compression.level, o.compression.gzip_block_size, mtime);
+  std::string settings = fmt::format("{}:{}", image::compressor_identity(o.compression), mtime);
   if (plan.has_lock && !plan.lock.packages.empty()) {
     const freeze::Lock& lock = plan.lock;
     std::string platform =
@@ -341,13 +342,16 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
 
   // 5. The context, spread over layers by build/context_layers.h: vendored directories and
   // large files below the code layer, each cached by the stat of its files, so that a code
-  // change re-tars only the code layer. The layers are independent: they are written at the
-  // same time (a layer of many small files leaves cores idle) and added in order.
+  // change re-tars only the code layer. The layers are independent: two at a time are
+  // written (a layer of many small files leaves cores idle; each writer already compresses
+  // on every core, so more would only multiply threads and buffers), added in order.
   std::vector<ContextPart> parts = split_context(project, code_paths);
   LockedObserver locked(observer);
   std::vector<std::future<BuiltLayer>> context_layers;
+  // Declared after everything the tasks use: destroyed (queue drained, workers joined) first.
+  image::TaskPool writers(static_cast<unsigned>(std::min<size_t>(2, parts.size())));
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    context_layers.push_back(std::async(std::launch::async, [&, i] {
+    context_layers.push_back(writers.submit([&, i] {
       const ContextPart& part = parts[i];
       std::string name = part.role == "vendor" ? "vendor " + part.dir + "/" : part.role;
       auto built = cached_layer(
@@ -361,7 +365,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
       return built;
     }));
   }
-  context_layers.push_back(std::async(std::launch::async, [&] {
+  context_layers.push_back(writers.submit([&] {
     image::LayerOptions code_options = lo;
     code_options.label = "code layer";
     image::LayerWriter code_writer(store, code_options, &locked);
@@ -380,8 +384,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     return BuiltLayer{"code", "",         code.descriptor, code.diff_id,
                       false,  code.files, code.bytes_read};
   }));
-  // Every future is waited for (get() in order; an exception still lets the others finish,
-  // since a std::async future's destructor waits).
+  // get() in order; after an exception the pool's destructor lets the others finish.
   for (size_t i = 0; i < parts.size(); ++i) {
     BuiltLayer built = context_layers[i].get();
     const ContextPart& part = parts[i];

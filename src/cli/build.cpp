@@ -101,13 +101,7 @@ void set_build_command(CLI::App& app, Context& ctx) {
                   ".mlbox/Dockerfile; every builder's image lands in .mlbox/oci")
       ->check(CLI::IsMember({"native", "buildah", "podman", "docker"}));
   cmd->callback([&ctx, f] {
-    if (image::is_internal_tag(f->tag)) {
-      throw Error(ErrorKind::kUsage,
-                  fmt::format("--tag {}: tags 'mlbox-base' and 'mlbox-archive-*' are mlbox's own "
-                              "(the base images it keeps in .mlbox/oci)",
-                              f->tag),
-                  "pick another tag");
-    }
+    image::refuse_internal_tag(f->tag);
     SystemCommandRunner runner;
     image::CompressionOptions compression;
     compression.compression = image::parse_compression(f->compression);

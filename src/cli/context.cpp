@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -44,37 +45,58 @@ class TerminalObserver : public Observer {
     }
   }
 
+  // Units (layers, blobs) may progress at the same time: the bar line sums the running ones
+  // ("label (+N)") and is redrawn at most every 50 ms; each unit's final state gets a line
+  // of its own.
   void render_progress(const ProgressEvent& p) {
     if (!ctx_.progress_enabled()) return;
     auto now = std::chrono::steady_clock::now();
-    bool final_state = p.state != "running";
-    if (!final_state && now - last_draw_ < std::chrono::milliseconds(50) && p.id == last_id_) {
+    auto [it, inserted] = active_.try_emplace(p.id, Unit{p.label, 0, 0, now});
+    it->second.done = p.done;
+    it->second.total = p.total;
+    if (p.state != "running") {
+      draw_line(p.label, p.done, p.total, it->second.start, now, p.state);
+      fmt::print(stderr, "\n");
+      bar_shown_ = false;
+      active_.erase(it);
+      last_draw_ = {};  // let the remaining units redraw at once
+      std::fflush(stderr);
       return;
     }
+    if (now - last_draw_ < std::chrono::milliseconds(50)) return;
     last_draw_ = now;
-    last_id_ = p.id;
-    std::string amount =
-        p.total ? fmt::format("{}/{}", human(p.done), human(p.total)) : human(p.done);
-    // Rate since this unit's first event (skipped/mounted/cached units moved no bytes).
-    auto [it, inserted] = started_.try_emplace(p.id, now);
-    double secs = std::chrono::duration<double>(now - it->second).count();
-    if (secs > 0.2 && p.done > 0 && (p.state == "running" || p.state == "done")) {
-      amount +=
-          fmt::format(" {}/s", human(static_cast<uint64_t>(static_cast<double>(p.done) / secs)));
+    uint64_t done = 0, total = 0;
+    auto start = now;
+    for (const auto& [id, u] : active_) {
+      done += u.done;
+      total += u.total;
+      start = std::min(start, u.start);
     }
-    if (final_state) started_.erase(p.id);
+    std::string label = active_.size() == 1
+                            ? it->second.label
+                            : fmt::format("{} (+{})", it->second.label, active_.size() - 1);
+    draw_line(label, done, total, start, now, "");
+    bar_shown_ = true;
+    std::fflush(stderr);
+  }
+
+  void draw_line(const std::string& label, uint64_t done, uint64_t total,
+                 std::chrono::steady_clock::time_point start,
+                 std::chrono::steady_clock::time_point now, const std::string& state) {
+    std::string amount = total ? fmt::format("{}/{}", human(done), human(total)) : human(done);
+    // Skipped, mounted and cached units moved no bytes: no rate for them.
+    double secs = std::chrono::duration<double>(now - start).count();
+    if (secs > 0.2 && done > 0 && (state.empty() || state == "done")) {
+      amount +=
+          fmt::format(" {}/s", human(static_cast<uint64_t>(static_cast<double>(done) / secs)));
+    }
     int width = 24;
     int filled =
-        p.total
-            ? static_cast<int>(width * static_cast<double>(p.done) / static_cast<double>(p.total))
-            : 0;
+        total ? static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total))
+              : 0;
     std::string bar(static_cast<size_t>(std::min(filled, width)), '#');
     bar.resize(static_cast<size_t>(width), '.');
-    fmt::print(stderr, "\r\033[K{:<28.28} [{}] {} {}", p.label, bar, amount,
-               final_state ? p.state : "");
-    if (final_state) fmt::print(stderr, "\n");
-    bar_shown_ = !final_state;
-    std::fflush(stderr);
+    fmt::print(stderr, "\r\033[K{:<28.28} [{}] {} {}", label, bar, amount, state);
   }
 
   void clear_bar() {
@@ -95,10 +117,15 @@ class TerminalObserver : public Observer {
     return u == 0 ? fmt::format("{}B", n) : fmt::format("{:.1f}{}", v, units[u]);
   }
 
+  struct Unit {
+    std::string label;
+    uint64_t done = 0;
+    uint64_t total = 0;
+    std::chrono::steady_clock::time_point start;
+  };
   const Context& ctx_;
   std::chrono::steady_clock::time_point last_draw_{};
-  std::string last_id_;
-  std::map<std::string, std::chrono::steady_clock::time_point> started_;
+  std::map<std::string, Unit> active_;  // running units by id
   bool bar_shown_ = false;
 };
 

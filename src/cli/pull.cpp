@@ -32,6 +32,7 @@ void set_pull_command(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   add_registry_flags(cmd, flags->registry);
   cmd->callback([&ctx, flags] {
+    image::refuse_internal_tag(flags->tag);
     std::string why;
     auto ref = manifest::parse_registry_reference(flags->reference, &why);
     if (!ref) {

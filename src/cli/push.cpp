@@ -17,8 +17,6 @@
 
 namespace mlbox::cli {
 
-namespace {}  // namespace
-
 registry::PushSummary push_project_image(Context& ctx, const PushFlags& flags) {
   std::string text = flags.reference;
   if (text.empty()) {

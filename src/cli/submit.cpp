@@ -52,14 +52,16 @@ std::map<std::string, std::string> setting_flags(const SubmitFlags& f) {
 }
 
 // The digest of the store's image for --dry-run (nothing is pushed then).
-std::string local_image_digest(Context& ctx, const std::string& tag) {
+// The digest `mlbox push` would send: the same tag choice (--tag, else the reference's tag,
+// else latest, else the only image).
+std::string local_image_digest(Context& ctx, const std::string& tag, const std::string& ref_tag) {
   auto root = image::project_store_path(ctx.project_dir());
   if (!std::filesystem::exists(root / "index.json")) {
     throw Error(ErrorKind::kConfig, "no image store at " + root.string(),
                 "build the image first: mlbox build");
   }
   image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
-  return store.resolve(image::choose_image_tag(store, tag))->digest;
+  return store.resolve(image::choose_image_tag(store, tag, ref_tag))->digest;
 }
 
 // Local data entries -> the output bucket (only changed files move); the job learns the
@@ -111,7 +113,7 @@ void submit_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* 
     std::string why;
     auto ref = manifest::parse_registry_reference(repo, &why);
     in.image_ref = ref ? ref->canonical() : repo;
-    in.image_digest = local_image_digest(ctx, f.tag);
+    in.image_digest = local_image_digest(ctx, f.tag, ref ? ref->tag : std::string());
     jobs::JobSpec spec = jobs::make_job_spec(in);
     if (!spec.data.empty()) spec.env[jobs::kDataSourcesEnv] = jobs::data_sources_env(spec.data);
     ctx.print_json({{"dry_run", true},

@@ -1,5 +1,8 @@
 #include "image/compressor.h"
 
+#include <libdeflate.h>
+#include <zstd.h>
+
 #include <thread>
 
 #include <fmt/format.h>
@@ -46,6 +49,19 @@ const char* layer_media_type(Compression c) {
 unsigned default_thread_count() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
+}
+
+std::string compressor_identity(const CompressionOptions& o) {
+  switch (o.compression) {
+    case Compression::kGzip:
+      return fmt::format("gzip-members:libdeflate-{}:{}:{}", LIBDEFLATE_VERSION_STRING,
+                         o.level < 0 ? 6 : o.level, o.gzip_block_size);
+    case Compression::kZstd:
+      return fmt::format("zstd:{}:{}", ZSTD_versionString(), o.level < 0 ? 3 : o.level);
+    case Compression::kNone:
+      return "none";
+  }
+  return "none";
 }
 
 namespace {

@@ -36,6 +36,11 @@ struct CompressionOptions {
 
 std::unique_ptr<Compressor> make_compressor(const CompressionOptions& options, ByteSink out);
 
+// What decides the compressed bytes besides the input: format, library and version, level,
+// block size. Layer caches key on it, so that a new compressor never reuses blobs an older
+// one made (the same project must give the same digest with a cold and a warm cache).
+std::string compressor_identity(const CompressionOptions& options);
+
 // The thread count that `threads` = 0 means here.
 unsigned default_thread_count();
 

@@ -373,6 +373,15 @@ bool is_internal_tag(std::string_view tag) {
   return tag == "mlbox-base" || starts_with(tag, "mlbox-archive-");
 }
 
+void refuse_internal_tag(std::string_view tag) {
+  if (!is_internal_tag(tag)) return;
+  throw Error(ErrorKind::kUsage,
+              fmt::format("--tag {}: tags 'mlbox-base' and 'mlbox-archive-*' are mlbox's own (the "
+                          "base images it keeps in .mlbox/oci)",
+                          tag),
+              "pick another tag");
+}
+
 std::vector<std::string> image_tags(const OciLayout& store) {
   std::vector<std::string> out;
   for (auto& t : store.tags()) {

@@ -111,6 +111,8 @@ std::filesystem::path project_store_path(const std::filesystem::path& project_di
 // Tags mlbox keeps for itself in a project store ("mlbox-base", a pulled registry base;
 // "mlbox-archive-<key>", an imported docker-archive): never taken for the project's image.
 bool is_internal_tag(std::string_view tag);
+// Throws Error(kUsage) for an internal tag given as `--tag`.
+void refuse_internal_tag(std::string_view tag);
 // The store's tags without the internal ones, in index order (newest last).
 std::vector<std::string> image_tags(const OciLayout& store);
 // The tag `push`, `run` and `submit` use: `requested` when given (an error listing the image

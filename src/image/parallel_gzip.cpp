@@ -42,9 +42,11 @@ std::string gzip_member(std::string_view data, int level) {
   size_t n = libdeflate_gzip_compress(c, data.data(), data.size(), out.data(), out.size());
   if (n == 0) throw Error(ErrorKind::kInternal, "libdeflate: gzip output larger than its bound");
   out.resize(n);
-  // libdeflate writes OS byte 0xFF ("unknown") and mtime 0 already; pin both so that a change
-  // of library version cannot move the digest for this reason.
+  // libdeflate writes mtime 0, an XFL for the level and OS byte 0xFF ("unknown") already; pin
+  // all three (RFC 1952: XFL 2 = best, 4 = fastest) so that another library version cannot
+  // move the digest for this reason. No header CRC covers them (FLG is 0).
   out[4] = out[5] = out[6] = out[7] = '\0';
+  out[8] = static_cast<char>(level >= 9 ? 2 : (level <= 1 ? 4 : 0));
   out[9] = static_cast<char>(0xff);
   return out;
 }

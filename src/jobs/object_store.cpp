@@ -26,22 +26,39 @@ std::string join_key(const std::string& prefix, const std::string& rel) {
   return prefix.back() == '/' ? prefix + rel : prefix + "/" + rel;
 }
 
-std::vector<std::filesystem::path> download_prefix(ObjectStore& store, const std::string& uri,
-                                                   const std::filesystem::path& dest) {
+std::vector<std::filesystem::path> download_prefix(
+    ObjectStore& store, const std::string& uri, const std::filesystem::path& dest,
+    const std::function<bool(const std::string& relative_key)>& want) {
   BucketUri b = parse_bucket_uri(uri);
   std::string prefix = b.key.empty() ? "" : b.key + "/";
   std::vector<std::filesystem::path> out;
   for (const auto& o : store.list(b.bucket, prefix)) {
     if (o.key.size() <= prefix.size() || o.key.back() == '/') continue;
+    if (want && !want(o.key.substr(prefix.size()))) continue;
     std::filesystem::path rel =
         std::filesystem::path(o.key.substr(prefix.size())).lexically_normal();
     if (rel.empty() || rel.is_absolute() || *rel.begin() == "..") {
       throw Error(ErrorKind::kRemote, "object '" + o.key + "' in " + uri + " escapes its prefix");
     }
-    store.get_file(b.bucket, o.key, dest / rel);
+    store.get_listed(b.bucket, o, dest / rel);
     out.push_back(dest / rel);
   }
   return out;
+}
+
+std::vector<std::filesystem::path> fetch_job_outputs(ObjectStore& store,
+                                                     const std::string& output_uri,
+                                                     const std::filesystem::path& dest,
+                                                     bool checkpoints) {
+  auto files = download_prefix(store, output_uri, dest, [checkpoints](const std::string& rel) {
+    return checkpoints || rel.rfind("checkpoints/", 0) != 0;
+  });
+  if (files.empty()) {
+    throw Error(ErrorKind::kRemote, "no outputs under " + output_uri,
+                "the job writes them as it trains and when it ends; check `mlbox status` and "
+                "`mlbox logs`");
+  }
+  return files;
 }
 
 }  // namespace mlbox::jobs

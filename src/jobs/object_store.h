@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ std::string join_key(const std::string& prefix, const std::string& rel);
 struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
+  std::string md5_base64;  // when the store reports one (Cloud Storage); else empty
 };
 
 class ObjectStore {
@@ -40,11 +42,27 @@ class ObjectStore {
   virtual void get_file(const std::string& bucket, const std::string& key,
                         const std::filesystem::path& dest) = 0;
   virtual std::vector<ObjectInfo> list(const std::string& bucket, const std::string& prefix) = 0;
+  // get_file for an object list() returned, checking its content against what the listing
+  // said where the store can (Cloud Storage: the MD5).
+  virtual void get_listed(const std::string& bucket, const ObjectInfo& object,
+                          const std::filesystem::path& dest) {
+    get_file(bucket, object.key, dest);
+  }
 };
 
-// Downloads every object under `uri` (a prefix) into `dest`, keeping relative paths.
-// Returns the files written. Keys that would escape `dest` ("..") are refused.
-std::vector<std::filesystem::path> download_prefix(ObjectStore& store, const std::string& uri,
-                                                   const std::filesystem::path& dest);
+// Downloads every object under `uri` (a prefix) into `dest`, keeping relative paths; with
+// `want`, only those whose relative key it accepts. Returns the files written. Keys that
+// would escape `dest` ("..") are refused.
+std::vector<std::filesystem::path> download_prefix(
+    ObjectStore& store, const std::string& uri, const std::filesystem::path& dest,
+    const std::function<bool(const std::string& relative_key)>& want = {});
+
+// `mlbox fetch`: a job's outputs under `output_uri` (model/, history.json, summary.json,
+// tensorboard/, logs/, outputs/; checkpoints/ only when `checkpoints`) into `dest`. Nothing
+// there is an error saying where to look.
+std::vector<std::filesystem::path> fetch_job_outputs(ObjectStore& store,
+                                                     const std::string& output_uri,
+                                                     const std::filesystem::path& dest,
+                                                     bool checkpoints);
 
 }  // namespace mlbox::jobs

@@ -27,8 +27,8 @@ struct SpecInputs {
 // "aws" for batch, "gcp" for vertex.
 std::string cloud_of_target(const std::string& target);
 
-// Builds and validates; output_uri is the configured output + "/" + job_id. The machine is chosen from the catalog when only a GPU is asked
-// for (fewest GPUs, then cheapest in the region).
+// Builds and validates; output_uri is the configured output + "/" + job_id. The machine is chosen
+// from the catalog when only a GPU is asked for (fewest GPUs, then cheapest in the region).
 JobSpec make_job_spec(const SpecInputs& in,
                       const catalog::MachineCatalog& catalog = catalog::builtin_machine_catalog());
 

@@ -15,16 +15,18 @@ command -v dockerd >/dev/null || fail "dockerd is not installed: run scripts/ins
 # --- a private daemon ------------------------------------------------------------------------
 D="$WORK/docker"
 mkdir -p "$D"
+echo '{}' >"$D/daemon.json"  # not the host's /etc/docker/daemon.json
 export DOCKER_HOST="unix://$D/docker.sock" DOCKER_BUILDKIT=0 DOCKER_CONFIG="$WORK/docker-config"
-dockerd --data-root "$D/root" --exec-root "$D/exec" --pidfile "$D/docker.pid" -H "$DOCKER_HOST" \
+dockerd --config-file "$D/daemon.json" --data-root "$D/root" --exec-root "$D/exec" --pidfile "$D/docker.pid" -H "$DOCKER_HOST" \
   --storage-driver vfs --iptables=false --ip6tables=false --bridge=none \
   --containerd-namespace "mlbox-it-$$" --containerd-plugins-namespace "mlbox-it-$$-plugins" \
   >"$D/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 stop_dockerd() {
-  kill -TERM "$DOCKERD_PID" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$DOCKERD_PID" 2>/dev/null || true
+  if kill -TERM "$DOCKERD_PID" 2>/dev/null; then
+    for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$DOCKERD_PID" 2>/dev/null || true
+  fi
   # Anything the daemon left mounted under $WORK would stop its removal.
   grep -o " $WORK[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   # dockerd and containerd make these whatever their roots; left alone when not empty.

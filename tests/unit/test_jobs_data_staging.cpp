@@ -20,7 +20,7 @@ class MemoryStore : public ObjectStore {
   std::optional<ObjectInfo> stat(const std::string& b, const std::string& k) override {
     auto it = objects.find(b + "/" + k);
     if (it == objects.end()) return std::nullopt;
-    return ObjectInfo{k, it->second.size()};
+    return ObjectInfo{k, it->second.size(), {}};
   }
   void put_file(const std::string& b, const std::string& k,
                 const std::filesystem::path& f) override {
@@ -42,7 +42,7 @@ class MemoryStore : public ObjectStore {
     std::vector<ObjectInfo> out;
     for (const auto& [name, bytes] : objects) {
       if (name.rfind(b + "/" + prefix, 0) == 0)
-        out.push_back({name.substr(b.size() + 1), bytes.size()});
+        out.push_back({name.substr(b.size() + 1), bytes.size(), {}});
     }
     return out;
   }

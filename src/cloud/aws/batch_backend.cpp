@@ -1,5 +1,7 @@
 #include "cloud/aws/batch_backend.h"
 
+#include "cloud/aws/s3_object_store.h"
+
 #include <fmt/format.h>
 
 #include "cloud/aws/batch_requests.h"
@@ -218,28 +220,9 @@ std::vector<stdfs::path> BatchBackend::fetch(const jobs::JobRecord& job, const s
   std::string uri = job.output_dir;
   if (uri.empty())
     uri = job.details.value("spec", nlohmann::json::object()).value("output_uri", "");
-  auto [bucket, prefix] = parse_s3_uri(uri);
   S3Client s3 = S3Client::from_chain(*http_, chain_, job_region(job));
-  std::vector<stdfs::path> written;
-  std::string base = prefix.empty() ? "" : prefix + "/";
-  for (const auto& obj : s3.list(bucket, base)) {
-    std::string rel = obj.key.substr(base.size());
-    if (rel.empty() || rel.back() == '/') continue;
-    if (!checkpoints && rel.rfind("checkpoints/", 0) == 0) continue;
-    stdfs::path relp = stdfs::path(rel).lexically_normal();
-    if (relp.is_absolute() || *relp.begin() == "..") {
-      throw Error(ErrorKind::kRemote, fmt::format("s3://{}/{} would be written outside {}", bucket,
-                                                  obj.key, dir.string()));
-    }
-    stdfs::path dest = dir / relp;
-    s3.get_file(bucket, obj.key, dest);
-    written.push_back(dest);
-  }
-  if (written.empty()) {
-    throw Error(ErrorKind::kRemote, "no outputs under " + uri,
-                "the job writes them when it succeeds; check `mlbox status` and `mlbox logs`");
-  }
-  return written;
+  S3Store store(s3);
+  return jobs::fetch_job_outputs(store, uri, dir, checkpoints);
 }
 
 std::unique_ptr<jobs::JobBackend> make_batch_backend(const config::Settings& settings,

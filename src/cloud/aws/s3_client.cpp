@@ -10,19 +10,6 @@ namespace mlbox::cloud::aws {
 
 namespace stdfs = std::filesystem;
 
-std::pair<std::string, std::string> parse_s3_uri(const std::string& uri) {
-  if (uri.rfind("s3://", 0) != 0 || uri.size() <= 5 || uri[5] == '/') {
-    throw Error(ErrorKind::kConfig, "'" + uri + "' is not an s3://BUCKET[/PREFIX] URI",
-                "write it as s3://bucket/prefix");
-  }
-  std::string rest = uri.substr(5);
-  auto slash = rest.find('/');
-  if (slash == std::string::npos) return {rest, ""};
-  std::string key = rest.substr(slash + 1);
-  while (!key.empty() && key.back() == '/') key.pop_back();
-  return {rest.substr(0, slash), key};
-}
-
 std::vector<std::string> xml_elements(std::string_view xml, std::string_view name) {
   std::vector<std::string> out;
   std::string open = fmt::format("<{}>", name), close = fmt::format("</{}>", name);

@@ -63,8 +63,6 @@ class S3Client {
   int last_parts_ = 0;
 };
 
-// "s3://bucket/a/b" -> {"bucket", "a/b"}; Error(kConfig) for anything else.
-std::pair<std::string, std::string> parse_s3_uri(const std::string& uri);
 // Text between <name> and </name> for every occurrence, XML entities decoded.
 std::vector<std::string> xml_elements(std::string_view xml, std::string_view name);
 

@@ -5,55 +5,61 @@
 
 namespace mlbox::cloud::aws {
 
+std::optional<jobs::ObjectInfo> S3Store::stat(const std::string& bucket, const std::string& key) {
+  auto o = s3_.stat(bucket, key);
+  if (!o) return std::nullopt;
+  return jobs::ObjectInfo{o->key, o->size, {}};
+}
+
+void S3Store::put_file(const std::string& bucket, const std::string& key,
+                       const std::filesystem::path& file) {
+  s3_.put_file(bucket, key, file);
+}
+
+void S3Store::put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
+                        const std::string& content_type) {
+  s3_.put_bytes(bucket, key, bytes, content_type);
+}
+
+void S3Store::get_file(const std::string& bucket, const std::string& key,
+                       const std::filesystem::path& dest) {
+  s3_.get_file(bucket, key, dest);
+}
+
+std::vector<jobs::ObjectInfo> S3Store::list(const std::string& bucket, const std::string& prefix) {
+  std::vector<jobs::ObjectInfo> out;
+  for (const auto& o : s3_.list(bucket, prefix)) out.push_back({o.key, o.size, {}});
+  return out;
+}
+
 namespace {
 
-class S3ObjectStore : public jobs::ObjectStore {
+// The chain's credentials, else (inside a Batch/ECS container) the task role's.
+AwsCredentials credentials_for(const AwsConfigChain& chain, net::HttpClient& http,
+                               const config::EnvGetter& env) {
+  if (auto c = chain.find_credentials()) return *c;
+  if (auto c = container_credentials(http, env)) return *c;
+  return chain.credentials();  // throws, saying what to set
+}
+
+// The resources first (initialised before the store that uses them).
+struct S3Resources {
+  S3Resources(config::EnvGetter env, const std::string& region, Observer& observer)
+      : chain(env),
+        http(net::TransportConfig::for_cloud_api(), observer),
+        credentials(credentials_for(chain, http, env)),
+        s3(S3Client::from_chain(http, chain, region.empty() ? chain.require_region() : region, {},
+                                &credentials)) {}
+  AwsConfigChain chain;
+  net::HttpClient http;
+  AwsCredentials credentials;
+  S3Client s3;
+};
+
+class OwningS3Store : private S3Resources, public S3Store {
  public:
-  S3ObjectStore(config::EnvGetter env, const std::string& region, Observer& observer)
-      : chain_(env),
-        http_(net::TransportConfig::for_cloud_api(), observer),
-        credentials_(credentials_for(chain_, http_, env)),
-        s3_(S3Client::from_chain(http_, chain_, region.empty() ? chain_.require_region() : region,
-                                 {}, &credentials_)) {}
-
-  std::string scheme() const override { return "s3"; }
-  std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override {
-    auto o = s3_.stat(bucket, key);
-    if (!o) return std::nullopt;
-    return jobs::ObjectInfo{o->key, o->size};
-  }
-  void put_file(const std::string& bucket, const std::string& key,
-                const std::filesystem::path& file) override {
-    s3_.put_file(bucket, key, file);
-  }
-  void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
-                 const std::string& content_type) override {
-    s3_.put_bytes(bucket, key, bytes, content_type);
-  }
-  void get_file(const std::string& bucket, const std::string& key,
-                const std::filesystem::path& dest) override {
-    s3_.get_file(bucket, key, dest);
-  }
-  std::vector<jobs::ObjectInfo> list(const std::string& bucket,
-                                     const std::string& prefix) override {
-    std::vector<jobs::ObjectInfo> out;
-    for (const auto& o : s3_.list(bucket, prefix)) out.push_back({o.key, o.size});
-    return out;
-  }
-
- private:
-  // The chain's credentials, else (inside a Batch/ECS container) the task role's.
-  static AwsCredentials credentials_for(const AwsConfigChain& chain, net::HttpClient& http,
-                                        const config::EnvGetter& env) {
-    if (auto c = chain.find_credentials()) return *c;
-    if (auto c = container_credentials(http, env)) return *c;
-    return chain.credentials();  // throws, saying what to set
-  }
-
-  AwsConfigChain chain_;
-  net::HttpClient http_;
-  AwsCredentials credentials_;
-  S3Client s3_;
+  OwningS3Store(config::EnvGetter env, const std::string& region, Observer& observer)
+      : S3Resources(std::move(env), region, observer), S3Store(S3Resources::s3) {}
 };
 
 }  // namespace
@@ -61,7 +67,7 @@ class S3ObjectStore : public jobs::ObjectStore {
 std::unique_ptr<jobs::ObjectStore> make_s3_object_store(config::EnvGetter env,
                                                         const std::string& region,
                                                         Observer& observer) {
-  return std::make_unique<S3ObjectStore>(std::move(env), region, observer);
+  return std::make_unique<OwningS3Store>(std::move(env), region, observer);
 }
 
 }  // namespace mlbox::cloud::aws

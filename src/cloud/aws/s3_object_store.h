@@ -1,4 +1,4 @@
-// S3 as a jobs::ObjectStore (data staging, the trainer's syncs), with its own HTTP client.
+// S3 as a jobs::ObjectStore (data staging, fetch, the trainer's syncs).
 #pragma once
 
 #include <memory>
@@ -10,7 +10,27 @@
 
 namespace mlbox::cloud::aws {
 
-// `region` empty: the chain's; the endpoint honours AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL.
+// Over a client someone else owns (a backend's).
+class S3Store : public jobs::ObjectStore {
+ public:
+  explicit S3Store(S3Client& s3) : s3_(s3) {}
+  std::string scheme() const override { return "s3"; }
+  std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override;
+  void put_file(const std::string& bucket, const std::string& key,
+                const std::filesystem::path& file) override;
+  void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
+                 const std::string& content_type) override;
+  void get_file(const std::string& bucket, const std::string& key,
+                const std::filesystem::path& dest) override;
+  std::vector<jobs::ObjectInfo> list(const std::string& bucket, const std::string& prefix) override;
+
+ private:
+  S3Client& s3_;
+};
+
+// With its own HTTP client; credentials from the chain, else (inside a Batch/ECS container)
+// the task role's. `region` empty: the chain's; the endpoint honours AWS_ENDPOINT_URL_S3 /
+// AWS_ENDPOINT_URL.
 std::unique_ptr<jobs::ObjectStore> make_s3_object_store(config::EnvGetter env,
                                                         const std::string& region,
                                                         Observer& observer);

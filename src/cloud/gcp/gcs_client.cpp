@@ -14,23 +14,6 @@ namespace mlbox::cloud::gcp {
 
 namespace fs = std::filesystem;
 
-GcsUri parse_gcs_uri(std::string_view uri) {
-  if (!starts_with(uri, "gs://") || uri.size() <= 5) {
-    throw Error(ErrorKind::kConfig, fmt::format("'{}' is not a gs://BUCKET[/PATH] URI", uri),
-                "write Cloud Storage locations as gs://BUCKET/PREFIX");
-  }
-  std::string_view rest = uri.substr(5);
-  auto slash = rest.find('/');
-  GcsUri out;
-  out.bucket = std::string(rest.substr(0, slash));
-  if (slash != std::string_view::npos) out.object = std::string(rest.substr(slash + 1));
-  if (out.bucket.empty()) {
-    throw Error(ErrorKind::kConfig, fmt::format("'{}' names no bucket", uri),
-                "write Cloud Storage locations as gs://BUCKET/PREFIX");
-  }
-  return out;
-}
-
 GcsClient::GcsClient(GoogleApi& api, const config::EnvGetter& env) : api_(api) {
   auto host = env ? env("STORAGE_EMULATOR_HOST") : std::nullopt;
   if (host && !host->empty()) {

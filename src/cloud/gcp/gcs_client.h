@@ -14,13 +14,6 @@
 
 namespace mlbox::cloud::gcp {
 
-struct GcsUri {
-  std::string bucket;
-  std::string object;  // may be empty or end with '/'
-};
-// "gs://bucket/a/b" -> {bucket, "a/b"}; throws Error(kConfig) for anything else.
-GcsUri parse_gcs_uri(std::string_view uri);
-
 struct GcsObject {
   std::string name;
   uint64_t size = 0;

@@ -1,5 +1,7 @@
 #include "cloud/gcp/vertex_backend.h"
 
+#include "cloud/gcp/gcs_object_store.h"
+
 #include <algorithm>
 #include <set>
 
@@ -220,37 +222,9 @@ std::vector<fs::path> VertexBackend::fetch(const jobs::JobRecord& job, const fs:
     throw Error(ErrorKind::kConfig, fmt::format("job {} has no output location", job.id),
                 "submit with --output gs://BUCKET/PREFIX");
   }
-  GcsUri base = parse_gcs_uri(output);
-  std::string prefix = base.object;
-  if (!prefix.empty() && !ends_with(prefix, "/")) prefix += "/";
   GcsClient gcs(api_, options_.env);
-  std::vector<fs::path> written;
-  for (const auto& o : gcs.list(base.bucket, prefix)) {
-    std::string rel = o.name.substr(prefix.size());
-    if (rel.empty() || ends_with(rel, "/")) continue;
-    // Top-level JSON (history.json, summary.json) sits beside model/ (AIP_MODEL_DIR's parent).
-    bool top_json = rel.find('/') == std::string::npos && ends_with(rel, ".json");
-    bool wanted = starts_with(rel, "model/") || top_json || starts_with(rel, "tensorboard/") ||
-                  starts_with(rel, "logs/") || (checkpoints && starts_with(rel, "checkpoints/"));
-    if (!wanted) continue;
-    fs::path dest = dir / rel;
-    // Object names are remote input: never write outside `dir`.
-    if (rel.front() == '/' || rel.find("..") != std::string::npos) {
-      observer_.warn(fmt::format("skipping gs://{}/{}: its name leaves the output folder",
-                                 base.bucket, o.name));
-      continue;
-    }
-    gcs.download(base.bucket, o.name, dest, o.md5_base64);
-    observer_.debug(fmt::format("fetched gs://{}/{} ({} bytes)", base.bucket, o.name, o.size));
-    written.push_back(dest);
-  }
-  if (written.empty()) {
-    throw Error(
-        ErrorKind::kRemote,
-        fmt::format("nothing to fetch under {} (no model/, history.json, tensorboard/)", output),
-        "check `mlbox status` — the job may not have written its outputs yet");
-  }
-  return written;
+  GcsStore store(gcs);
+  return jobs::fetch_job_outputs(store, output, dir, checkpoints);
 }
 
 namespace {
