@@ -1,5 +1,7 @@
 // mlbox build: the native builder (no daemon, no root), or buildah / podman / docker fed the
 // generated Dockerfile; either way the image is tagged in .mlbox/oci.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "build/external_builder.h"
@@ -170,11 +172,16 @@ void set_build_command(CLI::App& app, Context& ctx) {
       return;
     }
     std::string text;
+    auto role_of = [](const build::BuiltLayer& l) {
+      return l.path.empty() ? l.role : l.role + " " + l.path + "/";
+    };
+    size_t width = 8;  // the column fits the longest ("vendor third_party/")
+    for (const auto& l : r.layers) width = std::max(width, role_of(l).size());
     for (const auto& l : r.layers) {
       if (l.role == "base") continue;
-      std::string role = l.path.empty() ? l.role : l.role + " " + l.path + "/";
-      text += fmt::format("  {:<8} {}  {:>9}{}\n", role, short_digest(l.descriptor.digest),
-                          human_size(l.descriptor.size), l.reused ? "  (cached)" : "");
+      text += fmt::format("  {:<{}} {}  {:>9}{}\n", role_of(l), width,
+                          short_digest(l.descriptor.digest), human_size(l.descriptor.size),
+                          l.reused ? "  (cached)" : "");
     }
     size_t base_layers = 0;
     for (const auto& l : r.layers) base_layers += l.role == "base";
