@@ -14,7 +14,6 @@
 
 #include "image/image_config.h"
 #include "image/oci_layout.h"
-#include "image/pipelined_sink.h"
 #include "image/tar_writer.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -297,18 +296,8 @@ LayerResult LayerWriter::write(std::vector<LayerEntry> entries) {
   auto blob = store_.begin_blob();
   auto compressor = make_compressor(
       options_.compression, [&](const void* data, size_t size) { blob->write(data, size); });
-  LayerResult result;
-  if (options_.compression.threads == 1) {
-    result = write_tar(std::move(entries),
-                       [&](const void* data, size_t size) { compressor->write(data, size); });
-  } else {
-    // Reading and the diff_id hash here; compressor input, blob hash and writes on another
-    // thread (the compressor's own workers do the compressing).
-    PipelinedSink pipe([&](const void* data, size_t size) { compressor->write(data, size); });
-    result = write_tar(std::move(entries),
-                       [&](const void* data, size_t size) { pipe.write(data, size); });
-    pipe.finish();
-  }
+  LayerResult result = write_tar(
+      std::move(entries), [&](const void* data, size_t size) { compressor->write(data, size); });
   compressor->finish();
   result.descriptor = blob->commit(layer_media_type(options_.compression.compression));
   if (observer_) {

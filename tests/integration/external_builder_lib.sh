@@ -20,6 +20,24 @@ export CONTAINERS_STORAGE_CONF="$WORK/storage.conf" CONTAINERS_CONF="$WORK/conta
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
+# make_project NAME BASE [IMAGE_YAML_LINE]: $WORK/proj (the current directory afterwards) with
+# src/train.sh echoing "NAME v1", an ignored notes.tmp, and an mlbox.yaml naming BASE (plus
+# one more line under image:, e.g. a repository), frozen offline without pinning the base.
+make_project() {
+  P="$WORK/proj"
+  mkdir -p "$P/src"
+  cd "$P"
+  printf 'echo "%s v1"\n' "$1" >src/train.sh
+  echo "not for the image" >notes.tmp
+  printf '*.tmp\n' >.dockerignore
+  {
+    printf 'name: %s-test\npython:\n  version: "3.11"\nimage:\n  base: "%s"\n' "$1" "$2"
+    [ -z "${3:-}" ] || printf '  %s\n' "$3"
+    printf 'train:\n  command: ["/bin/sh", "src/train.sh"]\n'
+  } >mlbox.yaml
+  "$MLBOX" freeze --no-index --pin-base no >/dev/null || fail "freeze"
+}
+
 # check_exported_image BUILD_JSON [CREATED]: .mlbox/oci:latest is the image the build
 # reported, skopeo and umoci read it, its creation time is CREATED (default: SOURCE_DATE_EPOCH
 # 1700000000 as --timestamp; "-": not checked), the config is mlbox's, and the unpacked rootfs

@@ -13,24 +13,8 @@ source "$MLBOX_SOURCE_DIR/tests/integration/external_builder_lib.sh"
 
 BASE="oci:$(bash "$MLBOX_SOURCE_DIR/tests/fixtures/make_python_base.sh" "${MLBOX_BUILD_DIR:-$WORK}/test-cache"):python"
 start_registry reg
-P="$WORK/proj"
-mkdir -p "$P/src"
-cd "$P"
-printf 'echo "hello from the buildah image, v1"\n' >src/train.sh
+make_project buildah "$BASE" "repository: 127.0.0.1:$REG_PORT/it/buildah-test"
 printf 'X = 1\n' >src/model.py
-echo "not for the image" >notes.tmp
-printf '*.tmp\n' >.dockerignore
-cat >mlbox.yaml <<YAML
-name: buildah-test
-python:
-  version: "3.11"
-image:
-  base: "$BASE"
-  repository: 127.0.0.1:$REG_PORT/it/buildah-test
-train:
-  command: ["/bin/sh", "src/train.sh"]
-YAML
-"$MLBOX" freeze --no-index >/dev/null || fail "freeze"
 
 # --- a missing tool names its package ------------------------------------------------------
 check_missing_tool buildah buildah
@@ -62,12 +46,12 @@ REMOTE=$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$REG_PORT/it/buil
 [ "$REMOTE" = "$D1" ] || fail "skopeo sees $REMOTE in the registry, buildah built $D1"
 pass "mlbox push of the buildah image; skopeo inspects $REMOTE in the registry"
 expect_rc 0 timeout 120 "$MLBOX" run
-grep -q "hello from the buildah image, v1" "$WORK/stdout" "$WORK/stderr" ||
+grep -q "buildah v1" "$WORK/stdout" "$WORK/stderr" ||
   { cat "$WORK/stdout" "$WORK/stderr"; fail "mlbox run of the buildah image"; }
 pass "mlbox run runs the buildah image"
 
 # --- code-only rebuild: buildah's layer cache keeps everything but the code ------------------
-printf 'echo "hello from the buildah image, v2"\n' >src/train.sh
+printf 'echo "buildah v2"\n' >src/train.sh
 timeout 600 "$MLBOX" --json build --builder buildah >"$WORK/b2.json" 2>"$WORK/b2.err" ||
   { tail -30 "$WORK/b2.err"; fail "rebuild"; }
 grep -q "Using cache" "$WORK/b2.err" || fail "buildah did not reuse its cached layers"

@@ -40,23 +40,8 @@ BASE=$(bash "$MLBOX_SOURCE_DIR/tests/fixtures/make_busybox_stub_python_base.sh" 
 skopeo copy -q "$BASE" "docker-archive:$WORK/base.tar:localhost/mlbox-it/busybox-py:1" || fail "skopeo copy to docker-archive"
 docker load -q -i "$WORK/base.tar" >/dev/null || fail "docker load of the base"
 
-P="$WORK/proj"
-mkdir -p "$P/src"
-cd "$P"
-printf 'echo "docker v1"\n' >src/train.sh
-echo "not for the image" >notes.tmp
-printf '*.tmp\n' >.dockerignore
-cat >mlbox.yaml <<'YAML'
-name: docker-test
-python:
-  version: "3.11"
-image:
-  base: "localhost/mlbox-it/busybox-py:1"
-train:
-  command: ["/bin/sh", "src/train.sh"]
-YAML
 # The base lives in the daemon, not in a registry: nothing to pin.
-"$MLBOX" freeze --no-index --pin-base no >/dev/null || fail "freeze"
+make_project docker "localhost/mlbox-it/busybox-py:1"
 
 TRAINER=$(type -P true)  # any dynamically linked binary exercises the bundling
 timeout 300 "$MLBOX" --json build --builder docker --trainer "$TRAINER" >"$WORK/b1.json" 2>"$WORK/b1.err" ||

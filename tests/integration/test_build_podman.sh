@@ -12,22 +12,7 @@ command -v podman >/dev/null || fail "podman is not installed: run scripts/insta
 TRAINER=$(type -P true)  # any dynamically linked binary exercises the bundling
 
 BASE=$(bash "$MLBOX_SOURCE_DIR/tests/fixtures/make_busybox_stub_python_base.sh" "${MLBOX_BUILD_DIR:-$WORK}/test-cache")
-P="$WORK/proj"
-mkdir -p "$P/src"
-cd "$P"
-printf 'echo "podman v1"\n' >src/train.sh
-echo "not for the image" >notes.tmp
-printf '*.tmp\n' >.dockerignore
-cat >mlbox.yaml <<YAML
-name: podman-test
-python:
-  version: "3.11"
-image:
-  base: "$BASE"
-train:
-  command: ["/bin/sh", "src/train.sh"]
-YAML
-"$MLBOX" freeze --no-index >/dev/null || fail "freeze"
+make_project podman "$BASE"
 
 check_missing_tool podman podman
 pass "a missing podman is exit 3 naming the package"

@@ -221,8 +221,7 @@ std::vector<stdfs::path> BatchBackend::fetch(const jobs::JobRecord& job, const s
   if (uri.empty())
     uri = job.details.value("spec", nlohmann::json::object()).value("output_uri", "");
   S3Client s3 = S3Client::from_chain(*http_, chain_, job_region(job));
-  S3Store store(s3);
-  return jobs::fetch_job_outputs(store, uri, dir, checkpoints);
+  return jobs::fetch_job_outputs(*s3_object_store(s3), uri, dir, checkpoints);
 }
 
 std::unique_ptr<jobs::JobBackend> make_batch_backend(const config::Settings& settings,

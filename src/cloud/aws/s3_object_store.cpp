@@ -5,34 +5,39 @@
 
 namespace mlbox::cloud::aws {
 
-std::optional<jobs::ObjectInfo> S3Store::stat(const std::string& bucket, const std::string& key) {
-  auto o = s3_.stat(bucket, key);
-  if (!o) return std::nullopt;
-  return jobs::ObjectInfo{o->key, o->size, {}};
-}
-
-void S3Store::put_file(const std::string& bucket, const std::string& key,
-                       const std::filesystem::path& file) {
-  s3_.put_file(bucket, key, file);
-}
-
-void S3Store::put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
-                        const std::string& content_type) {
-  s3_.put_bytes(bucket, key, bytes, content_type);
-}
-
-void S3Store::get_file(const std::string& bucket, const std::string& key,
-                       const std::filesystem::path& dest) {
-  s3_.get_file(bucket, key, dest);
-}
-
-std::vector<jobs::ObjectInfo> S3Store::list(const std::string& bucket, const std::string& prefix) {
-  std::vector<jobs::ObjectInfo> out;
-  for (const auto& o : s3_.list(bucket, prefix)) out.push_back({o.key, o.size, {}});
-  return out;
-}
-
 namespace {
+
+class S3Store : public jobs::ObjectStore {
+ public:
+  explicit S3Store(S3Client& s3) : s3_(s3) {}
+  std::string scheme() const override { return "s3"; }
+  std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override {
+    auto o = s3_.stat(bucket, key);
+    if (!o) return std::nullopt;
+    return jobs::ObjectInfo{o->key, o->size, {}};
+  }
+  void put_file(const std::string& bucket, const std::string& key,
+                const std::filesystem::path& file) override {
+    s3_.put_file(bucket, key, file);
+  }
+  void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
+                 const std::string& content_type) override {
+    s3_.put_bytes(bucket, key, bytes, content_type);
+  }
+  void get_file(const std::string& bucket, const std::string& key,
+                const std::filesystem::path& dest) override {
+    s3_.get_file(bucket, key, dest);
+  }
+  std::vector<jobs::ObjectInfo> list(const std::string& bucket,
+                                     const std::string& prefix) override {
+    std::vector<jobs::ObjectInfo> out;
+    for (const auto& o : s3_.list(bucket, prefix)) out.push_back({o.key, o.size, {}});
+    return out;
+  }
+
+ private:
+  S3Client& s3_;
+};
 
 // The chain's credentials, else (inside a Batch/ECS container) the task role's.
 AwsCredentials credentials_for(const AwsConfigChain& chain, net::HttpClient& http,
@@ -63,6 +68,10 @@ class OwningS3Store : private S3Resources, public S3Store {
 };
 
 }  // namespace
+
+std::unique_ptr<jobs::ObjectStore> s3_object_store(S3Client& s3) {
+  return std::make_unique<S3Store>(s3);
+}
 
 std::unique_ptr<jobs::ObjectStore> make_s3_object_store(config::EnvGetter env,
                                                         const std::string& region,

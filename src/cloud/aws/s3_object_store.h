@@ -10,24 +10,8 @@
 
 namespace mlbox::cloud::aws {
 
-// Over a client someone else owns (a backend's).
-class S3Store : public jobs::ObjectStore {
- public:
-  explicit S3Store(S3Client& s3) : s3_(s3) {}
-  std::string scheme() const override { return "s3"; }
-  std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override;
-  void put_file(const std::string& bucket, const std::string& key,
-                const std::filesystem::path& file) override;
-  void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
-                 const std::string& content_type) override;
-  void get_file(const std::string& bucket, const std::string& key,
-                const std::filesystem::path& dest) override;
-  std::vector<jobs::ObjectInfo> list(const std::string& bucket, const std::string& prefix) override;
-
- private:
-  S3Client& s3_;
-};
-
+// Over a client someone else owns (a backend's); `s3` must outlive the store.
+std::unique_ptr<jobs::ObjectStore> s3_object_store(S3Client& s3);
 // With its own HTTP client; credentials from the chain, else (inside a Batch/ECS container)
 // the task role's. `region` empty: the chain's; the endpoint honours AWS_ENDPOINT_URL_S3 /
 // AWS_ENDPOINT_URL.

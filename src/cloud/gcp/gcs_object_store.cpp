@@ -6,39 +6,43 @@
 
 namespace mlbox::cloud::gcp {
 
-std::optional<jobs::ObjectInfo> GcsStore::stat(const std::string& bucket, const std::string& key) {
-  auto o = gcs_.stat(bucket, key);
-  if (!o) return std::nullopt;
-  return jobs::ObjectInfo{o->name, o->size, o->md5_base64};
-}
-
-void GcsStore::put_file(const std::string& bucket, const std::string& key,
-                        const std::filesystem::path& file) {
-  gcs_.upload(file, bucket, key);
-}
-
-void GcsStore::put_bytes(const std::string& bucket, const std::string& key,
-                         const std::string& bytes, const std::string& content_type) {
-  gcs_.upload_bytes(bytes, bucket, key, content_type);
-}
-
-void GcsStore::get_file(const std::string& bucket, const std::string& key,
-                        const std::filesystem::path& dest) {
-  gcs_.download(bucket, key, dest);
-}
-
-void GcsStore::get_listed(const std::string& bucket, const jobs::ObjectInfo& object,
-                          const std::filesystem::path& dest) {
-  gcs_.download(bucket, object.key, dest, object.md5_base64);
-}
-
-std::vector<jobs::ObjectInfo> GcsStore::list(const std::string& bucket, const std::string& prefix) {
-  std::vector<jobs::ObjectInfo> out;
-  for (const auto& o : gcs_.list(bucket, prefix)) out.push_back({o.name, o.size, o.md5_base64});
-  return out;
-}
-
 namespace {
+
+class GcsStore : public jobs::ObjectStore {
+ public:
+  explicit GcsStore(GcsClient& gcs) : gcs_(gcs) {}
+  std::string scheme() const override { return "gs"; }
+  std::optional<jobs::ObjectInfo> stat(const std::string& bucket, const std::string& key) override {
+    auto o = gcs_.stat(bucket, key);
+    if (!o) return std::nullopt;
+    return jobs::ObjectInfo{o->name, o->size, o->md5_base64};
+  }
+  void put_file(const std::string& bucket, const std::string& key,
+                const std::filesystem::path& file) override {
+    gcs_.upload(file, bucket, key);
+  }
+  void put_bytes(const std::string& bucket, const std::string& key, const std::string& bytes,
+                 const std::string& content_type) override {
+    gcs_.upload_bytes(bytes, bucket, key, content_type);
+  }
+  void get_file(const std::string& bucket, const std::string& key,
+                const std::filesystem::path& dest) override {
+    gcs_.download(bucket, key, dest);
+  }
+  void get_listed(const std::string& bucket, const jobs::ObjectInfo& object,
+                  const std::filesystem::path& dest) override {
+    gcs_.download(bucket, object.key, dest, object.md5_base64);
+  }
+  std::vector<jobs::ObjectInfo> list(const std::string& bucket,
+                                     const std::string& prefix) override {
+    std::vector<jobs::ObjectInfo> out;
+    for (const auto& o : gcs_.list(bucket, prefix)) out.push_back({o.name, o.size, o.md5_base64});
+    return out;
+  }
+
+ private:
+  GcsClient& gcs_;
+};
 
 // The resources first (initialised before the store that uses them).
 struct GcsResources {
@@ -60,6 +64,10 @@ class OwningGcsStore : private GcsResources, public GcsStore {
 };
 
 }  // namespace
+
+std::unique_ptr<jobs::ObjectStore> gcs_object_store(GcsClient& gcs) {
+  return std::make_unique<GcsStore>(gcs);
+}
 
 std::unique_ptr<jobs::ObjectStore> make_gcs_object_store(config::EnvGetter env,
                                                          Observer& observer) {

@@ -223,8 +223,7 @@ std::vector<fs::path> VertexBackend::fetch(const jobs::JobRecord& job, const fs:
                 "submit with --output gs://BUCKET/PREFIX");
   }
   GcsClient gcs(api_, options_.env);
-  GcsStore store(gcs);
-  return jobs::fetch_job_outputs(store, output, dir, checkpoints);
+  return jobs::fetch_job_outputs(*gcs_object_store(gcs), output, dir, checkpoints);
 }
 
 namespace {
