@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/fault_point.h"
 #include "util/fs.h"
 #include "util/strings.h"
 
@@ -28,8 +29,15 @@ constexpr const char* kTempDir = ".tmp";
 constexpr const char* kBlobTempPrefix = "blob-";
 
 [[noreturn]] void fail_io(const stdfs::path& path, const char* what) {
+  int err = errno;
+  std::string hint;
+  if (err == ENOSPC || err == EDQUOT) {
+    hint =
+        "free space on that disk and run the command again: nothing half-written was kept, "
+        "and what was complete is reused";
+  }
   throw Error(ErrorKind::kInternal,
-              fmt::format("{}: {}: {}", path.string(), what, std::strerror(errno)));
+              fmt::format("{}: {}: {}", path.string(), what, std::strerror(err)), hint);
 }
 
 // An exclusive flock held for the object's life.
@@ -77,6 +85,7 @@ void BlobWriter::write(const void* data, size_t size) {
     left -= static_cast<size_t>(n);
   }
   size_ += size;
+  fault::reached("blob-write", size_);
   // Start writeback of each 8 MiB as it fills, so the fsync in install() waits for the tail
   // only rather than for the whole blob (a large layer's fsync was ~15% of a build).
   constexpr uint64_t kWritebackStep = 8 << 20;

@@ -61,6 +61,7 @@ Outcome HttpClient::send(const Request& request, const RetryPolicy& policy) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     trace(request, outcome, attempt, seconds);
+    if (outcome.sink_error) std::rethrow_exception(outcome.sink_error);
     auto delay = policy.delay_before_retry(attempt, outcome, random01());
     if (!delay) return outcome;
     ++retries_;

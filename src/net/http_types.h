@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -63,6 +64,9 @@ struct Outcome {
   TransportFailure failure = TransportFailure::kNone;
   std::string error;  // libcurl's text for the failure (holds no credentials)
   Response response;
+  // What Request::on_body threw (a full disk, say): the transfer stops, and HttpClient::send
+  // rethrows it on the caller's thread. An exception must never cross libcurl's C frames.
+  std::exception_ptr sink_error;
   bool ok() const { return failure == TransportFailure::kNone; }
 };
 

@@ -52,7 +52,13 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   long status = 0;
   curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
   if (t->request.on_body && status >= 200 && status < 300) {
-    if (!t->request.on_body(data, n)) {
+    bool accepted = false;
+    try {
+      accepted = t->request.on_body(data, n);
+    } catch (...) {
+      t->outcome.sink_error = std::current_exception();
+    }
+    if (!accepted) {
       t->sink_refused = true;
       return 0;
     }
@@ -267,7 +273,7 @@ TransferLoop::Transfer* TransferLoop::finish(void* easy, int code) {
     o.error = "response body larger than " + std::to_string(t->request.max_body) + " bytes";
   } else if (t->sink_refused) {
     o.failure = TransportFailure::kAborted;
-    o.error = "the receiver stopped the download";
+    o.error = o.sink_error ? "the receiver failed" : "the receiver stopped the download";
   } else if (!o.ok()) {
     o.error = t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(curl_code);
   }

@@ -13,6 +13,7 @@
 #include "registry/registry_error.h"
 #include "registry/repository_client.h"
 #include "util/error.h"
+#include "util/fault_point.h"
 
 namespace mlbox::registry {
 
@@ -179,12 +180,16 @@ PushSummary ImagePusher::push(const image::OciLayout& store, const image::Descri
           UploadStats stats = repo.upload(source, location, chunk_size_for(options, size),
                                           [&](uint64_t done) { report(done, "running"); });
           report(size, "done");
-          std::lock_guard lock(mutex);
-          ++summary.blobs_uploaded;
-          summary.bytes_uploaded += stats.bytes_sent;
-          summary.resumes += stats.resumes;
-          summary.restarts += stats.restarts;
-          summary.whole_resends += stats.whole_resends;
+          uint64_t uploaded = 0;
+          {
+            std::lock_guard lock(mutex);
+            uploaded = static_cast<uint64_t>(++summary.blobs_uploaded);
+            summary.bytes_uploaded += stats.bytes_sent;
+            summary.resumes += stats.resumes;
+            summary.restarts += stats.restarts;
+            summary.whole_resends += stats.whole_resends;
+          }
+          fault::reached("blobs-uploaded", uploaded);
         }
         if (locations_) locations_->record(d.digest, registry_.host(), dest.repository);
       } catch (...) {

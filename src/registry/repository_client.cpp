@@ -9,6 +9,7 @@
 #include "image/descriptor.h"
 #include "registry/registry_error.h"
 #include "util/error.h"
+#include "util/fault_point.h"
 #include "util/hash.h"
 #include "util/redact.h"
 #include "util/strings.h"
@@ -220,6 +221,7 @@ UploadStats RepositoryClient::upload_chunked(const BlobSource& blob, std::string
       auto next = range ? next_offset_from_range(*range) : std::nullopt;
       offset = next.value_or(offset + length);
       if (progress) progress(offset);
+      fault::reached("blob-upload", offset);
       continue;
     }
     if (o.ok() && !retryable(o) && o.response.status != 416) {

@@ -23,7 +23,7 @@ start_aws_fake() {
   cleanup_hooks+=("kill $pid")
   while [ ! -s "$WORK/$name/port" ]; do
     i=$((i + 1))
-    [ $i -le 300 ] || { cat "$WORK/$name/out" >&2; fail "aws_fake did not start"; }
+    [ $i -le 600 ] || { cat "$WORK/$name/out" >&2; fail "aws_fake did not start"; }
     kill -0 $pid 2>/dev/null || { cat "$WORK/$name/out" >&2; fail "aws_fake exited"; }
     sleep 0.1
   done
@@ -69,6 +69,6 @@ start_s3rver() {
     >"$WORK/s3rver.log" 2>&1 &
   cleanup_hooks+=("kill $!")
   local i
-  for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$S3PORT/" && return 0; sleep 0.1; done
+  for i in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$S3PORT/" && return 0; sleep 0.1; done
   fail "s3rver did not start: $(cat "$WORK/s3rver.log")"
 }

@@ -27,15 +27,15 @@ expect_rc() {
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# preempt_when_ready OUT CMD...: runs CMD in the background (output to OUT), waits (20 s at
-# most) until OUT says "ready", sends SIGTERM, waits (30 s at most, then SIGKILL) and sets
+# preempt_when_ready OUT CMD...: runs CMD in the background (output to OUT), waits (120 s at
+# most, failing then) until OUT says "ready", sends SIGTERM, waits (30 s at most, then SIGKILL) and sets
 # PREEMPT_RC to its exit status.
 preempt_when_ready() {
   local out=$1; shift
   "$@" >"$out" 2>&1 &
   local pid=$!
   cleanup_hooks+=("kill -9 $pid 2>/dev/null")
-  for _ in $(seq 200); do grep -q ready "$out" && break; sleep 0.1; done
+  for _ in $(seq 1200); do grep -q ready "$out" && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
   grep -q ready "$out" || { cat "$out"; fail "'$*' did not get ready"; }
   sleep 0.5
   kill -TERM $pid

@@ -4,7 +4,7 @@ FAKES="$MLBOX_SOURCE_DIR/tests/fakes"
 
 # wait_http URL [SECONDS]: until URL answers anything (any HTTP status).
 wait_http() {
-  local url=$1 limit=${2:-20} i=0
+  local url=$1 limit=${2:-60} i=0
   while ! curl -sk -o /dev/null "$url"; do
     i=$((i + 1))
     [ $i -le $((limit * 10)) ] || fail "$url did not come up"

@@ -11,10 +11,10 @@ source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 SRC="$MLBOX_SOURCE_DIR"
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-wait_for() {  # SECONDS CMD...
-  local t=$(( $1 * 10 )); shift
-  for _ in $(seq "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
+wait_for() {  # SECONDS CMD... : poll until CMD succeeds, for SECONDS of wall time at most
+  local deadline=$((SECONDS + $1)); shift
+  while [ $SECONDS -lt $deadline ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  "$@" >/dev/null 2>&1
 }
 job_state() { "$MLBOX" --json status "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 
@@ -29,7 +29,7 @@ YAML
 docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
 REG_PID=$!
 cleanup_hooks+=("kill $REG_PID")
-wait_for 20 curl -fsS "http://127.0.0.1:$PORT/v2/" || fail "docker-registry did not start"
+wait_for 60 curl -fsS "http://127.0.0.1:$PORT/v2/" || fail "docker-registry did not start"
 
 BASE=$(bash "$SRC/docker/make-busybox-base.sh" "$WORK/bases")
 P="$WORK/native-digits"

@@ -144,18 +144,25 @@ print("python gzip+tarfile:", len(names), "entries, sorted, parents first")
 PY
 
 # --- a build killed mid-layer -------------------------------------------------------------------
+# The build stops itself once its temp blob holds 8 MiB (MLBOX_TEST_PAUSE, util/fault_point.h),
+# so the kill lands mid-write however fast the machine is.
 mkdir -p big
 head -c 60000000 /dev/urandom >big/data.bin
-"$TOOL" image --store store1 --tag big --src big --threads 2 >/dev/null 2>&1 &
+MLBOX_TEST_PAUSE=blob-write:8388608 MLBOX_TEST_PAUSE_FILE="$WORK/paused" \
+  "$TOOL" image --store store1 --tag big --src big --threads 2 >/dev/null 2>&1 &
 pid=$!; pids+=("$pid")
-for _ in $(seq 1 200); do
-  ls store1/.tmp/blob-* >/dev/null 2>&1 && break
-  sleep 0.05
+for _ in $(seq 1 1200); do
+  [ -s "$WORK/paused" ] && break
+  kill -0 "$pid" 2>/dev/null || fail "the build exited before its pause point"
+  sleep 0.1
 done
-sleep 0.3
-kill -9 "$pid" 2>/dev/null || true
+[ "$(cat "$WORK/paused" 2>/dev/null)" = "$pid" ] || fail "the build never reached its pause point (120 s)"
+temp=$(ls store1/.tmp/blob-* 2>/dev/null) || fail "the paused build has no temp blob"
+[ "$(stat -c %s $temp)" -ge 8388608 ] || fail "the temp blob holds less than the pause point"
+kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-ls store1/.tmp/blob-* >/dev/null 2>&1 || fail "the killed build left no temp blob (it finished too fast?)"
+ls store1/.tmp/blob-* >/dev/null 2>&1 || fail "the killed build left no temp blob"
+if grep -q '"big"' store1/index.json; then fail "a killed build tagged its image"; fi
 skopeo inspect oci:store1:v1 >/dev/null || fail "store unusable after a killed build"
 $PY -c 'import json; json.load(open("store1/index.json"))' || fail "index.json damaged"
 r3=$("$TOOL" image --store store1 --tag v2 --src one/project --prefix app --block-size 262144)

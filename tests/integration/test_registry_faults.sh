@@ -67,18 +67,20 @@ for d in $(layer_digests "$PROJ/.mlbox/oci" big); do
 done
 pass "pull through cut responses: every blob verified"
 
-# A push killed half-way leaves no tag; the next push finishes it.
+# A push killed half-way leaves no tag; the next push finishes it. The push stops itself once
+# its first blob is in (MLBOX_TEST_PAUSE, util/fault_point.h), while the large ones are still
+# going, so the kill lands half-way however fast the machine is.
 make_image "$PROJ" killed "60M,40M,1M" 22 >/dev/null
-start_proxy slow --throttle 40000000
-env "$(export_proxy "$PROXY_PORT")" "$MLBOX" -C "$PROJ" push "$R/big/killed:killed" \
-  --chunk-size $CHUNK --jobs 4 >"$WORK/killed.out" 2>&1 &
+MLBOX_TEST_PAUSE=blobs-uploaded:1 MLBOX_TEST_PAUSE_FILE="$WORK/push.paused" \
+  "$MLBOX" -C "$PROJ" push "$R/big/killed:killed" --chunk-size $CHUNK --jobs 4 >"$WORK/killed.out" 2>&1 &
 PUSH_PID=$!
-for _ in $(seq 1 300); do
-  fwd=$(json "$WORK/slow.json" 'd["forwarded"].get("PATCH", 0)' 2>/dev/null || echo 0)
-  [ "$fwd" -ge $((24 * 1048576)) ] && break
+for _ in $(seq 1 1200); do
+  [ -s "$WORK/push.paused" ] && break
+  kill -0 $PUSH_PID 2>/dev/null || { cat "$WORK/killed.out"; fail "the push exited before its pause point"; }
   sleep 0.1
 done
-kill -9 $PUSH_PID 2>/dev/null || fail "the push finished before it could be killed"
+[ "$(cat "$WORK/push.paused" 2>/dev/null)" = "$PUSH_PID" ] || fail "the push never reached its pause point (120 s)"
+kill -9 $PUSH_PID
 wait $PUSH_PID 2>/dev/null || true
 code=$(curl -s -o /dev/null -w '%{http_code}' \
   -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$R/v2/big/killed/manifests/killed")

@@ -32,7 +32,8 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 python3 "$WORK/creds.py" "$CREDPORT" "$WORK/creds.log" &
 cleanup_hooks+=("kill $!")
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$CREDPORT/" && break; sleep 0.1; done
+for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$CREDPORT/" && break; sleep 0.1; done
+curl -s -o /dev/null "http://127.0.0.1:$CREDPORT/" || fail "the container-credentials server did not start (30 s)"
 
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
 export AWS_CONFIG_FILE="$WORK/none" AWS_SHARED_CREDENTIALS_FILE="$WORK/none"

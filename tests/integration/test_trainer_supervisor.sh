@@ -8,6 +8,17 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+# wait_file FILE PID: waits until FILE exists (120 s at most, failing then, or as soon as PID
+# has exited): the scripted children say when their traps are in place, so no signal is sent
+# before a handler exists, however slow the machine.
+wait_file() {
+  for _ in $(seq 1200); do
+    [ -e "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || fail "process $2 exited before $1 appeared"
+    sleep 0.1
+  done
+  fail "$1 did not appear within 120 s"
+}
 
 echo "== success, timestamps, layout in the child's environment"
 export MLBOX_OUTPUT_DIR="$WORK/out"
@@ -28,14 +39,15 @@ set +e; "$T" -- /nonexistent/prog >/dev/null 2>&1; rc=$?; set -e
 
 echo "== SIGUSR1 is forwarded to the process group (grandchild included)"
 cat > child_usr1.sh <<'SH'
-sh -c 'trap "echo grandchild-usr1 > gc.txt; exit 0" USR1; while :; do sleep 0.05; done' &
+sh -c 'trap "echo grandchild-usr1 > gc.txt; exit 0" USR1; echo ready > gc-ready.txt; while :; do sleep 0.05; done' &
 trap 'echo child-usr1 > c.txt; wait; exit 0' USR1
 echo ready > ready.txt
 while :; do sleep 0.05; done
 SH
 "$T" -- sh child_usr1.sh >/dev/null 2>&1 & SUP=$!
-for i in $(seq 100); do [ -e ready.txt ] && break; sleep 0.05; done
-sleep 0.2; kill -USR1 $SUP
+wait_file ready.txt $SUP
+wait_file gc-ready.txt $SUP
+kill -USR1 $SUP
 wait $SUP || fail "rc $? after USR1"
 [ -e c.txt ] && [ -e gc.txt ] || fail "USR1 not delivered to the group"
 
@@ -52,9 +64,10 @@ SH
 set +e
 MLBOX_CHECKPOINT_DIR="$WORK/dest" "$T" --stage-checkpoints "$WORK/stage" --sync-interval 0.3 \
   -- sh child_term.sh >/dev/null 2>sup.err & SUP=$!
-for i in $(seq 100); do [ -e ready.txt ] && break; sleep 0.05; done
-for i in $(seq 40); do [ -e dest/ckpt-1 ] && break; sleep 0.05; done
-[ -e dest/ckpt-1 ] || fail "periodic sync did not copy ckpt-1 while the job ran"
+wait_file ready.txt $SUP
+# ckpt-1 was written before ready.txt: only the periodic sync (every 0.3 s) can copy it.
+for _ in $(seq 1200); do [ -e dest/ckpt-1 ] && break; sleep 0.1; done
+[ -e dest/ckpt-1 ] || fail "periodic sync did not copy ckpt-1 while the job ran (120 s)"
 kill -TERM $SUP; wait $SUP; rc=$?; set -e
 [ $rc -eq 75 ] || fail "expected 75, got $rc: $(cat sup.err)"
 [ -e restore_seen.txt ] || fail "checkpoint not restored into staging before start"
@@ -71,7 +84,7 @@ while :; do sleep 0.05; done
 SH
 set +e
 "$T" --grace 1 -- sh child_stubborn.sh >/dev/null 2>sup.err & SUP=$!
-for i in $(seq 100); do [ -e ready.txt ] && break; sleep 0.05; done
+wait_file ready.txt $SUP
 start=$(date +%s.%N)
 kill -TERM $SUP; wait $SUP; rc=$?; set -e
 elapsed=$(python3 -c "import time; print(time.time() - $start)")

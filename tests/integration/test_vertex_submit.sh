@@ -16,7 +16,7 @@ $PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$WOR
   --requests "$WORK/requests.jsonl" --preempt-spot --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
   2>"$WORK/vertex.log" &
 cleanup_hooks+=("kill $!")
-for _ in $(seq 300); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
 [ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
 V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
 export GCE_METADATA_HOST="127.0.0.1:$(cat "$WORK/oauth.port")"
