@@ -1,5 +1,7 @@
 #include "build/plan.h"
 
+#include <fmt/format.h>
+
 #include "build/labels.h"
 #include "build/staged_context.h"
 #include "build/trainer_bundle.h"
@@ -31,6 +33,23 @@ BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observe
   const auto& m = p.manifest;
   const auto lock_file = project_dir / "mlbox.lock";
   p.has_lock = options.require_lock || std::filesystem::exists(lock_file);
+  if (!p.has_lock) {
+    // Without a lock the image would carry none of the project's dependencies: refuse, as
+    // `mlbox dockerfile` does, rather than build an image that fails at its first import.
+    auto wanted = freeze::declared_requirements(m);
+    if (!wanted.empty()) {
+      std::string what = wanted.size() == 1 ? wanted.front()
+                                            : fmt::format("{}, {}{}", wanted[0], wanted[1],
+                                                          wanted.size() > 2 ? ", ..." : "");
+      throw Error(ErrorKind::kConfig,
+                  fmt::format("{} needs {} package{} ({}) but there is no mlbox.lock: the image "
+                              "would hold none of them",
+                              m.path.filename().string(), wanted.size(),
+                              wanted.size() == 1 ? "" : "s", what),
+                  "run 'mlbox freeze' first (offline: 'mlbox freeze --no-index --find-links "
+                  "DIR'), then build again");
+    }
+  }
   if (p.has_lock) {
     p.lock = freeze::read_lock(lock_file);
     p.lock_digest = p.lock.digest();
@@ -69,10 +88,16 @@ BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observe
 
   p.base = m.image.base.empty() ? p.lock.header.base_image : m.image.base;
   if (p.base.empty()) {
+    if (!p.has_lock) {
+      throw Error(ErrorKind::kConfig,
+                  "no base image: mlbox.yaml sets no image.base and there is no mlbox.lock to "
+                  "take one from",
+                  "run 'mlbox freeze' (it picks a CUDA base for the framework), or set "
+                  "image.base in mlbox.yaml");
+    }
     throw Error(ErrorKind::kConfig,
-                "mlbox.lock names no base image and mlbox.yaml sets no "
-                "image.base",
-                "run 'mlbox freeze'");
+                "mlbox.lock names no base image and mlbox.yaml sets no image.base",
+                "run 'mlbox freeze' again, or set image.base in mlbox.yaml");
   }
   std::string why;
   auto source = manifest::parse_image_source(p.base, &why);

@@ -88,13 +88,7 @@ void stage_local_data(Context& ctx, const config::Settings& settings, jobs::JobS
 void submit_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* m,
                   const config::Settings& settings, const std::string& target) {
   const std::string backend_name = backend_name_for_target(target);
-  std::string repo = settings.get("image.repository");
-  if (repo.empty()) {
-    throw Error(ErrorKind::kConfig,
-                "a " + target + " job needs a registry it can pull from: image.repository is unset",
-                "set image.repository in mlbox.yaml (e.g. us-docker.pkg.dev/P/R/NAME or "
-                "ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME), or MLBOX_IMAGE_REPOSITORY");
-  }
+  std::string repo = settings.get("image.repository");  // unset: reported with the rest
   const std::string id = jobs::new_job_id(backend_name);
   jobs::SpecInputs in;
   in.manifest = m;

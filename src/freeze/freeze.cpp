@@ -67,6 +67,20 @@ ResolveOptions resolve_options_for(const manifest::Manifest& m, const FreezeOpti
   return r;
 }
 
+std::vector<std::string> declared_requirements(const manifest::Manifest& m) {
+  ResolveOptions r = resolve_options_for(m, FreezeOptions{}, "", "");
+  std::vector<std::string> out = r.requirements;
+  if (!r.requirements_file.empty()) {
+    auto lines = requirement_lines(fs::read_file(r.requirements_file));
+    out.insert(out.end(), lines.begin(), lines.end());
+  }
+  const std::string pkg = m.framework.name == "pytorch"      ? "torch"
+                          : m.framework.name == "tensorflow" ? "tensorflow"
+                                                             : "";
+  if (!pkg.empty() && !names_package(out, pkg)) out.push_back(pkg);
+  return out;
+}
+
 std::string inputs_digest(const manifest::Manifest& m, const ResolveOptions& r) {
   Sha256 h;
   auto add = [&h](std::string_view s) {

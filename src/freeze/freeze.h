@@ -28,6 +28,11 @@ ResolveOptions resolve_options_for(const manifest::Manifest& m, const FreezeOpti
                                    const std::string& framework_version,
                                    const std::string& torch_index_url);
 
+// What the project asks to have installed, before any resolution: python.packages, the lines
+// of python.requirements, and the framework's package when framework.name names one. Empty
+// when the image needs no lock. Throws Error(kConfig) when the requirements file is missing.
+std::vector<std::string> declared_requirements(const manifest::Manifest& m);
+
 // Digest over everything the lock depends on; a lock whose inputs-digest differs is stale.
 std::string inputs_digest(const manifest::Manifest& m, const ResolveOptions& r);
 

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "catalog/machine_catalog.h"
 #include "manifest/load.h"
+#include "manifest/registry_host.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -21,10 +25,6 @@ std::string get(const config::Settings& s, const char* key) {
   return s.get(key);
 }
 
-[[noreturn]] void missing(const std::string& what, const std::string& hint) {
-  throw Error(ErrorKind::kConfig, what, hint);
-}
-
 }  // namespace
 
 std::string cloud_of_target(const std::string& target) {
@@ -33,86 +33,168 @@ std::string cloud_of_target(const std::string& target) {
   throw Error(ErrorKind::kUsage, "'" + target + "' is not a cloud target (vertex or batch)");
 }
 
+namespace {
+
+// Everything wrong with a job, gathered so that one run reports it all: a user fixes the
+// manifest once instead of discovering one missing setting per submit.
+class Problems {
+ public:
+  void add(std::string what, std::string hint) {
+    items_.push_back({std::move(what), std::move(hint)});
+  }
+  void raise(const std::string& target) const {
+    if (items_.empty()) return;
+    if (items_.size() == 1) throw Error(ErrorKind::kConfig, items_[0].first, items_[0].second);
+    std::string what = fmt::format(
+        "the {} job has {} problems; nothing was pushed or submitted:", target, items_.size());
+    std::string hint;
+    for (const auto& [w, h] : items_) {
+      what += "\n  - " + w;
+      if (!h.empty()) what += "\n      " + h;
+    }
+    throw Error(ErrorKind::kConfig, what, "fix them all, then submit again");
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// GPU counts Vertex AI accepts for a GPU type: the counts of the catalog's GCP rows for it
+// (N1 machines take 1, 2 or 4 T4s, say; A2/G2/A3 types come with a fixed count).
+std::vector<int> vertex_gpu_counts(const catalog::MachineCatalog& catalog, const std::string& gpu) {
+  std::vector<int> counts;
+  for (const auto& m : catalog.machines) {
+    if (m.cloud == "gcp" && m.gpu == gpu &&
+        std::find(counts.begin(), counts.end(), m.gpu_count) == counts.end()) {
+      counts.push_back(m.gpu_count);
+    }
+  }
+  std::sort(counts.begin(), counts.end());
+  return counts;
+}
+
+void check_image(const JobSpec& spec, const std::string& target, const std::string& cloud,
+                 Problems& problems) {
+  if (spec.image_ref.empty()) {
+    problems.add(
+        "a " + target + " job needs a registry it can pull from: image.repository is unset",
+        "set image.repository in mlbox.yaml (e.g. us-docker.pkg.dev/P/R/NAME or "
+        "ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME), or MLBOX_IMAGE_REPOSITORY");
+    return;
+  }
+  auto registry = manifest::registry_of_reference(spec.image_ref);
+  if (!manifest::is_loopback_registry(registry)) return;
+  const char* allow = std::getenv("MLBOX_ALLOW_LOCAL_REGISTRY");
+  if (allow && std::string_view(allow) == "1") return;
+  problems.add(fmt::format("image {} is in a registry on this machine ({}): {} cannot pull "
+                           "from it",
+                           spec.image_ref, registry, cloud == "aws" ? "AWS Batch" : "Vertex AI"),
+               cloud == "aws" ? "set image.repository to an ECR repository "
+                                "(ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME); "
+                                "MLBOX_ALLOW_LOCAL_REGISTRY=1 allows it for tests and tunnels"
+                              : "set image.repository to an Artifact Registry repository "
+                                "(REGION-docker.pkg.dev/PROJECT/REPO/NAME); "
+                                "MLBOX_ALLOW_LOCAL_REGISTRY=1 allows it for tests and tunnels");
+}
+
+}  // namespace
+
 void validate_job_spec(const JobSpec& spec, const std::string& target,
                        const config::Settings* settings, const catalog::MachineCatalog& catalog) {
   const std::string cloud = cloud_of_target(target);
+  Problems problems;
   auto regions = catalog.regions(cloud);
-  if (std::find(regions.begin(), regions.end(), spec.region) == regions.end()) {
+  bool region_known = std::find(regions.begin(), regions.end(), spec.region) != regions.end();
+  if (!region_known) {
     auto near = did_you_mean(spec.region, regions);
-    throw Error(
-        ErrorKind::kConfig,
+    problems.add(
         fmt::format("region '{}' from {} is not {} region mlbox knows{}", spec.region,
                     origin_of(settings, "region"), cloud == "aws" ? "an AWS" : "a Google Cloud",
                     near ? "; did you mean '" + *near + "'?" : ""),
         "known regions: " + join(regions, ", "));
   }
-  if (!spec.gpu_type.empty()) {
+  if (!spec.gpu_type.empty() && region_known) {
     if (!catalog::gpu_offered_in_region(catalog, cloud, spec.gpu_type, spec.region)) {
       std::vector<std::string> where;
       for (const auto& r : regions) {
         if (catalog::gpu_offered_in_region(catalog, cloud, spec.gpu_type, r)) where.push_back(r);
       }
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("GPU {} from {} is not offered in {} ({})", spec.gpu_type,
-                              origin_of(settings, "gpu"), spec.region, cloud),
-                  where.empty() ? "see `mlbox machines --cloud " + cloud + "` for the GPUs offered"
-                                : "regions that offer it: " + join(where, ", "));
+      problems.add(fmt::format("GPU {} from {} is not offered in {} ({})", spec.gpu_type,
+                               origin_of(settings, "gpu"), spec.region, cloud),
+                   where.empty() ? "see `mlbox machines --cloud " + cloud + "` for the GPUs offered"
+                                 : "regions that offer it: " + join(where, ", "));
+    }
+  }
+  if (!spec.gpu_type.empty() && cloud == "gcp") {
+    auto counts = vertex_gpu_counts(catalog, spec.gpu_type);
+    if (!counts.empty() &&
+        std::find(counts.begin(), counts.end(), spec.gpu_count) == counts.end()) {
+      std::vector<std::string> allowed;
+      for (int c : counts) allowed.push_back(std::to_string(c));
+      problems.add(fmt::format("{} x{} from {}: Vertex AI attaches {} GPUs in counts of {} only",
+                               spec.gpu_type, spec.gpu_count, origin_of(settings, "gpu"),
+                               spec.gpu_type, join(allowed, ", ")),
+                   fmt::format("ask for one of those, e.g. --gpu {}:{}", spec.gpu_type,
+                               counts.back() >= spec.gpu_count
+                                   ? *std::lower_bound(counts.begin(), counts.end(), spec.gpu_count)
+                                   : counts.back()));
     }
   }
   if (!spec.machine.empty()) {
     const auto& m = catalog::find_machine(catalog, spec.machine, spec.gpu_type, 0);
     if (m.cloud != cloud) {
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("machine {} from {} is {} machine, not {}", spec.machine,
-                              origin_of(settings, "machine"), m.cloud == "aws" ? "an AWS" : "a GCP",
-                              cloud == "aws" ? "AWS" : "GCP"),
-                  "pick one with `mlbox machines --cloud " + cloud + "`");
-    }
-    if (!spec.gpu_type.empty() && m.gpu_count < spec.gpu_count) {
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("machine {} has {} x{}, fewer than the {} x{} asked by {}",
-                              spec.machine, m.gpu, m.gpu_count, spec.gpu_type, spec.gpu_count,
-                              origin_of(settings, "gpu")),
-                  "drop --machine to let mlbox choose one, or see `mlbox machines --gpu " +
-                      spec.gpu_type + "`");
-    }
-    if (!m.price_in(spec.region)) {
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("machine {} is not offered in {}", spec.machine, spec.region),
-                  "see `mlbox machines --cloud " + cloud + " --gpu " + m.gpu + "`");
+      problems.add(
+          fmt::format("machine {} from {} is {} machine, not {}", spec.machine,
+                      origin_of(settings, "machine"), m.cloud == "aws" ? "an AWS" : "a GCP",
+                      cloud == "aws" ? "AWS" : "GCP"),
+          "pick one with `mlbox machines --cloud " + cloud + "`");
+    } else {
+      if (!spec.gpu_type.empty() && m.gpu_count < spec.gpu_count) {
+        problems.add(fmt::format("machine {} has {} x{}, fewer than the {} x{} asked by {}",
+                                 spec.machine, m.gpu, m.gpu_count, spec.gpu_type, spec.gpu_count,
+                                 origin_of(settings, "gpu")),
+                     "drop --machine to let mlbox choose one, or see `mlbox machines --gpu " +
+                         spec.gpu_type + "`");
+      }
+      if (region_known && !m.price_in(spec.region)) {
+        problems.add(fmt::format("machine {} is not offered in {}", spec.machine, spec.region),
+                     "see `mlbox machines --cloud " + cloud + " --gpu " + m.gpu + "`");
+      }
     }
   }
-  if (spec.nodes < 1) throw Error(ErrorKind::kConfig, "nodes must be at least 1");
+  if (spec.nodes < 1) problems.add("nodes must be at least 1", "");
   const std::string scheme = cloud == "aws" ? "s3://" : "gs://";
   const std::string key = target == "batch" ? "targets.batch.output" : "targets.vertex.output";
   if (spec.output_uri.empty()) {
-    missing(fmt::format("no output location for {}: the job's model and checkpoints need a "
-                        "bucket",
-                        target),
-            fmt::format("set {} in mlbox.yaml or pass --output {}BUCKET/PREFIX", key, scheme));
-  }
-  if (spec.output_uri.rfind(scheme, 0) != 0) {
-    missing(fmt::format("output '{}' from {} is not a {} URI", spec.output_uri,
-                        origin_of(settings, "output"), scheme),
-            fmt::format("{} jobs write to {}BUCKET/PREFIX", target, scheme));
+    problems.add(fmt::format("no output location for {}: the job's model and checkpoints need a "
+                             "bucket",
+                             target),
+                 fmt::format("set {} in mlbox.yaml or pass --output {}BUCKET/PREFIX", key, scheme));
+  } else if (spec.output_uri.rfind(scheme, 0) != 0) {
+    problems.add(fmt::format("output '{}' from {} is not a {} URI", spec.output_uri,
+                             origin_of(settings, "output"), scheme),
+                 fmt::format("{} jobs write to {}BUCKET/PREFIX", target, scheme));
   }
   if (target == "vertex" && spec.project.empty()) {
-    missing("no Google Cloud project for the Vertex AI job",
-            "set targets.vertex.project in mlbox.yaml, --project, or "
-            "`gcloud config set project P` (CLOUDSDK_CORE_PROJECT)");
+    problems.add("no Google Cloud project for the Vertex AI job",
+                 "set targets.vertex.project in mlbox.yaml, --project, or "
+                 "`gcloud config set project P` (CLOUDSDK_CORE_PROJECT)");
   }
   if (target == "batch" && spec.job_queue.empty()) {
-    missing("no AWS Batch job queue", "set targets.batch.job_queue in mlbox.yaml or --job-queue");
+    problems.add("no AWS Batch job queue",
+                 "set targets.batch.job_queue in mlbox.yaml or --job-queue");
   }
   for (const auto& d : spec.data) {
     if (d.uri.rfind("s3://", 0) == 0 || d.uri.rfind("gs://", 0) == 0) {
       if (d.uri.rfind(scheme, 0) != 0) {
-        missing(
+        problems.add(
             fmt::format("data '{}' is at {}, which a {} job cannot read", d.name, d.uri, target),
             "copy it to a " + scheme + " bucket, or give a local path to upload");
       }
     }
   }
+  check_image(spec, target, cloud, problems);
+  problems.raise(target);
 }
 
 JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catalog) {

@@ -56,6 +56,18 @@ expect_rc 3 timeout 20 "$MLBOX" submit --target ai-platform --region mars-1
 grep -q "region 'mars-1'" "$WORK/stderr" || fail "vertex region check: $(cat "$WORK/stderr")"
 pass "ai-platform -> Vertex AI notice"
 
+# Every missing setting in one run (was: one per run, four tries): a fresh project with only
+# a Vertex target named.
+mkdir -p "$WORK/bare" && cd "$WORK/bare"
+printf 'name: bare\npython: {version: "3.11"}\ntrain:\n  command: python train.py\n' >mlbox.yaml
+echo 'print("hi")' >train.py
+expect_rc 3 timeout 20 env CLOUDSDK_CONFIG="$WORK/no-gcloud" "$MLBOX" submit --target vertex --region us-central1 --gpu T4:1
+for want in "3 problems" "image.repository is unset" "no output location for vertex" "no Google Cloud project"; do
+  grep -q "$want" "$WORK/stderr" || fail "missing '$want' in: $(cat "$WORK/stderr")"
+done
+cd "$proj"
+pass "every missing setting reported in one run"
+
 # No record was written by any of the refused submits.
 timeout 20 "$MLBOX" jobs --json >"$WORK/jobs.json"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j == [], j' "$WORK/jobs.json" ||

@@ -43,6 +43,17 @@ YAML
 echo 'print("hi")' >"$PROJ/train.py"
 cd "$PROJ"
 
+# Refused before anything moves: a registry on this machine (Vertex could not pull from it)
+# and a GPU count Vertex does not attach.
+expect_rc 3 "$MLBOX" submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1
+grep -q "Vertex AI cannot pull from it" "$WORK/stderr" || { cat "$WORK/stderr"; fail "loopback registry accepted"; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REG_PORT/v2/mlbox-test/digits/tags/list")" = 404 ] ||
+  fail "a refused submit pushed the image"
+export MLBOX_ALLOW_LOCAL_REGISTRY=1  # from here on the test's registry stands in for Artifact Registry
+expect_rc 3 "$MLBOX" submit --target vertex --gpu T4:3 --tag v1
+grep -q "Vertex AI attaches T4 GPUs in counts of 1, 2, 4 only" "$WORK/stderr" || { cat "$WORK/stderr"; fail "T4:3 accepted"; }
+pass "refused before the push: a loopback registry, T4 x3"
+
 expect_rc 0 "$MLBOX" --json submit --target vertex --machine n1-standard-8 --gpu T4:1 --spot \
   --max-runtime 1h --tag v1
 JOB=$(json "$WORK/stdout" 'd.get("id") or d.get("job_id") or d["job"]["id"]')

@@ -220,3 +220,58 @@ TEST_CASE("vertex region and project fall back to gcloud's active configuration"
                                                          {"CLOUDSDK_CORE_PROJECT", "env-proj"}});
   CHECK(env_wins.get("project") == "env-proj");
 }
+
+TEST_CASE("every problem of a job is reported in one error, before anything moves") {
+  auto s = settings_with({{"target", "vertex"}, {"region", "us-central1"}, {"gpu", "T4:1"}},
+                         {{"CLOUDSDK_CONFIG", "/nonexistent"}});
+  auto in = inputs(s, "vertex");
+  in.image_ref.clear();  // image.repository unset
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string e = error_of([&] { make_job_spec(in); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);
+  CHECK(e.find("3 problems") != std::string::npos);
+  CHECK(e.find("image.repository is unset") != std::string::npos);
+  CHECK(e.find("no output location for vertex") != std::string::npos);
+  CHECK(e.find("no Google Cloud project") != std::string::npos);
+}
+
+TEST_CASE("Vertex GPU counts follow the cloud: T4 x3 is refused, naming the counts it takes") {
+  auto s = settings_with({{"target", "vertex"},
+                          {"region", "us-central1"},
+                          {"gpu", "T4:3"},
+                          {"project", "p"},
+                          {"output", "gs://b/p"}});
+  std::string e = error_of([&] { make_job_spec(inputs(s, "vertex")); });
+  CHECK(e.find("T4 x3") != std::string::npos);
+  CHECK(e.find("counts of 1, 2, 4 only") != std::string::npos);
+  CHECK(e.find("--gpu T4:4") != std::string::npos);
+  // Batch asks for GPUs per container: 3 of a 4-GPU machine is valid there.
+  auto b = settings_with({{"target", "batch"},
+                          {"region", "us-east-1"},
+                          {"gpu", "T4:3"},
+                          {"output", "s3://b/p"},
+                          {"job_queue", "q"}});
+  CHECK(make_job_spec(inputs(b, "batch")).gpu_count == 3);
+}
+
+TEST_CASE("a registry on this machine is refused for cloud jobs unless allowed") {
+  auto s = settings_with({{"target", "batch"},
+                          {"region", "us-east-1"},
+                          {"output", "s3://b/p"},
+                          {"job_queue", "q"}});
+  for (const char* ref : {"127.0.0.1:5000/ml/app:v1", "localhost:5000/app", "[::1]:5000/app:v1",
+                          "127.1.2.3/app"}) {
+    auto in = inputs(s, "batch");
+    in.image_ref = ref;
+    std::string e = error_of([&] { make_job_spec(in); });
+    CHECK_MESSAGE(e.find("AWS Batch cannot pull from it") != std::string::npos, ref);
+  }
+  // A name that only starts with 127. is a real host.
+  auto in = inputs(s, "batch");
+  in.image_ref = "127.0.0.1.nip.io/ml/app:v1";
+  CHECK(error_of([&] { make_job_spec(in); }).empty());
+  ::setenv("MLBOX_ALLOW_LOCAL_REGISTRY", "1", 1);
+  in.image_ref = "127.0.0.1:5000/ml/app:v1";
+  CHECK(error_of([&] { make_job_spec(in); }).empty());
+  ::unsetenv("MLBOX_ALLOW_LOCAL_REGISTRY");
+}
