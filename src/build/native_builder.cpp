@@ -319,7 +319,22 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
                                 lock.packages.size(), platform, python));
       stdfs::create_directories(project / ".mlbox");
       fs::TempDir stage(project / ".mlbox", "deps-");
-      install_locked_packages(project / "mlbox.lock", platform, python, stage.path() / "t", o,
+      NativeBuildOptions from = o;
+      if (from.find_links.empty() && !from.no_index && from.index_url.empty() &&
+          (!lock.header.find_links.empty() || lock.header.no_index ||
+           !lock.header.index_url.empty())) {
+        // The build was told nothing: install from where `mlbox freeze` resolved.
+        from.find_links = lock.header.find_links;
+        from.no_index = lock.header.no_index;
+        from.index_url = lock.header.index_url;
+        observer.info(fmt::format(
+            "installing from mlbox freeze's wheel sources{}{}{}",
+            from.no_index ? " --no-index" : "",
+            from.index_url.empty() ? "" : " --index-url " + from.index_url,
+            from.find_links.empty() ? ""
+                                    : " --find-links " + join(from.find_links, " --find-links ")));
+      }
+      install_locked_packages(project / "mlbox.lock", platform, python, stage.path() / "t", from,
                               runner);
       return w.write(image::entries_from_directory(stage.path() / "t", "opt/mlbox/site-packages"));
     });

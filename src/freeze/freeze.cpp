@@ -128,6 +128,12 @@ Lock freeze_project(const manifest::Manifest& m, const FreezeOptions& o, Command
   lock.header.base_image = m.image.base.empty() ? base.base_image : m.image.base;
   lock.header.inputs_digest = inputs_digest(m, r);
   lock.header.resolver = res.resolver;
+  lock.header.find_links = r.find_links;
+  lock.header.no_index = r.no_index;
+  // A URL with credentials in it never goes into a file that is committed: such a build
+  // passes --index-url again.
+  auto authority = r.index_url.substr(0, r.index_url.find('/', r.index_url.find("//") + 2));
+  if (authority.find('@') == std::string::npos) lock.header.index_url = r.index_url;
   for (const auto& u : r.extra_index_urls) lock.index_options.push_back("--extra-index-url " + u);
   lock.packages = std::move(res.packages);
   return lock;

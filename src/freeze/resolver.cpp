@@ -28,8 +28,41 @@ void add_index_args(const ResolveOptions& o, std::vector<std::string>& argv) {
 }
 
 // pip prints "ERROR: No matching distribution found for foo==9"; name the requirement.
+// pip's own words when it could not reach an index: the first line that says so.
+std::string network_failure_line(const std::string& text) {
+  static const char* const kSigns[] = {"Temporary failure in name resolution",
+                                       "Name or service not known",
+                                       "Failed to establish a new connection",
+                                       "NewConnectionError",
+                                       "ConnectTimeoutError",
+                                       "Network is unreachable",
+                                       "Connection refused",
+                                       "ProxyError",
+                                       "SSLError",
+                                       "Could not fetch URL",
+                                       "error sending request for url"};  // uv
+  for (const auto& l : split(text, '\n')) {
+    for (const char* sign : kSigns) {
+      if (l.find(sign) != std::string::npos) {
+        std::string line(trim(l));
+        return line.size() > 600 ? line.substr(0, 600) + "..." : line;
+      }
+    }
+  }
+  return "";
+}
+
 [[noreturn]] void throw_resolve_error(const ProcessResult& r, const std::string& tool) {
   std::string all = r.err + "\n" + r.out;
+  // Unreachable index first: pip then also says "No matching distribution", which would send
+  // the user hunting for a typo in a name that is fine.
+  if (auto line = network_failure_line(all); !line.empty()) {
+    throw Error(ErrorKind::kNetwork,
+                tool + " cannot reach the package index (exit " + std::to_string(r.exit_code) +
+                    "):\n  " + line,
+                "check the network or proxy (https_proxy, PIP_INDEX_URL), or freeze offline: "
+                "mlbox freeze --no-index --find-links DIR");
+  }
   std::smatch m;
   static const std::regex kNoMatch(R"(No matching distribution found for ([^\s]+))");
   static const std::regex kConflict(R"(ResolutionImpossible|conflicting dependencies)");
@@ -71,7 +104,10 @@ std::vector<std::string> pip_resolve_command(const ResolveOptions& o,
                                    // dry run; nothing is written there.
                                    "--target", target.string(), "--only-binary=:all:", "--platform",
                                    o.platform, "--python-version", o.python_version,
-                                   "--disable-pip-version-check"};
+                                   "--disable-pip-version-check",
+                                   // pip's default (5 retries with backoff) took 16 s to say
+                                   // an offline machine has no network; one retry says it in 2.
+                                   "--retries", "1", "--timeout", "15"};
   // Offline resolution must not pick up find-links or indexes from the user's pip config.
   if (o.no_index) argv.push_back("--isolated");
   add_index_args(o, argv);
@@ -165,7 +201,10 @@ Resolution resolve(const ResolveOptions& o, CommandRunner& runner, Observer& obs
     auto argv = uv_compile_command(o, tmp.path() / "requirements.in");
     observer.debug("resolving with: " + quote_command(argv));
     ProcessResult r = runner.run(argv, popts);
-    if (!r.ok()) throw_resolve_error(r, "uv pip compile");
+    if (!r.ok()) {
+      observer.debug("uv's output:\n" + r.err + r.out);
+      throw_resolve_error(r, "uv pip compile");
+    }
     Resolution res = parse_uv_output(r.out);
     ProcessResult v = runner.run({"uv", "--version"}, popts);
     if (v.ok()) res.resolver = std::string(trim(v.out));
@@ -175,7 +214,10 @@ Resolution resolve(const ResolveOptions& o, CommandRunner& runner, Observer& obs
   auto argv = pip_resolve_command(o, report, tmp.path() / "target");
   observer.debug("resolving with: " + quote_command(argv));
   ProcessResult r = runner.run(argv, popts);
-  if (!r.ok()) throw_resolve_error(r, "pip");
+  if (!r.ok()) {
+    observer.debug("pip's output:\n" + r.err + r.out);
+    throw_resolve_error(r, "pip");
+  }
   std::string json_text;
   if (!fs::read_file_if_exists(report, json_text)) {
     throw Error(ErrorKind::kInternal, "pip wrote no report at " + report.string(),

@@ -77,13 +77,13 @@ read -r py_acc2 _ < <($PY "$SRC/tests/integration/trainer/digits_eval.py" "$WORK
 pass "runc unavailable (--no-runc): the host fallback produces the same model"
 
 # Preemption rehearsal: cancel --preempt during training; attempt 2 resumes and finishes.
-sed -i 's|^    epochs: 4|    epochs: 30|' mlbox.yaml
+sed -i 's|^    epochs: 4|    epochs: 12|' mlbox.yaml
 "$MLBOX" build >/dev/null
 JOB3=$("$MLBOX" run --detach)
 wait_for 120 sh -c "ls '$MLBOX_HOME/jobs/$JOB3/output/checkpoints/'ckpt-* 2>/dev/null | grep -q ." ||
   { "$MLBOX" logs "$JOB3"; fail "no checkpoint appeared"; }
 expect_rc 0 "$MLBOX" cancel "$JOB3" --preempt --grace 20
-wait_for 300 sh -c "[ \"\$('$MLBOX' --json status $JOB3 | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = SUCCEEDED ]" ||
+wait_for 600 sh -c "[ \"\$('$MLBOX' --json status $JOB3 | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])')\" = SUCCEEDED ]" ||
   { "$MLBOX" status "$JOB3"; fail "preempted job did not finish"; }
 "$MLBOX" --json status "$JOB3" >"$WORK/job3.json"
 [ "$(json "$WORK/job3.json" 'd["attempts"][0]["outcome"]')" = preempted ] || fail "attempt 1 not preempted"

@@ -3,6 +3,8 @@
 # section is one trap a new user fell into; each fails on the mlbox that had the trap.
 source "$MLBOX_SOURCE_DIR/tests/integration/lib.sh"
 cd "$WORK"
+umoci init --layout base >/dev/null
+umoci new --image base:v1 >/dev/null
 
 # --- trap 2: an image without its dependencies ------------------------------------------------
 # requirements.txt names torch and there is no mlbox.lock: `build` refuses like `dockerfile`,
@@ -41,5 +43,35 @@ grep -q "no base image: mlbox.yaml sets no image.base and there is no mlbox.lock
   { cat "$WORK/stderr"; fail "no-base message"; }
 cd "$WORK"
 pass "trap 2: build refuses requirements without a lock, and names the real missing piece"
+
+# --- trap 6: offline freeze ----------------------------------------------------------------
+# An index that cannot be reached is a network error (exit 5) with pip's own words, in seconds;
+# a requirement that no source has is exit 3. (Was: 16 s, exit 3 "no matching distribution".)
+mkdir -p offline && cd offline
+printf 'name: offline\npython:\n  version: "3.11"\n  requirements: requirements.txt\ntrain:\n  command: python train.py\nimage:\n  base: oci:%s/base:v1\n' "$WORK" >mlbox.yaml
+printf 'alpha\n' >requirements.txt
+echo 'import alpha' >train.py
+closed=$(free_port)
+start=$SECONDS
+expect_rc 5 "$MLBOX" freeze --index-url "http://127.0.0.1:$closed/simple"
+grep -q "pip cannot reach the package index" "$WORK/stderr" || { cat "$WORK/stderr"; fail "unreachable index not named"; }
+grep -qi "connection refused\|failed to establish" "$WORK/stderr" || { cat "$WORK/stderr"; fail "pip's own error hidden"; }
+[ $((SECONDS - start)) -lt 12 ] || fail "an unreachable index took $((SECONDS - start)) s to report"
+[ ! -e mlbox.lock ] || fail "a failed freeze wrote mlbox.lock"
+mkdir -p "$WORK/empty-wheelhouse"
+expect_rc 3 "$MLBOX" freeze --no-index --find-links "$WORK/empty-wheelhouse"
+grep -q "cannot resolve requirement 'alpha'" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no-match error"; }
+pass "trap 6: unreachable index -> exit 5 with pip's words; missing distribution -> exit 3"
+
+# The lock remembers freeze's wheel sources: a build told nothing installs from them.
+python3 "$MLBOX_SOURCE_DIR/tests/fixtures/make_wheels.py" "$WORK/wheelhouse" 'alpha==1.0' >/dev/null
+"$MLBOX" freeze --no-index --find-links "$WORK/wheelhouse" >/dev/null 2>&1 || fail "offline freeze"
+grep -q "^# find-links: $WORK/wheelhouse$" mlbox.lock || { cat mlbox.lock; fail "find-links not in the lock"; }
+grep -q "^# no-index: true$" mlbox.lock || fail "no-index not in the lock"
+expect_rc 0 "$MLBOX" build --trainer "$(type -P true)"
+grep -q "installing from mlbox freeze's wheel sources --no-index --find-links $WORK/wheelhouse" "$WORK/stderr" ||
+  { cat "$WORK/stderr"; fail "the build did not use the lock's wheel sources"; }
+cd "$WORK"
+pass "trap 6: the build installs from the wheel sources freeze recorded"
 
 echo PASS
