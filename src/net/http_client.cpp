@@ -64,6 +64,10 @@ Outcome HttpClient::send(const Request& request, const RetryPolicy& policy) {
     if (outcome.sink_error) std::rethrow_exception(outcome.sink_error);
     auto delay = policy.delay_before_retry(attempt, outcome, random01());
     if (!delay) return outcome;
+    if (request.on_body) {
+      if (!request.on_body_restart) return outcome;
+      request.on_body_restart();
+    }
     ++retries_;
     observer_.warn(fmt::format("{}: {}; retrying in {:.1f}s (attempt {}/{})", describe(request),
                                describe(outcome), static_cast<double>(delay->count()) / 1000.0,

@@ -31,6 +31,10 @@ struct Request {
   // When set, response body bytes go here (on the transfer thread) instead of into
   // Response::body; returning false aborts the transfer.
   std::function<bool(const char* data, size_t size)> on_body;
+  // Called before a retry re-sends a request whose on_body already took bytes: the receiver
+  // starts over (truncates its file, resets its hash). Without it such a request is not
+  // retried, since the second answer would be appended to the first one's half.
+  std::function<void()> on_body_restart;
   // Bytes sent and received so far (on the transfer thread).
   std::function<void(uint64_t sent, uint64_t received)> on_progress;
   bool follow_redirects = false;

@@ -95,6 +95,17 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   return 0;
 }
 
+// libcurl rewinds the request body when it sends the request again inside one transfer (a
+// reused connection the server had closed, a redirect): both body kinds can start over.
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > t->request.body_size()) {
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  t->body_sent = static_cast<uint64_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
 int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<TransferLoop::Transfer*>(user);
   if (t->request.on_progress) {
@@ -237,6 +248,8 @@ TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
     curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(e, CURLOPT_READDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(e, CURLOPT_SEEKDATA, t.get());
     curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body_size()));
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   } else {

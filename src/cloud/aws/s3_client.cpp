@@ -1,5 +1,6 @@
 #include "cloud/aws/s3_client.h"
 
+#include <charconv>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -194,14 +195,37 @@ void S3Client::get_file(const std::string& bucket, const std::string& key,
   {
     auto out = std::make_shared<std::ofstream>(tmp, std::ios::binary | std::ios::trunc);
     if (!*out) throw Error(ErrorKind::kInternal, "cannot write " + tmp.string());
+    auto received = std::make_shared<uint64_t>(0);
     net::Request r;
     r.url = object_url(bucket, key);
-    r.on_body = [out](const char* data, size_t n) {
+    r.on_body = [out, received](const char* data, size_t n) {
       out->write(data, static_cast<std::streamsize>(n));
+      *received += n;
       return static_cast<bool>(*out);
+    };
+    // A retry after a cut response starts the file over instead of appending to its half.
+    r.on_body_restart = [out, received, tmp] {
+      out->close();
+      out->open(tmp, std::ios::binary | std::ios::trunc);
+      *received = 0;
     };
     net::Outcome o = client_.send_raw(r, signing());
     out->close();
+    if (o.ok() && o.response.status < 300) {
+      // A connection closed early can look like a finished body: check the length S3 gave.
+      auto length = o.response.header("content-length");
+      uint64_t want = 0;
+      bool known =
+          length &&
+          std::from_chars(length->data(), length->data() + length->size(), want).ec == std::errc();
+      if (known && want != *received) {
+        stdfs::remove(tmp);
+        throw Error(ErrorKind::kNetwork,
+                    fmt::format("s3://{}/{}: got {} bytes, the response said {}", bucket, key,
+                                *received, want),
+                    "try again");
+      }
+    }
     if (!o.ok() || o.response.status >= 300) {
       stdfs::remove(tmp);
       // The error body went to the file callback; re-ask without it for the message.
