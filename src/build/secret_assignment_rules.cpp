@@ -87,7 +87,8 @@ bool secret_value(std::string_view v, bool quoted, KeyClass kc, TextClass tc) {
     return v.size() >= 16 && secret_values::looks_random(v);
   }
   if (config) return v.size() >= (kc == KeyClass::kPassword ? 4u : 8u);
-  return secret_values::looks_random(v);
+  // Code and docs are full of examples: only generated-looking values, not made-up ones.
+  return secret_values::looks_random(v) && !secret_values::looks_made_up(v);
 }
 
 }  // namespace

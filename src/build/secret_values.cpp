@@ -71,7 +71,20 @@ KeyClass classify_key(std::string_view key) {
   if (one_of(last, {"secret", "apikey", "credentials", "credential", "creds"})) {
     return KeyClass::kSecret;
   }
-  if (one_of(last, {"token", "accesstoken", "authtoken", "apitoken"})) return KeyClass::kToken;
+  if (one_of(last, {"token", "accesstoken", "authtoken", "apitoken"})) {
+    // Pagination, idempotency and tokenizer tokens are not credentials.
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      if (one_of(words[i],
+                 {"next",    "page",   "continuation", "pagination", "cursor",  "start",
+                  "resume",  "sync",   "output",       "input",      "client",  "idempotency",
+                  "request", "change", "marker",       "pad",        "eos",     "bos",
+                  "unk",     "mask",   "sep",          "cls",        "special", "end",
+                  "stop",    "max",    "min",          "num"})) {
+        return KeyClass::kNone;
+      }
+    }
+    return KeyClass::kToken;
+  }
   if (last == "key") {
     for (size_t i = 0; i + 1 < words.size(); ++i) {
       if (one_of(words[i], {"api", "secret", "private", "signing", "encryption", "master",
@@ -182,7 +195,41 @@ bool looks_random(std::string_view v) {
     dig |= is_digit(c);
   }
   if ((lo || up) && dig) return true;
-  return lo && up && v.size() >= 20;
+  if (!lo || !up || v.size() < 24) return false;
+  // Letters only: random when mixed case all along, not CamelCase words or dotted names.
+  size_t run = 0, longest = 0;
+  for (char c : v) {
+    if (c == '.' || c == ' ') return false;
+    run = is_lower(c) ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest < 8;
+}
+
+bool looks_made_up(std::string_view value) {
+  std::string v = lowered(value);
+  for (std::string_view w :
+       {"password", "passwd", "secret", "test", "example", "dummy", "fake", "sample", "mock", "foo",
+        "bar", "changeme", "12345", "abcdef", "qwerty", "letmein", "admin", "hunter2", "xxxx"}) {
+    if (v.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool looks_generated(std::string_view v) {
+  if (v.size() < 8 || is_placeholder(v)) return false;
+  bool lo = false, up = false, dig = false;
+  std::array<bool, 256> seen{};
+  size_t distinct = 0;
+  for (char c : v) {
+    lo |= is_lower(c);
+    up |= is_upper(c);
+    dig |= is_digit(c);
+    auto u = static_cast<unsigned char>(c);
+    if (!seen[u]) ++distinct;
+    seen[u] = true;
+  }
+  return (int{lo} + int{up} + int{dig}) >= 2 && distinct >= 10;
 }
 
 }  // namespace mlbox::build::secret_values

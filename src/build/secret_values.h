@@ -29,5 +29,10 @@ bool is_reference(std::string_view value);
 // Random-looking enough to be a generated credential: letters and digits mixed, or a long
 // mixed-case run.
 bool looks_random(std::string_view value);
+// Spelled like a made-up example: "password1", "test-secret-123", "foo:bar", "mock_token".
+bool looks_made_up(std::string_view value);
+// Looser, for what follows a vendor prefix (hf_, ghp_): two character classes, ten distinct
+// characters, not a placeholder.
+bool looks_generated(std::string_view value);
 
 }  // namespace mlbox::build::secret_values
