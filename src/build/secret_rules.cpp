@@ -200,10 +200,18 @@ class Triggers {
   // of the scan: one load, one multiply and one bit test per byte, all in registers.
   size_t next_candidate(const char* p, size_t i, size_t to) const {
     const uint64_t* bits = bits_.data();
+    auto probe = [bits](const char* q) {
+      uint32_t h = hash_of(fold4(q));
+      return (bits[h >> 6] >> (h & 63)) & 1;
+    };
+    // Four positions per branch; the exact one is found again below.
+    for (; i + 4 <= to; i += 4) {
+      if (probe(p + i) | probe(p + i + 1) | probe(p + i + 2) | probe(p + i + 3)) [[unlikely]] {
+        break;
+      }
+    }
     for (; i < to; ++i) {
-      uint32_t h = hash_of(fold4(p + i));
-      if ((bits[h >> 6] >> (h & 63)) & 1) [[unlikely]]
-        return i;
+      if (probe(p + i)) return i;
     }
     return to;
   }
