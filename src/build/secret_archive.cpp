@@ -55,13 +55,14 @@ std::string read_head(const ReadFn& read) {
 
 struct Walk {
   const ArchiveLimits& limits;
+  uint64_t expanded_budget;
   uint64_t expanded_left;
   uint64_t entries_left;
   SourceResult result;
 };
 
 void scan_any(Walk& walk, const std::string& member, std::string_view name, const ReadFn& read,
-              int depth);
+              int depth, int layers);
 
 // libarchive pulls its input through this: first the head already read, then `read`.
 struct Feed {
@@ -90,6 +91,11 @@ la_ssize_t feed_read(struct archive*, void* client, const void** out) {
   }
 }
 
+// "member: " for messages about a member, "" for the file itself.
+std::string where(const std::string& member) {
+  return member.empty() ? "" : member + ": ";
+}
+
 std::string strip_compression_ext(std::string_view name) {
   for (std::string_view ext : {".gz", ".bz2", ".xz", ".zst", ".tgz"}) {
     if (name.ends_with(ext)) return std::string(name.substr(0, name.size() - ext.size()));
@@ -97,27 +103,33 @@ std::string strip_compression_ext(std::string_view name) {
   return std::string(name);
 }
 
+// Walks one archive level; a compressed stream is one level of its own (its content, a tar
+// or anything else, is then looked at like any member), so that a tar is recognised by its
+// header and not guessed by libarchive (which reads a run of zero bytes as an empty tar).
 void walk_archive(Walk& walk, const std::string& member, std::string_view name,
-                  std::string_view head, const ReadFn& read, int depth) {
+                  std::string_view head, const ReadFn& read, int depth, int layers) {
+  const bool compressed = is_compressed(head);
   Feed feed;
   feed.head = head;
   feed.read = &read;
   std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(),
                                                                   &archive_read_free);
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_filter_bzip2(a.get());
-  archive_read_support_filter_xz(a.get());
-  archive_read_support_filter_zstd(a.get());
-  archive_read_support_format_tar(a.get());
-  archive_read_support_format_gnutar(a.get());
-  archive_read_support_format_zip(a.get());
-  if (is_compressed(head)) archive_read_support_format_raw(a.get());
+  if (compressed) {
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_filter_bzip2(a.get());
+    archive_read_support_filter_xz(a.get());
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_format_raw(a.get());
+  } else {
+    archive_read_support_format_tar(a.get());
+    archive_read_support_format_gnutar(a.get());
+    archive_read_support_format_zip(a.get());
+  }
   if (archive_read_open(a.get(), &feed, nullptr, feed_read, nullptr) != ARCHIVE_OK) {
     if (feed.error) std::rethrow_exception(feed.error);
     walk.result.archive_error = true;
     walk.result.incomplete =
-        fmt::format("{}: not readable as an archive ({})",
-                    member.empty() ? std::string(name) : member, error_text(a.get()));
+        fmt::format("{}not readable as an archive ({})", where(member), error_text(a.get()));
     return;
   }
   struct archive_entry* entry = nullptr;
@@ -127,24 +139,24 @@ void walk_archive(Walk& walk, const std::string& member, std::string_view name,
     if (r < ARCHIVE_WARN) {
       if (feed.error) std::rethrow_exception(feed.error);
       walk.result.archive_error = true;
-      walk.result.incomplete =
-          fmt::format("{}: {}", member.empty() ? std::string(name) : member, error_text(a.get()));
+      walk.result.incomplete = fmt::format("{}{}", where(member), error_text(a.get()));
       return;
     }
     if (archive_entry_filetype(entry) != AE_IFREG) continue;
     if (walk.entries_left == 0) {
       walk.result.incomplete =
-          fmt::format("{}: more than {} members", name, walk.limits.max_entries);
+          fmt::format("{}more than {} members", where(member), walk.limits.max_entries);
       return;
     }
     --walk.entries_left;
     if (archive_entry_is_encrypted(entry)) continue;
     const char* p = archive_entry_pathname(entry);
-    std::string entry_name = archive_format(a.get()) == ARCHIVE_FORMAT_RAW || p == nullptr ||
-                                     std::string_view(p) == "data"
-                                 ? strip_compression_ext(name)
-                                 : std::string(p);
-    std::string child = member.empty() ? entry_name : member + "!/" + entry_name;
+    std::string entry_name =
+        compressed || p == nullptr ? strip_compression_ext(name) : std::string(p);
+    // The content of a compressed stream is the stream itself, not a member of it.
+    std::string child = compressed       ? member
+                        : member.empty() ? entry_name
+                                         : member + "!/" + entry_name;
     bool cut = false;
     ReadFn read_member = [&](char* out, size_t n) -> size_t {
       if (walk.expanded_left == 0) {
@@ -161,17 +173,21 @@ void walk_archive(Walk& walk, const std::string& member, std::string_view name,
       return static_cast<size_t>(got);
     };
     try {
-      scan_any(walk, child, entry_name, read_member, depth + 1);
+      if (compressed) {
+        scan_any(walk, child, entry_name, read_member, depth, layers + 1);
+      } else {
+        scan_any(walk, child, entry_name, read_member, depth + 1, layers);
+      }
     } catch (const std::runtime_error& e) {
       if (feed.error) std::rethrow_exception(feed.error);
       walk.result.archive_error = true;
-      walk.result.incomplete = fmt::format("{}: {}", child, e.what());
+      walk.result.incomplete = fmt::format("{}{}", where(child), e.what());
       return;
     }
     if (cut) {
       walk.result.incomplete = fmt::format(
-          "{}: stopped after {} expanded bytes (limit: {} MiB or {}x the archive's size)", name,
-          walk.limits.min_expanded, walk.limits.min_expanded >> 20, walk.limits.max_ratio);
+          "{}stopped after {} MiB expanded (limit: {} MiB or {}x the archive's size)", where(child),
+          walk.expanded_budget >> 20, walk.limits.min_expanded >> 20, walk.limits.max_ratio);
       return;
     }
     if (walk.result.found.size() >= kMaxReportedMembers) return;
@@ -179,11 +195,13 @@ void walk_archive(Walk& walk, const std::string& member, std::string_view name,
 }
 
 void scan_any(Walk& walk, const std::string& member, std::string_view name, const ReadFn& read,
-              int depth) {
+              int depth, int layers) {
+  constexpr int kMaxCompressionLayers = 3;  // .tar.gz is one; a .gz of a .gz two
   std::string head = read_head(read);
   bool archive = looks_like_archive(head);
-  if (archive && depth <= walk.limits.max_depth) {
-    walk_archive(walk, member, name, head, read, depth);
+  if (archive && depth <= walk.limits.max_depth &&
+      (!is_compressed(head) || layers < kMaxCompressionLayers)) {
+    walk_archive(walk, member, name, head, read, depth, layers);
     return;
   }
   auto hits = scan_stream(name, head, read);
@@ -198,8 +216,9 @@ bool looks_like_archive(std::string_view head) {
 
 SourceResult scan_source(std::string_view name, uint64_t size, const ReadFn& read,
                          const ArchiveLimits& limits) {
-  Walk walk{limits, std::max(limits.min_expanded, size * limits.max_ratio), limits.max_entries, {}};
-  scan_any(walk, "", name, read, 0);
+  uint64_t budget = std::max(limits.min_expanded, size * limits.max_ratio);
+  Walk walk{limits, budget, budget, limits.max_entries, {}};
+  scan_any(walk, "", name, read, 0, 0);
   return std::move(walk.result);
 }
 
