@@ -110,7 +110,21 @@ size_t assignment(const FileTraits& t, const Window& w, size_t pos, std::vector<
   if (quoted_key) ++i;
   while (i < d.size() && (d[i] == ' ' || d[i] == '\t')) ++i;
   if (i >= d.size()) return ke;
-  if (d[i] == ':') {
+  Value v;
+  bool have_value = false;
+  if (ks > 0 && d[ks - 1] == '<' && d[ke] == '>') {
+    // XML: <password>value</password> (Maven settings.xml and friends).
+    size_t e = ke + 1;
+    while (e < d.size() && e - ke <= 512 && d[e] != '<' && !is_line_end(d[e])) ++e;
+    if (e >= d.size() || d[e] != '<' || d.substr(e + 1, 1) != "/") return ke;
+    v = {ke + 1, e, false};
+    have_value = true;
+  } else if (quoted_key && d.substr(i).starts_with("value=")) {
+    // XML attributes: <add key="ApiKey" value="..."/> (.NET config files).
+    i += 6;
+    if (!read_value(d, i, v) || !v.quoted) return ke;
+    have_value = true;
+  } else if (d[i] == ':') {
     // In code, `name: "T"` is a type annotation; only a quoted key makes a dict entry.
     if (t.text == TextClass::kCode && !quoted_key && !(i + 1 < d.size() && d[i + 1] == '=')) {
       return ke;
@@ -127,8 +141,7 @@ size_t assignment(const FileTraits& t, const Window& w, size_t pos, std::vector<
   } else {
     return ke;
   }
-  Value v;
-  if (!read_value(d, i, v)) return ke;
+  if (!have_value && !read_value(d, i, v)) return ke;
   std::string_view value = d.substr(v.begin, v.end - v.begin);
   if (!secret_value(value, v.quoted, kc, t.text)) return ke;
   std::string kind = "secret-assignment";

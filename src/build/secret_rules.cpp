@@ -499,10 +499,11 @@ FileTraits file_traits(std::string_view path, std::string_view head) {
       "hh",   "hpp", "cs",    "swift", "m",   "mm",     "lua",   "pl",  "pm",  "r",     "jl",
       "dart", "ex",  "exs",   "erl",   "clj", "groovy", "ipynb", "cu",  "cuh", "proto", "sql"};
   static const char* kConfig[] = {
-      "yaml",   "yml",        "json",   "jsonc", "ini",         "cfg",    "conf",    "cnf",
-      "toml",   "properties", "tfvars", "hcl",   "tf",          "sh",     "bash",    "zsh",
-      "envrc",  "env",        "config", "xml",   "plist",       "npmrc",  "pypirc",  "netrc",
-      "pgpass", "gradle",     "cred",   "creds", "credentials", "secret", "secrets", "txt"};
+      "yaml",        "yml",    "json",       "jsonc",  "ini",    "cfg",  "conf",
+      "cnf",         "toml",   "properties", "tfvars", "hcl",    "tf",   "sh",
+      "bash",        "zsh",    "envrc",      "env",    "config", "xml",  "plist",
+      "npmrc",       "pypirc", "netrc",      "pgpass", "gradle", "cred", "creds",
+      "credentials", "secret", "secrets",    "txt",    "tfstate"};
   for (const char* doc : {"readme", "license", "licence", "changelog", "changes", "news", "authors",
                           "notice", "copying", "pkg-info", "metadata", "history"}) {
     if (lname.starts_with(doc)) return t;  // prose

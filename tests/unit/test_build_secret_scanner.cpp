@@ -217,6 +217,11 @@ TEST_CASE("secret scanner: key/value pairs in YAML, JSON, .env and code") {
   CHECK(f[0].line == 3);
   CHECK(f[0].excerpt.find(v) == std::string::npos);
   CHECK(f[0].excerpt.find("password: ****") != std::string::npos);
+  CHECK(kind_of("settings.xml", "<server>\n  <password>" + v + "</password>\n</server>\n") ==
+        "password-assignment");
+  CHECK(kind_of("web.config", "<add key=\"ApiKey\" value=\"" + v + "\" />\n") ==
+        "secret-assignment");
+  CHECK(kind_of("settings.xml", "<password>${env.PASS}</password>\n").empty());
   // Values that only start like placeholders are secrets; exact placeholders are not.
   CHECK(kind_of(".env", "DB_PASSWORD=change" + v + "\n") == "dotenv-secret");
   CHECK(kind_of(".env", "API_KEY=your" + v + "\n") == "dotenv-secret");
