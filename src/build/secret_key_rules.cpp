@@ -13,39 +13,43 @@ namespace {
 // Skips header lines (Proc-Type:, DEK-Info:, Version:, Comment:), escaped newlines of JSON
 // and string literals, quotes and indentation.
 bool key_body_follows(std::string_view d, size_t i) {
-  size_t body = 0, headers = 0;
+  // A body line is an unbroken run of base64 (64 characters in PEM, 70 in PGP); prose such
+  // as "key omitted for security reasons" is not.
+  size_t run = 0, headers = 0;
   const size_t limit = std::min(d.size(), i + 4096);
-  bool line_begin = true;
-  while (i < limit && body < 24) {
+  bool line_begin = true, started = false;
+  while (i < limit) {
     char c = d[i];
     if (c == '\r' || c == '\n') {
       line_begin = true;
-      ++i;
-    } else if (c == ' ' || c == '\t' || c == '"' || c == '\'') {
+      run = 0;
       ++i;
     } else if (c == '\\' && i + 1 < limit && (d[i + 1] == 'n' || d[i + 1] == 'r')) {
       line_begin = true;
+      run = 0;
       i += 2;
-    } else if (c == '\\') {
-      ++i;  // a line continuation
-    } else if (line_begin && body == 0 && headers < 10 && is_alpha(c)) {
+    } else if (!started && (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\\')) {
+      ++i;  // indentation, string quotes and continuations before the body
+    } else if (line_begin && !started && headers < 10 && is_alpha(c)) {
       size_t n = run_length(d, i, 40, [](char x) { return is_alnum(x) || x == '-'; });
       if (i + n < limit && d[i + n] == ':') {
-        // A header: skip to the end of its line (and its continuation).
+        // A header (Proc-Type:, DEK-Info:, Version:, Comment:): skip its line.
         ++headers;
         i = line_end(d, i, 1024);
         continue;
       }
+      started = true;
       line_begin = false;
     } else if (is_b64(c)) {
+      started = true;
       line_begin = false;
-      ++body;
+      if (++run >= 24) return true;
       ++i;
     } else {
       return false;
     }
   }
-  return body >= 24;
+  return false;
 }
 
 struct Label {
