@@ -149,8 +149,12 @@ void walk_archive(Walk& walk, const std::string& member, std::string_view name,
       return;
     }
     --walk.entries_left;
-    if (archive_entry_is_encrypted(entry)) continue;
     const char* p = archive_entry_pathname(entry);
+    if (archive_entry_is_encrypted(entry)) {
+      walk.result.incomplete =
+          fmt::format("{}encrypted member {} not readable", where(member), p ? p : "?");
+      continue;
+    }
     std::string entry_name =
         compressed || p == nullptr ? strip_compression_ext(name) : std::string(p);
     // The content of a compressed stream is the stream itself, not a member of it.
