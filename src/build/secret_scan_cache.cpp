@@ -7,7 +7,6 @@
 #include "build/secret_scanner.h"
 #include "util/fs.h"
 #include "util/hash.h"
-#include "util/strings.h"
 
 #ifndef MLBOX_VERSION
 #define MLBOX_VERSION "dev"
@@ -18,7 +17,7 @@ namespace mlbox::build {
 namespace {
 
 std::string rules_version() {
-  return sha256_hex(std::string(MLBOX_VERSION) + "\n" + join(secret_kinds(), ",")).substr(0, 16);
+  return sha256_hex(std::string(MLBOX_VERSION) + "\n" + secret_rules_version()).substr(0, 16);
 }
 
 }  // namespace
@@ -42,8 +41,11 @@ std::vector<std::string> SecretScanCache::unscanned(const std::filesystem::path&
       out.push_back(rel);  // the scanner reports what is wrong with it
       continue;
     }
-    std::string key = fmt::format("{}:{}.{}:{}:{}", st.st_size, st.st_mtim.tv_sec,
-                                  st.st_mtim.tv_nsec, st.st_ino, st.st_dev);
+    // ctime too: a file rewritten in place at the same size with its mtime put back (touch
+    // -d, rsync -t, tar x) still gets a new ctime, which no user can set.
+    std::string key =
+        fmt::format("{}:{}.{}:{}.{}:{}:{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                    st.st_ctim.tv_sec, st.st_ctim.tv_nsec, st.st_ino, st.st_dev);
     keys_[rel] = key;
     auto it = entries_.find(rel);
     if (it == entries_.end() || !it->is_string() || it->get<std::string>() != key) {

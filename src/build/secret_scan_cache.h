@@ -1,8 +1,8 @@
-// Remembers which context files the secret scanner found clean, by path, size, mtime, inode
-// and device, so that a rebuild after a code change reads only the files that changed (the
-// scanner reads up to 8 MiB of every file). Files with findings are never remembered: they
-// are scanned, and refused or allowed, on every build. The cache is dropped when the
-// scanner's rules or mlbox's version change.
+// Remembers which context files the secret scanner found clean, by path, size, mtime, ctime,
+// inode and device, so that a rebuild after a code change reads only the files that changed
+// (the scanner reads every byte of every file, archives included). Files with findings are
+// never remembered: they are scanned, and refused or allowed, on every build. The cache is
+// dropped when the scanner's rules (secret_rules_version) or mlbox's version change.
 #pragma once
 
 #include <filesystem>

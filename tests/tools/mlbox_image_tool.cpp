@@ -127,7 +127,9 @@ int cmd_scan(const Args& a) {
   auto listing = build::list_build_context(root, {});
   build::SecretScanOptions o;
   o.allow = a.all("allow");
-  build::refuse_secrets(build::scan_for_secrets(root, listing.files(), o));
+  auto report = build::scan_context_for_secrets(root, listing.files(), o);
+  for (const auto& why : report.incomplete) std::cerr << "not scanned to the end: " << why << "\n";
+  build::refuse_secrets(report.findings);
   std::cout << "no secrets in " << listing.files().size() << " files\n";
   return 0;
 }
