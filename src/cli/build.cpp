@@ -8,9 +8,7 @@
 #include "build/native_builder.h"
 #include "build/plan.h"
 #include "cli/commands.h"
-#include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
-#include "core/locked_observer.h"
 #include "image/compressor.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
@@ -38,13 +36,10 @@ std::string pull_registry_base(Context& ctx, const manifest::RegistryReference& 
       return local_ref;
     }
   }
-  LockedObserver observer(ctx.observer());
-  net::HttpClient http(transport_config(flags), observer);
-  auto credentials = make_registry_credentials(http, observer);
-  registry::RegistryClient client(http, ref.registry, credentials.get());
-  client.ping();  // settles the scheme (plain HTTP only for --insecure-registry) and auth
+  // The ping settles the scheme (plain HTTP only for --insecure-registry) and auth.
+  backends::RegistryConnection connection(ref.registry, flags, ctx.observer());
   registry::BlobLocations locations(registry::BlobLocations::default_file());
-  registry::ImagePuller puller(client, observer, &locations);
+  registry::ImagePuller puller(connection.client(), connection.observer(), &locations);
   registry::PullOptions options;
   options.jobs = flags.jobs;
   options.platform = image::parse_platform(platform);

@@ -1,22 +1,21 @@
 // mlbox run: the project's image from .mlbox/oci, as a job on this machine (runc, or the
 // host's mlbox-trainer when runc cannot be used). Exit 0 when the job succeeds, 7 otherwise.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/run_local.h"
-#include "cloud/local/local_runner.h"
+#include "cloud/local/local_backend.h"
 #include "image/oci_layout.h"
 #include "manifest/load.h"
 #include "util/error.h"
 
 namespace mlbox::cli {
 
-void run_local_job(Context& ctx, const RunFlags& f) {
+namespace {
+
+local::LocalJobOptions job_options(Context& ctx, const RunFlags& f) {
   for (const auto& kv : f.env) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {
       throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
@@ -28,10 +27,10 @@ void run_local_job(Context& ctx, const RunFlags& f) {
   o.tag = f.tag;
   auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
   if (project.filename().empty()) project = project.parent_path();
-  std::string name = project.filename().string();
+  o.name = project.filename().string();
   if (std::filesystem::exists(ctx.manifest_path())) {
     auto m = manifest::load(ctx.manifest_path());
-    if (!m.name.empty()) name = m.name;
+    if (!m.name.empty()) o.name = m.name;
     if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
         image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
       o.tag = m.name;
@@ -41,47 +40,30 @@ void run_local_job(Context& ctx, const RunFlags& f) {
     throw Error(ErrorKind::kConfig, "no image store at " + o.store.string(),
                 "build the image first: mlbox build");
   }
-  o.name = name;
   if (!f.output.empty()) o.output_dir = std::filesystem::absolute(f.output);
   if (!f.data.empty()) o.data_dir = std::filesystem::absolute(f.data);
   o.env = f.env;
   o.command = f.command;
   o.no_runc = f.no_runc;
   o.max_attempts = f.max_attempts;
+  return o;
+}
 
-  auto store = std::make_unique<jobs::JobStore>();
-  local::PreparedJob job = local::LocalRunner(*store, ctx.observer()).prepare(o);
+void print_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void run_local_job(Context& ctx, const RunFlags& f) {
+  local::LocalJobOptions o = job_options(ctx, f);
+  local::LocalBackend backend(ctx.observer());
+  local::PreparedJob job = backend.prepare(o);
   const std::string id = job.record.id;
-
   if (f.detach) {
-    // SQLite connections must not cross fork(): the child opens its own.
-    store.reset();
-    std::fflush(stdout);
-    std::fflush(stderr);
-    pid_t pid = ::fork();
-    if (pid < 0) throw Error(ErrorKind::kInternal, "fork failed");
-    if (pid == 0) {
-      ::setsid();
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      int rc = 1;
-      try {
-        jobs::JobStore child_store;
-        NullObserver quiet;
-        local::LocalRunner child(child_store, quiet);
-        child.on_log_line = [](const std::string&) {};
-        rc = child.run(job, o) == jobs::JobState::kSucceeded ? 0 : 7;
-      } catch (const std::exception&) {
-        try {
-          jobs::JobStore s;
-          s.set_state(id, jobs::JobState::kFailed);
-        } catch (...) {
-        }
-      }
-      std::_Exit(rc);
-    }
+    backend.start_detached(job, o);
     if (ctx.options.json) {
       ctx.print_json({{"id", id}, {"state", "QUEUED"}, {"output_dir", job.record.output_dir}});
     } else {
@@ -89,21 +71,11 @@ void run_local_job(Context& ctx, const RunFlags& f) {
     }
     return;
   }
-
-  local::LocalRunner runner(*store, ctx.observer());
   ctx.observer().info(fmt::format(
       "job {} ({})", id, job.isolation == local::Isolation::kRunc ? "runc" : "host process"));
-  if (!ctx.options.json) {
-    runner.on_log_line = [](const std::string& line) {
-      std::fwrite(line.data(), 1, line.size(), stdout);
-      std::fputc('\n', stdout);
-      std::fflush(stdout);
-    };
-  } else {
-    runner.on_log_line = [](const std::string&) {};
-  }
-  jobs::JobState state = runner.run(job, o);
-  auto record = store->find(id);
+  jobs::JobState state =
+      backend.run_attached(job, o, ctx.options.json ? +[](const std::string&) {} : print_line);
+  auto record = jobs::JobStore().find(id);
   if (ctx.options.json && record) ctx.print_json(record->to_json());
   if (state != jobs::JobState::kSucceeded) {
     int code = record && !record->attempts.empty() && record->attempts.back().exit_code

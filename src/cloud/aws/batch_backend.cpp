@@ -200,7 +200,8 @@ std::string BatchBackend::read_logs(const jobs::JobRecord& job, const std::strin
   return nlohmann::json{{"attempt", index}, {"token", token}}.dump();
 }
 
-void BatchBackend::cancel(const jobs::JobRecord& job) {
+void BatchBackend::cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) {
+  jobs::refuse_preempt(request);
   nlohmann::json detail = describe(job);
   std::string status = detail.value("status", "");
   std::string id = detail.value("jobId", "");

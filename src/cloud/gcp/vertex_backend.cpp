@@ -124,7 +124,8 @@ jobs::RemoteStatus VertexBackend::refresh(const jobs::JobRecord& job) {
   return st;
 }
 
-void VertexBackend::cancel(const jobs::JobRecord& job) {
+void VertexBackend::cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) {
+  jobs::refuse_preempt(request);
   std::string name = remote_id(job);
   api_.call("POST", vertex_api_base(region_of(job), options_.env) + name + ":cancel",
             nlohmann::json::object());

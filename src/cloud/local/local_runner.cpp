@@ -152,15 +152,6 @@ std::vector<std::string> contract_env(const std::string& output, const std::stri
           "MLBOX_DATA_DIR=" + data};
 }
 
-// A zombie is not alive: a detached runner's parent (init) may be slow to reap it.
-bool pid_alive(pid_t pid) {
-  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
-  std::string stat;
-  if (!fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat)) return true;
-  auto paren = stat.rfind(')');
-  return !(paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
-}
-
 }  // namespace
 
 stdfs::path jobs_root() {
@@ -400,85 +391,6 @@ JobState LocalRunner::run(PreparedJob& job, const LocalJobOptions& options) {
   }
   store_.set_state(id, final_state);
   return final_state;
-}
-
-void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Observer& observer,
-                int grace_s) {
-  jobs::JobRecord r = store.resolve(id);
-  if (r.backend != "local") {
-    throw Error(ErrorKind::kUsage, "job " + r.id + " runs on " + r.backend +
-                                       "; cancelling it is done by that backend");
-  }
-  if (jobs::is_terminal(r.state)) {
-    throw Error(ErrorKind::kUsage,
-                "job " + r.id + " has already ended (" + jobs::to_string(r.state) + ")");
-  }
-  pid_t pid = r.details.value("pid", 0);
-  int attempt = r.details.value("attempt", 0);
-  if (!pid_alive(pid)) {
-    pid_t runner = r.details.value("runner_pid", 0);
-    if (!pid_alive(runner)) {
-      // The runner died without recording the end: nothing is running any more.
-      store.set_state(r.id, JobState::kCancelled);
-      observer.warn("job " + r.id + " had no live process; marked CANCELLED");
-      return;
-    }
-    throw Error(
-        ErrorKind::kUsage,
-        "job " + r.id + " is " + jobs::to_string(r.state) + " and has no running attempt yet",
-        "try again in a moment");
-  }
-  if (preempt) {
-    nlohmann::json d = r.details;
-    d["preempt_requested"] = attempt;
-    store.set_details(r.id, d);
-  } else {
-    store.set_state(r.id, JobState::kCancelled);
-  }
-  observer.info("sending SIGTERM to job " + r.id + " (attempt " + std::to_string(attempt) + ")");
-  ::kill(pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
-  while (pid_alive(pid) && std::chrono::steady_clock::now() < deadline) {
-    // The process is the runner's child: it is reaped there; a zombie still counts as alive.
-    std::string stat;
-    if (fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat) &&
-        stat.find(") Z ") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (pid_alive(pid) && std::chrono::steady_clock::now() >= deadline) {
-    observer.warn("job " + r.id + " still running after " + std::to_string(grace_s) +
-                  " s; sending SIGKILL");
-    if (r.details.contains("container_id")) {
-      run_process({"runc", "--root", r.details.value("runc_root", ""), "kill",
-                   r.details.value("container_id", ""), "KILL"});
-    } else {
-      ::kill(-pid, SIGKILL);
-    }
-  }
-}
-
-bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record) {
-  if (record.backend != "local" || jobs::is_terminal(record.state)) return false;
-  pid_t runner = record.details.value("runner_pid", 0);
-  if (runner <= 0 || pid_alive(runner)) return false;
-  for (const auto& a : record.attempts) {
-    if (a.ended_at.empty()) store.end_attempt(record.id, a.number, std::nullopt, "lost");
-  }
-  store.set_state(record.id, JobState::kFailed);
-  record = *store.find(record.id);
-  return true;
-}
-
-std::vector<stdfs::path> attempt_logs(const stdfs::path& job_dir) {
-  std::vector<stdfs::path> logs;
-  for (int n = 1;; ++n) {
-    stdfs::path p = job_dir / "logs" / ("attempt-" + std::to_string(n) + ".log");
-    if (!stdfs::exists(p)) break;
-    logs.push_back(p);
-  }
-  return logs;
 }
 
 }  // namespace mlbox::local

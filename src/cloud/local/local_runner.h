@@ -13,7 +13,8 @@
 //
 // Attempt exit codes: 0 -> SUCCEEDED; 75 (mlbox-trainer's "preempted": it saved a checkpoint
 // on SIGTERM) -> PREEMPTED, and the next attempt resumes from the same checkpoint dir;
-// anything else -> FAILED. `cancel_job` stops a running attempt from another process.
+// anything else -> FAILED. LocalBackend (local_backend.h) stops a running attempt from another
+// process.
 #pragma once
 
 #include <filesystem>
@@ -92,20 +93,5 @@ class LocalRunner {
   jobs::JobStore& store_;
   Observer& observer_;
 };
-
-// Stops the running attempt of a local job (SIGTERM; SIGKILL after `grace_s` if it is
-// still running). With preempt=false the job is marked CANCELLED first so the runner does not
-// retry; with preempt=true the runner records PREEMPTED and starts the next attempt.
-// Throws Error(kUsage) when the job is not running.
-void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Observer& observer,
-                int grace_s = 30);
-
-// A local job whose runner process is gone (killed, machine rebooted) while the record says
-// it is still active: marks it FAILED (and its open attempt "lost"). Returns true when the
-// record changed; `record` is refreshed.
-bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record);
-
-// The log files of a job, attempt order.
-std::vector<std::filesystem::path> attempt_logs(const std::filesystem::path& job_dir);
 
 }  // namespace mlbox::local

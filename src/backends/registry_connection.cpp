@@ -1,10 +1,22 @@
-#include "cli/registry_credentials.h"
+#include "backends/registry_connection.h"
+
+#include <algorithm>
 
 #include "cloud/aws/ecr_credentials.h"
 #include "cloud/gcp/artifact_registry_credentials.h"
 #include "config/settings.h"
 
-namespace mlbox::cli {
+namespace mlbox::backends {
+
+net::TransportConfig transport_config(const RegistryOptions& options) {
+  net::TransportConfig config;
+  config.ca_file = net::TransportConfig::ca_file_from(options.ca_cert);
+  config.insecure_hosts = options.insecure_registries;
+  config.max_connections = std::max(options.jobs, 1) + 2;
+  config.max_connections_per_host = config.max_connections;
+  config.user_agent = std::string("mlbox/") + MLBOX_VERSION;
+  return config;
+}
 
 std::shared_ptr<registry::CredentialProvider> make_registry_credentials(net::HttpClient& http,
                                                                         Observer& observer) {
@@ -20,4 +32,14 @@ std::shared_ptr<registry::CredentialProvider> make_registry_credentials(net::Htt
   return chain;
 }
 
-}  // namespace mlbox::cli
+RegistryConnection::RegistryConnection(const std::string& host, const RegistryOptions& options,
+                                       Observer& observer)
+    : observer_(observer),
+      http_(transport_config(options), observer_),
+      credentials_(make_registry_credentials(http_, observer_)),
+      client_(http_, host, credentials_.get()) {
+  http_.set_trace_headers(options.trace_headers);
+  client_.ping();
+}
+
+}  // namespace mlbox::backends
