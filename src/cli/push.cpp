@@ -4,6 +4,7 @@
 #include "backends/image_push.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
+#include "config/settings.h"
 #include "image/oci_layout.h"
 #include "manifest/load.h"
 #include "util/error.h"
@@ -12,19 +13,17 @@ namespace mlbox::cli {
 
 namespace {
 
-// REF, else image.repository from mlbox.yaml.
+// REF, else the image.repository setting (flag > MLBOX_IMAGE_REPOSITORY > mlbox.yaml > user
+// config), as `mlbox submit` reads it.
 std::string push_destination(Context& ctx, const std::string& reference) {
   if (!reference.empty()) return reference;
-  auto path = ctx.manifest_path();
-  if (!std::filesystem::exists(path)) {
-    throw Error(ErrorKind::kUsage,
-                "no REF given and no mlbox.yaml in " + ctx.project_dir().string(),
-                "name the destination: mlbox push HOST/REPO[:TAG]");
-  }
-  std::string repo = manifest::load(path).image.repository;
+  std::optional<manifest::Manifest> m;
+  if (std::filesystem::exists(ctx.manifest_path())) m = manifest::load(ctx.manifest_path());
+  std::string repo = config::resolve_for_process(m ? &*m : nullptr, {}).get("image.repository");
   if (repo.empty()) {
-    throw Error(ErrorKind::kUsage, fmt::format("{} sets no image.repository", path.string()),
-                "set image.repository in mlbox.yaml, or name it: mlbox push HOST/REPO[:TAG]");
+    throw Error(ErrorKind::kUsage, "no REF given and image.repository is unset",
+                "set image.repository in mlbox.yaml (or MLBOX_IMAGE_REPOSITORY, or the user "
+                "config), or name it: mlbox push HOST/REPO[:TAG]");
   }
   return repo;
 }
@@ -35,7 +34,7 @@ void set_push_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("push", "Push the image to its registry");
   auto req = std::make_shared<backends::PushRequest>();
   cmd->add_option("REF", req->reference,
-                  "Where to push: HOST/REPO[:TAG] (default: image.repository from mlbox.yaml, "
+                  "Where to push: HOST/REPO[:TAG] (default: the image.repository setting, "
                   "with the store's tag)");
   cmd->add_option("--tag", req->tag, "Which tag of the project's store to push");
   cmd->add_option("--chunk-size", req->chunk_size,

@@ -24,22 +24,21 @@ local::LocalJobOptions job_options(Context& ctx, const RunFlags& f) {
   local::LocalJobOptions o;
   o.store = f.store.empty() ? image::project_store_path(ctx.project_dir())
                             : std::filesystem::absolute(f.store);
-  o.tag = f.tag;
   auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
   if (project.filename().empty()) project = project.parent_path();
   o.name = project.filename().string();
+  std::string named;  // mlbox.yaml's name
   if (std::filesystem::exists(ctx.manifest_path())) {
-    auto m = manifest::load(ctx.manifest_path());
-    if (!m.name.empty()) o.name = m.name;
-    if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
-        image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
-      o.tag = m.name;
-    }
+    named = manifest::load(ctx.manifest_path()).name;
+    if (!named.empty()) o.name = named;
   }
   if (!std::filesystem::exists(o.store / "index.json")) {
     throw Error(ErrorKind::kConfig, "no image store at " + o.store.string(),
                 "build the image first: mlbox build");
   }
+  // --tag, else the tag named like mlbox.yaml's name, else latest, else the only image.
+  o.tag = image::choose_image_tag(image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly),
+                                  f.tag, named);
   if (!f.output.empty()) o.output_dir = std::filesystem::absolute(f.output);
   if (!f.data.empty()) o.data_dir = std::filesystem::absolute(f.data);
   o.env = f.env;
@@ -92,8 +91,8 @@ void set_run_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("run", "Run the training job on this machine");
   auto f = std::make_shared<RunFlags>();
   cmd->add_option("--tag", f->tag,
-                  "Image tag in .mlbox/oci (default: mlbox.yaml name, the only "
-                  "tag, or latest)");
+                  "Image tag in .mlbox/oci (default: mlbox.yaml's name, latest, or the "
+                  "only tag)");
   cmd->add_option("-o,--output", f->output, "Output dir on the host (default: the job's dir)");
   cmd->add_option("--data", f->data, "Host data dir, read-only at /mlbox/data (MLBOX_DATA_DIR)");
   cmd->add_option("--store", f->store, "OCI layout to run from (default: .mlbox/oci)");
