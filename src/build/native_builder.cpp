@@ -21,12 +21,12 @@
 #include "image/layer_writer.h"
 #include "image/oci_copy.h"
 #include "image/oci_layout.h"
-#include "image/task_pool.h"
 #include "manifest/image_ref.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strings.h"
+#include "util/task_pool.h"
 
 namespace mlbox::build {
 
@@ -349,7 +349,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   LockedObserver locked(observer);
   std::vector<std::future<BuiltLayer>> context_layers;
   // Declared after everything the tasks use: destroyed (queue drained, workers joined) first.
-  image::TaskPool writers(static_cast<unsigned>(std::min<size_t>(2, parts.size())));
+  TaskPool writers(static_cast<unsigned>(std::min<size_t>(2, parts.size())));
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     context_layers.push_back(writers.submit([&, i] {
       const ContextPart& part = parts[i];

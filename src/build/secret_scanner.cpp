@@ -15,9 +15,9 @@
 
 #include "build/ignore_patterns.h"
 #include "image/compressor.h"
-#include "image/task_pool.h"
 #include "util/error.h"
 #include "util/strings.h"
+#include "util/task_pool.h"
 
 namespace mlbox::build {
 
@@ -471,7 +471,7 @@ std::vector<SecretFinding> scan_for_secrets(const std::filesystem::path& root,
   // Interleaved slices would balance better, but contiguous ones keep the order trivially;
   // many small slices give the balance instead.
   const size_t slices = threads * 8;
-  image::TaskPool pool(threads);
+  TaskPool pool(threads);
   std::vector<std::future<std::vector<SecretFinding>>> parts;
   for (size_t k = 0; k < slices; ++k) {
     size_t begin = todo.size() * k / slices, end = todo.size() * (k + 1) / slices;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cloud/gcp/vertex_custom_job.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -139,7 +140,7 @@ std::vector<nlohmann::json> VertexBackend::list_jobs(const std::string& project,
   do {
     std::string url = fmt::format("{}projects/{}/locations/{}/customJobs",
                                   vertex_api_base(region, options_.env), project, region);
-    if (!page.empty()) url += "?pageToken=" + form_encode(page);
+    if (!page.empty()) url += "?pageToken=" + percent_encode(page);
     nlohmann::json j = api_.call("GET", url);
     for (const auto& cj : j.value("customJobs", nlohmann::json::array())) out.push_back(cj);
     page = j.value("nextPageToken", "");

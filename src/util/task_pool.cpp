@@ -1,6 +1,6 @@
-#include "image/task_pool.h"
+#include "util/task_pool.h"
 
-namespace mlbox::image {
+namespace mlbox {
 
 TaskPool::TaskPool(unsigned threads) {
   if (threads == 0) threads = 1;
@@ -31,4 +31,4 @@ void TaskPool::run() {
   }
 }
 
-}  // namespace mlbox::image
+}  // namespace mlbox

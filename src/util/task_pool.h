@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace mlbox::image {
+namespace mlbox {
 
 class TaskPool {
  public:
@@ -42,4 +42,4 @@ class TaskPool {
   bool stop_ = false;
 };
 
-}  // namespace mlbox::image
+}  // namespace mlbox
