@@ -54,4 +54,17 @@ registry::PushSummary push_image(const PushRequest& request, Observer& observer)
   }
 }
 
+jobs::PushedImage image_push_would_send(const std::filesystem::path& root,
+                                        const std::string& reference, const std::string& tag) {
+  std::string why;
+  auto ref = manifest::parse_registry_reference(reference, &why);
+  if (!std::filesystem::exists(root / "index.json")) {
+    throw Error(ErrorKind::kConfig, "no image store at " + root.string(),
+                "build the image first: mlbox build");
+  }
+  image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
+  std::string chosen = image::choose_image_tag(store, tag, ref ? ref->tag : std::string());
+  return {ref ? ref->canonical() : reference, store.resolve(chosen)->digest};
+}
+
 }  // namespace mlbox::backends

@@ -9,6 +9,7 @@
 
 #include "backends/registry_connection.h"
 #include "core/events.h"
+#include "jobs/job_submission.h"
 #include "registry/image_pusher.h"
 
 namespace mlbox::backends {
@@ -24,5 +25,10 @@ struct PushRequest {
 
 // Throws Error(kUsage) for a reference that is malformed or names a digest.
 registry::PushSummary push_image(const PushRequest& request, Observer& observer);
+
+// What push_image would send, without sending it (`submit --dry-run`): the canonical
+// reference and the digest of the tag it would choose. Error(kConfig) without a store.
+jobs::PushedImage image_push_would_send(const std::filesystem::path& store,
+                                        const std::string& reference, const std::string& tag);
 
 }  // namespace mlbox::backends

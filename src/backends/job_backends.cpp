@@ -25,7 +25,7 @@ bool target_runs_here(const std::string& target) {
 std::unique_ptr<jobs::JobBackend> make_job_backend(const std::string& backend,
                                                    const config::Settings& settings,
                                                    Observer& observer) {
-  if (backend == "local") return std::make_unique<local::LocalBackend>(observer);
+  if (backend == "local") return std::make_unique<cloud::local::LocalBackend>(observer);
   if (backend == "vertex") return cloud::gcp::make_vertex_backend(settings, observer);
   if (backend == "aws-batch") return cloud::aws::make_batch_backend(settings, observer);
   throw Error(ErrorKind::kUsage, "unknown job backend '" + backend + "'",
@@ -44,7 +44,7 @@ config::Settings settings_for_job(const jobs::JobRecord& job) {
 }
 
 std::unique_ptr<jobs::JobBackend> backend_for_job(const jobs::JobRecord& job, Observer& observer) {
-  if (job.backend == "local") return std::make_unique<local::LocalBackend>(observer);
+  if (job.backend == "local") return std::make_unique<cloud::local::LocalBackend>(observer);
   return make_job_backend(job.backend, settings_for_job(job), observer);
 }
 
@@ -81,7 +81,7 @@ void stage_local_data(const config::Settings& settings, jobs::JobSpec& spec,
 std::vector<jobs::JobRecord> list_jobs(jobs::JobStore& store, size_t limit) {
   auto list = store.list(limit);
   NullObserver quiet;
-  local::LocalBackend here(quiet, store.path());
+  cloud::local::LocalBackend here(quiet, store.path());
   for (auto& r : list) {
     if (r.backend == here.name()) r = jobs::refresh_job(store, here, r);
   }

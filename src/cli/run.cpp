@@ -15,13 +15,13 @@ namespace mlbox::cli {
 
 namespace {
 
-local::LocalJobOptions job_options(Context& ctx, const RunFlags& f) {
+cloud::local::LocalJobOptions job_options(Context& ctx, const RunFlags& f) {
   for (const auto& kv : f.env) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {
       throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
     }
   }
-  local::LocalJobOptions o;
+  cloud::local::LocalJobOptions o;
   o.store = f.store.empty() ? image::project_store_path(ctx.project_dir())
                             : std::filesystem::absolute(f.store);
   auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
@@ -57,9 +57,9 @@ void print_line(const std::string& line) {
 }  // namespace
 
 void run_local_job(Context& ctx, const RunFlags& f) {
-  local::LocalJobOptions o = job_options(ctx, f);
-  local::LocalBackend backend(ctx.observer());
-  local::PreparedJob job = backend.prepare(o);
+  cloud::local::LocalJobOptions o = job_options(ctx, f);
+  cloud::local::LocalBackend backend(ctx.observer());
+  cloud::local::PreparedJob job = backend.prepare(o);
   const std::string id = job.record.id;
   if (f.detach) {
     backend.start_detached(job, o);
@@ -71,7 +71,7 @@ void run_local_job(Context& ctx, const RunFlags& f) {
     return;
   }
   ctx.observer().info(fmt::format(
-      "job {} ({})", id, job.isolation == local::Isolation::kRunc ? "runc" : "host process"));
+      "job {} ({})", id, job.isolation == cloud::local::Isolation::kRunc ? "runc" : "host process"));
   jobs::JobState state =
       backend.run_attached(job, o, ctx.options.json ? +[](const std::string&) {} : print_line);
   auto record = jobs::JobStore().find(id);

@@ -13,7 +13,6 @@
 #include "image/oci_layout.h"
 #include "jobs/job_control.h"
 #include "jobs/job_submission.h"
-#include "manifest/image_ref.h"
 #include "manifest/load.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -52,21 +51,6 @@ std::map<std::string, std::string> setting_flags(const SubmitFlags& f) {
   return m;
 }
 
-// The image `mlbox push` would send (--tag, else the reference's tag, else latest, else
-// the only image), for --dry-run: nothing is pushed then.
-jobs::PushedImage local_image(Context& ctx, const std::string& repo, const std::string& tag) {
-  std::string why;
-  auto ref = manifest::parse_registry_reference(repo, &why);
-  auto root = image::project_store_path(ctx.project_dir());
-  if (!std::filesystem::exists(root / "index.json")) {
-    throw Error(ErrorKind::kConfig, "no image store at " + root.string(),
-                "build the image first: mlbox build");
-  }
-  image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
-  std::string chosen = image::choose_image_tag(store, tag, ref ? ref->tag : std::string());
-  return {ref ? ref->canonical() : repo, store.resolve(chosen)->digest};
-}
-
 void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* m,
                      const config::Settings& settings, const std::string& target) {
   std::string repo = settings.get("image.repository");
@@ -82,7 +66,9 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
   jobs::check_job_inputs(in);
   auto backend = backends::make_job_backend(backend_name, settings, ctx.observer());
   if (f.dry_run) {
-    ctx.print_json(jobs::plan_job(*backend, in, local_image(ctx, repo, f.tag)));
+    auto store = image::project_store_path(ctx.project_dir());
+    ctx.print_json(
+        jobs::plan_job(*backend, in, backends::image_push_would_send(store, repo, f.tag)));
     return;
   }
   jobs::SubmitSteps steps;

@@ -47,7 +47,7 @@ TEST_CASE("local logs: the cursor carries across attempts; a partial line waits 
   auto log1 = dir.path() / "logs" / "attempt-1.log";
   append(log1, "one\ntw");
   NullObserver quiet;
-  local::LocalBackend backend(quiet, dir.path() / "jobs.db");
+  cloud::local::LocalBackend backend(quiet, dir.path() / "jobs.db");
   auto job = local_job(dir.path(), jobs::JobState::kRunning);
 
   std::vector<jobs::LogLine> out;
@@ -69,14 +69,14 @@ TEST_CASE("local logs: the cursor carries across attempts; a partial line waits 
   out.clear();
   backend.read_logs(job, cursor, out);
   CHECK(out.empty());
-  CHECK(local::attempt_logs(dir.path()).size() == 2);
+  CHECK(cloud::local::attempt_logs(dir.path()).size() == 2);
 }
 
 TEST_CASE("local refresh: a job whose runner is gone becomes FAILED, its attempt lost") {
   fs::TempDir dir;
   jobs::JobStore store(dir.path() / "jobs.db");
   NullObserver quiet;
-  local::LocalBackend backend(quiet, store.path());
+  cloud::local::LocalBackend backend(quiet, store.path());
   auto job = local_job(dir.path(), jobs::JobState::kRunning);
   job.details["runner_pid"] = dead_pid();
   store.insert(job);
@@ -114,7 +114,7 @@ TEST_CASE("local cancel of a job with no live process marks it CANCELLED") {
   fs::TempDir dir;
   jobs::JobStore store(dir.path() / "jobs.db");
   NullObserver quiet;
-  local::LocalBackend backend(quiet, store.path());
+  cloud::local::LocalBackend backend(quiet, store.path());
   auto job = local_job(dir.path(), jobs::JobState::kRunning);
   job.details["runner_pid"] = dead_pid();
   job.details["pid"] = dead_pid();

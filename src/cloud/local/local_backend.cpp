@@ -13,7 +13,7 @@
 #include "util/fs.h"
 #include "util/process.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 namespace stdfs = std::filesystem;
 using jobs::JobState;
@@ -236,4 +236,4 @@ std::vector<stdfs::path> LocalBackend::fetch(const jobs::JobRecord& job, const s
   return jobs::copy_output_tree(job.output_dir, dir);
 }
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

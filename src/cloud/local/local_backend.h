@@ -18,7 +18,7 @@
 #include "core/events.h"
 #include "jobs/job_backend.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 class LocalBackend : public jobs::JobBackend {
  public:
@@ -62,4 +62,4 @@ std::vector<std::filesystem::path> attempt_logs(const std::filesystem::path& job
 // The options a JobSpec stands for: image_ref "oci:STORE:TAG", output_uri a folder.
 LocalJobOptions options_from_spec(const jobs::JobSpec& spec);
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <thread>
 
-#include "build/trainer_bundle.h"
+#include "builder/trainer_bundle.h"
 #include "cloud/local/rootfs_cache.h"
 #include "cloud/local/runc_spec.h"
 #include "util/error.h"
@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 namespace stdfs = std::filesystem;
 using jobs::JobState;
@@ -273,7 +273,7 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
             container_id};
     for (char** e = environ; *e; ++e) env.emplace_back(*e);
   } else {
-    stdfs::path trainer = build::locate_trainer_binary();
+    stdfs::path trainer = builder::locate_trainer_binary();
     std::vector<std::string> entry = cc.entrypoint.value_or(std::vector<std::string>{});
     const std::vector<std::string>& cmd =
         options.command.empty() ? cc.cmd.value_or(std::vector<std::string>{}) : options.command;
@@ -291,7 +291,7 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
     for (size_t i = 1; i < argv.size(); ++i) {
       std::string& a = argv[i];
       if (a.empty() || a[0] != '/') continue;
-      if (stdfs::path(a).filename() == "mlbox-trainer" && a.rfind(build::kTrainerPrefix, 0) == 0) {
+      if (stdfs::path(a).filename() == "mlbox-trainer" && a.rfind(builder::kTrainerPrefix, 0) == 0) {
         a = trainer.string();
       } else if (std::error_code ec;
                  stdfs::exists(job.rootfs / stdfs::path(a).relative_path(), ec)) {
@@ -393,4 +393,4 @@ JobState LocalRunner::run(PreparedJob& job, const LocalJobOptions& options) {
   return final_state;
 }
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

@@ -27,7 +27,7 @@
 #include "image/oci_layout.h"
 #include "jobs/job_store.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 // mlbox-trainer's exit code after an orderly stop on SIGTERM (trainer/supervisor.h).
 inline constexpr int kTrainerExitPreempted = 75;
@@ -94,4 +94,4 @@ class LocalRunner {
   Observer& observer_;
 };
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local
