@@ -79,6 +79,25 @@ expect_rc 0 "$MLBOX" jobs
 grep -q "$id.*SUCCEEDED" "$WORK/stdout" || fail "jobs table"
 pass "logs (prefix), fetch, jobs"
 
+# 1b. fetch never deletes what it did not create, nor writes outside -o (issue 13).
+mkdir -p "$WORK/mine" && echo keep >"$WORK/mine/notes.txt"
+expect_rc 2 "$MLBOX" fetch "$id" -o "$WORK/mine"
+grep -q "is not empty" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no reason for the refusal"; }
+[ "$(cat "$WORK/mine/notes.txt")" = keep ] && [ ! -e "$WORK/mine/model" ] || fail "fetch touched a non-empty folder"
+expect_rc 0 "$MLBOX" fetch "$id" -o "$WORK/mine" --force
+[ "$(cat "$WORK/mine/notes.txt")" = keep ] && [ -f "$WORK/mine/model/model.txt" ] || fail "--force did not merge"
+mkdir -p "$WORK/here" && echo keep >"$WORK/here/notes.txt"
+(cd "$WORK/here" && expect_rc 2 "$MLBOX" fetch "$id" -o . --force)
+(cd "$WORK/here" && expect_rc 2 "$MLBOX" -C "$PROJ" fetch "$id" -o "$PROJ" --force)
+[ "$(ls "$WORK/here")" = notes.txt ] || fail "fetch -o . wrote into the current folder"
+mkdir -p "$WORK/host-secrets"
+ln -s "$WORK/host-secrets" "$out/evil"
+expect_rc 6 "$MLBOX" fetch "$id" -o "$WORK/linked"
+grep -q "outside the job's outputs" "$WORK/stderr" || { cat "$WORK/stderr"; fail "link not refused"; }
+[ ! -e "$WORK/linked" ] || [ -z "$(ls -A "$WORK/linked")" ] || fail "files written before the link was refused"
+rm "$out/evil"
+pass "fetch: non-empty -o refused (kept), --force merges, '.' and the project refused, links out refused"
+
 # 2. A failing command: exit 7, FAILED, the exit code recorded.
 expect_rc 7 "$MLBOX" run -- /bin/sh -c 'echo failing; exit 3'
 grep -q "FAILED (exit code 3)" "$WORK/stderr" || { cat "$WORK/stderr"; fail "failure message"; }
