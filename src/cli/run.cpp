@@ -1,5 +1,6 @@
-// mlbox run: the project's image from .mlbox/oci, as a job on this machine (runc, or the
-// host's mlbox-trainer when runc cannot be used). Exit 0 when the job succeeds, 7 otherwise.
+// mlbox run: the project's image from .mlbox/oci, as a job on this machine (runc; the
+// host's mlbox-trainer only when asked with --no-runc). Exit 0 when the job succeeds, 7
+// otherwise.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -70,8 +71,9 @@ void run_local_job(Context& ctx, const RunFlags& f) {
     }
     return;
   }
-  ctx.observer().info(fmt::format(
-      "job {} ({})", id, job.isolation == cloud::local::Isolation::kRunc ? "runc" : "host process"));
+  ctx.observer().info(
+      fmt::format("job {} ({})", id,
+                  job.isolation == cloud::local::Isolation::kRunc ? "runc" : "host process"));
   jobs::JobState state =
       backend.run_attached(job, o, ctx.options.json ? +[](const std::string&) {} : print_line);
   auto record = jobs::JobStore().find(id);
@@ -98,7 +100,9 @@ void set_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--store", f->store, "OCI layout to run from (default: .mlbox/oci)");
   cmd->add_option("-e,--env", f->env, "KEY=value for the job (repeatable)");
   cmd->add_flag("--no-runc", f->no_runc,
-                "Run with the host's mlbox-trainer instead of runc (also MLBOX_NO_RUNC=1)");
+                "Run the image's command on this host as this user, outside any container, "
+                "with the host's mlbox-trainer (also MLBOX_NO_RUNC=1); without runc a run is "
+                "refused unless asked for this way");
   cmd->add_flag("-d,--detach", f->detach, "Start the job in the background and print its id");
   cmd->add_option("--max-attempts", f->max_attempts, "Attempts when preempted (default 3)")
       ->check(CLI::Range(1, 100));

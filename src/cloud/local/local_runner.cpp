@@ -1,6 +1,7 @@
 #include "cloud/local/local_runner.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -154,6 +155,16 @@ std::vector<std::string> contract_env(const std::string& output, const std::stri
 
 }  // namespace
 
+// "alice (uid 1000)"
+std::string user_description() {
+  uid_t uid = ::geteuid();
+  std::string name = "uid " + std::to_string(uid);
+  if (struct passwd* pw = ::getpwuid(uid); pw && pw->pw_name) {
+    name = std::string(pw->pw_name) + " (uid " + std::to_string(uid) + ")";
+  }
+  return name;
+}
+
 stdfs::path jobs_root() {
   return fs::mlbox_home() / "jobs";
 }
@@ -161,20 +172,33 @@ stdfs::path runc_state_root() {
   return fs::mlbox_home() / "runc";
 }
 
-bool runc_usable(bool no_runc_flag, std::string& reason) {
-  const char* env = std::getenv("MLBOX_NO_RUNC");
-  if (no_runc_flag) {
-    reason = "--no-runc was given";
-  } else if (env && *env && std::string(env) != "0") {
-    reason = "MLBOX_NO_RUNC is set";
-  } else if (::geteuid() != 0) {
-    reason = "runc needs root here (rootless runc is not set up by mlbox)";
-  } else if (fs::which("runc").empty()) {
-    reason = "runc is not installed (apt-get install runc)";
-  } else {
-    return true;
+IsolationChoice choose_isolation(const IsolationFacts& facts) {
+  if (facts.no_runc_flag) return {Isolation::kHostProcess, "--no-runc was given"};
+  if (!facts.no_runc_env.empty() && facts.no_runc_env != "0") {
+    return {Isolation::kHostProcess, "MLBOX_NO_RUNC is set"};
   }
-  return false;
+  std::string why;
+  if (!facts.root) {
+    why = "runc needs root here (rootless runc is not set up by mlbox)";
+  } else if (!facts.runc_installed) {
+    why = "runc is not installed (apt-get install runc)";
+  } else {
+    return {Isolation::kRunc, ""};
+  }
+  throw Error(ErrorKind::kConfig, "cannot isolate the job: " + why,
+              "to run the image's command directly on this host as " + facts.user +
+                  ", outside any container, ask for it: mlbox run --no-runc (or "
+                  "MLBOX_NO_RUNC=1)");
+}
+
+IsolationFacts isolation_facts_here(bool no_runc_flag) {
+  IsolationFacts f;
+  f.no_runc_flag = no_runc_flag;
+  if (const char* env = std::getenv("MLBOX_NO_RUNC")) f.no_runc_env = env;
+  f.root = ::geteuid() == 0;
+  f.runc_installed = !fs::which("runc").empty();
+  f.user = user_description();
+  return f;
 }
 
 LocalRunner::LocalRunner(jobs::JobStore& store, Observer& observer)
@@ -186,14 +210,16 @@ PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
   auto descriptor = layout.resolve(tag);
   auto manifest = layout.read_manifest(tag);
   PreparedJob job;
+  // Decided before anything is unpacked: a refusal costs nothing.
+  IsolationChoice isolation = choose_isolation(isolation_facts_here(options.no_runc));
+  job.isolation = isolation.isolation;
+  job.isolation_reason = isolation.reason;
   job.config = layout.read_config(manifest);
   RootfsCache cache(rootfs_cache_root());
   auto rootfs = cache.ensure(layout, manifest, job.config, observer_);
   job.rootfs = rootfs.dir;
 
-  std::string reason;
-  job.isolation = runc_usable(options.no_runc, reason) ? Isolation::kRunc : Isolation::kHostProcess;
-  job.isolation_reason = reason;
+  const std::string& reason = job.isolation_reason;
 
   jobs::JobRecord& r = job.record;
   r.id = jobs::new_job_id("local");
@@ -291,7 +317,8 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
     for (size_t i = 1; i < argv.size(); ++i) {
       std::string& a = argv[i];
       if (a.empty() || a[0] != '/') continue;
-      if (stdfs::path(a).filename() == "mlbox-trainer" && a.rfind(builder::kTrainerPrefix, 0) == 0) {
+      if (stdfs::path(a).filename() == "mlbox-trainer" &&
+          a.rfind(builder::kTrainerPrefix, 0) == 0) {
         a = trainer.string();
       } else if (std::error_code ec;
                  stdfs::exists(job.rootfs / stdfs::path(a).relative_path(), ec)) {
@@ -363,9 +390,10 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
 JobState LocalRunner::run(PreparedJob& job, const LocalJobOptions& options) {
   const std::string& id = job.record.id;
   if (job.isolation == Isolation::kHostProcess) {
-    observer_.warn("runc is not used (" + job.isolation_reason +
-                   "): running the image's command with the host's mlbox-trainer, outside any "
-                   "container, in " +
+    observer_.warn("the image's command runs on this host as " + user_description() +
+                   ", outside any container (" + job.isolation_reason +
+                   "): it can read and change whatever that user can; programs come from the "
+                   "host (the host's mlbox-trainer), cwd " +
                    job.rootfs.string());
   }
   SignalForwarding forwarding;

@@ -6,10 +6,11 @@
 // MLBOX_TENSORBOARD_DIR, MLBOX_JOB_ID, MLBOX_ATTEMPT) points inside it. Output lines go to
 // <job dir>/logs/attempt-N.log and to the caller.
 //
-// Without runc (not root, not installed, --no-runc or MLBOX_NO_RUNC=1) the host's
-// mlbox-trainer runs the image's command directly on the host, with the same env contract
-// (host paths) and cwd = the unpacked rootfs's WorkingDir: isolation and the image's own
-// userland are lost, which the runner says with a warning.
+// Only when asked (--no-runc or MLBOX_NO_RUNC=1) the host's mlbox-trainer runs the image's
+// command directly on the host as this user, with the same env contract (host paths) and
+// cwd = the unpacked rootfs's WorkingDir: isolation and the image's own userland are lost,
+// which the runner says plainly. Without runc (not root, not installed) and without that
+// request, a run is refused.
 //
 // Attempt exit codes: 0 -> SUCCEEDED; 75 (mlbox-trainer's "preempted": it saved a checkpoint
 // on SIGTERM) -> PREEMPTED, and the next attempt resumes from the same checkpoint dir;
@@ -67,8 +68,27 @@ struct AttemptResult {
   std::filesystem::path log;
 };
 
-// Whether runc can be used here, and why not. Checks MLBOX_NO_RUNC, root, runc on PATH.
-bool runc_usable(bool no_runc_flag, std::string& reason);
+// What decides how a job is isolated.
+struct IsolationFacts {
+  bool no_runc_flag = false;
+  std::string no_runc_env;  // MLBOX_NO_RUNC
+  bool root = false;
+  bool runc_installed = false;
+  std::string user;  // who the host process would run as, for the message
+};
+struct IsolationChoice {
+  Isolation isolation = Isolation::kRunc;
+  std::string reason;  // why the host process: "--no-runc was given"
+};
+// runc when it can be used and the host was not asked for; the host process only when asked
+// (--no-runc, MLBOX_NO_RUNC=1). Error(kConfig) when runc cannot be used (not root, not
+// installed) and the host was not asked for: the image's command never runs on the host
+// by surprise.
+IsolationChoice choose_isolation(const IsolationFacts& facts);
+// The facts of this process (environment, euid, PATH).
+IsolationFacts isolation_facts_here(bool no_runc_flag);
+// "alice (uid 1000)": who this process runs as.
+std::string user_description();
 
 std::filesystem::path jobs_root();        // $MLBOX_HOME/jobs
 std::filesystem::path runc_state_root();  // $MLBOX_HOME/runc
