@@ -19,8 +19,8 @@ TEST_CASE("external builder: tools, packages and image names") {
 TEST_CASE("external builder: build and export command lines") {
   using builder::ExternalTool;
   auto bud = builder::external_build_command(ExternalTool::kBuildah, "/p/.mlbox/Dockerfile",
-                                           "/p/.mlbox/context", "localhost/mlbox/x:latest",
-                                           int64_t{1700000000}, false);
+                                             "/p/.mlbox/context", "localhost/mlbox/x:latest",
+                                             int64_t{1700000000}, false);
   CHECK(bud == std::vector<std::string>{"buildah", "bud", "--isolation", "chroot", "--layers", "-f",
                                         "/p/.mlbox/Dockerfile", "-t", "localhost/mlbox/x:latest",
                                         "--timestamp", "1700000000", "/p/.mlbox/context"});

@@ -51,9 +51,11 @@ TEST_CASE("resolve_user: numeric, names from the rootfs, unknown names refused")
                         "root:x:0:0:root:/root:/bin/sh\nml:x:1000:1001::/home/ml:/bin/sh\n");
   fs::write_file_atomic(root.path() / "etc/group", "root:x:0:\nstaff:x:50:\n");
   CHECK(cloud::local::resolve_user("", root.path()) == std::pair<uint32_t, uint32_t>{0, 0});
-  CHECK(cloud::local::resolve_user("1000", root.path()) == std::pair<uint32_t, uint32_t>{1000, 1001});
+  CHECK(cloud::local::resolve_user("1000", root.path()) ==
+        std::pair<uint32_t, uint32_t>{1000, 1001});
   CHECK(cloud::local::resolve_user("ml", root.path()) == std::pair<uint32_t, uint32_t>{1000, 1001});
-  CHECK(cloud::local::resolve_user("ml:staff", root.path()) == std::pair<uint32_t, uint32_t>{1000, 50});
+  CHECK(cloud::local::resolve_user("ml:staff", root.path()) ==
+        std::pair<uint32_t, uint32_t>{1000, 50});
   CHECK(cloud::local::resolve_user("7:8", root.path()) == std::pair<uint32_t, uint32_t>{7, 8});
   CHECK_THROWS_AS(cloud::local::resolve_user("nobody-here", root.path()), Error);
 }
@@ -124,8 +126,8 @@ TEST_CASE("runc_config: GPU devices get a node, a cgroup rule and driver binds")
 TEST_CASE("detect_nvidia_gpus: nothing without /dev/nvidia*") {
   fs::TempDir dev;
   fs::write_file_atomic(dev.path() / "null", "");
-  auto gpus =
-      cloud::local::detect_nvidia_gpus(dev.path(), "\tlibcuda.so.1 (libc6,x86-64) => /x/libcuda.so.1\n");
+  auto gpus = cloud::local::detect_nvidia_gpus(
+      dev.path(), "\tlibcuda.so.1 (libc6,x86-64) => /x/libcuda.so.1\n");
   CHECK(gpus.empty());
   CHECK(gpus.files.empty());
 }

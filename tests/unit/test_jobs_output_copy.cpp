@@ -48,8 +48,12 @@ TEST_CASE("copy_output_tree refuses links that resolve outside, before writing a
   fs::TempDir dir;
   stdfs::path src = job_outputs(dir.path());
   stdfs::create_directories(dir.path() / "host");
-  SUBCASE("absolute") { stdfs::create_directory_symlink(dir.path() / "host", src / "evil"); }
-  SUBCASE("climbing") { stdfs::create_directory_symlink("../../host", src / "model" / "evil"); }
+  SUBCASE("absolute") {
+    stdfs::create_directory_symlink(dir.path() / "host", src / "evil");
+  }
+  SUBCASE("climbing") {
+    stdfs::create_directory_symlink("../../host", src / "model" / "evil");
+  }
   stdfs::path dest = dir.path() / "fetched";
   CHECK_THROWS_AS(jobs::copy_output_tree(src, dest), Error);
   CHECK((!stdfs::exists(dest) || stdfs::is_empty(dest)));
