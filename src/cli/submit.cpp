@@ -22,7 +22,6 @@ namespace mlbox::cli {
 namespace {
 
 struct SubmitFlags {
-  std::map<std::string, std::string> settings;  // setting key -> flag value
   std::string target, region, machine, gpu, nodes, max_runtime, output, project, job_queue;
   bool spot = false;
   bool follow = false;
