@@ -4,18 +4,15 @@
 
 #include <fmt/format.h>
 
-#include "build/external_builder.h"
-#include "build/native_builder.h"
-#include "build/plan.h"
+#include "backends/base_pull.h"
+#include "builder/external_builder.h"
+#include "builder/native_builder.h"
+#include "builder/plan.h"
 #include "cli/commands.h"
-#include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
-#include "core/locked_observer.h"
 #include "image/compressor.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
-#include "registry/blob_locations.h"
-#include "registry/image_puller.h"
 
 namespace mlbox::cli {
 
@@ -23,34 +20,6 @@ namespace {
 
 std::string short_digest(const std::string& digest) {
   return digest.substr(0, 19);
-}
-
-constexpr const char* kBaseTag = "mlbox-base";
-
-// A registry base is pulled into the project's store first (only missing blobs move; a
-// digest already stored is not fetched again); the builder then reads it from there.
-std::string pull_registry_base(Context& ctx, const manifest::RegistryReference& ref,
-                               const RegistryFlags& flags, const std::string& platform) {
-  image::OciLayout store(image::project_store_path(ctx.project_dir()));
-  std::string local_ref = fmt::format("oci:{}:{}", store.root().string(), kBaseTag);
-  if (!ref.digest.empty() && store.has_blob(ref.digest)) {
-    if (auto tagged = store.resolve(kBaseTag); tagged && tagged->digest == ref.digest) {
-      return local_ref;
-    }
-  }
-  LockedObserver observer(ctx.observer());
-  net::HttpClient http(transport_config(flags), observer);
-  auto credentials = make_registry_credentials(http, observer);
-  registry::RegistryClient client(http, ref.registry, credentials.get());
-  client.ping();  // settles the scheme (plain HTTP only for --insecure-registry) and auth
-  registry::BlobLocations locations(registry::BlobLocations::default_file());
-  registry::ImagePuller puller(client, observer, &locations);
-  registry::PullOptions options;
-  options.jobs = flags.jobs;
-  options.platform = image::parse_platform(platform);
-  options.tag = kBaseTag;
-  puller.pull(store, ref, options);
-  return local_ref;
 }
 
 std::string human_size(int64_t bytes) {
@@ -111,13 +80,13 @@ void set_build_command(CLI::App& app, Context& ctx) {
     compression.threads = f->threads;
     std::filesystem::path trainer;
     if (!f->trainer.empty()) trainer = std::filesystem::absolute(f->trainer);
-    build::PlanOptions po;
+    builder::PlanOptions po;
     po.require_lock = f->builder != "native";  // the Dockerfile installs from the lock
-    build::BuildPlan plan = build::plan_build(ctx.project_dir(), ctx.observer(), po);
+    builder::BuildPlan plan = builder::plan_build(ctx.project_dir(), ctx.observer(), po);
 
-    build::BuildResult r;
+    builder::BuildResult r;
     if (f->builder == "native") {
-      build::NativeBuildOptions o;
+      builder::NativeBuildOptions o;
       o.project_dir = ctx.project_dir();
       o.tag = f->tag;
       o.compression = compression;
@@ -131,48 +100,27 @@ void set_build_command(CLI::App& app, Context& ctx) {
       std::string why;
       auto source = manifest::parse_image_source(plan.base, &why);
       if (source && source->transport == manifest::ImageSource::Transport::kRegistry) {
-        o.base_override = pull_registry_base(ctx, source->ref, f->registry, f->platform);
+        o.base_override =
+            backends::pull_base_image(image::project_store_path(ctx.project_dir()), source->ref,
+                                      f->registry, f->platform, ctx.observer());
       }
-      r = build::build_native(plan, o, runner, ctx.observer());
+      r = builder::build_native(plan, o, runner, ctx.observer());
     } else {
-      build::ExternalBuildOptions o;
-      o.tool = build::parse_external_tool(f->builder);
+      builder::ExternalBuildOptions o;
+      o.tool = builder::parse_external_tool(f->builder);
       o.tag = f->tag;
       o.compression = compression;
       o.trainer_binary = trainer;
       for (const auto& dir : f->find_links) o.wheel_dirs.push_back(std::filesystem::absolute(dir));
-      r = build::build_external(plan, o, runner, ctx.observer());
+      r = builder::build_external(plan, o, runner, ctx.observer());
     }
 
     if (ctx.options.json) {
-      nlohmann::json layers = nlohmann::json::array();
-      for (const auto& l : r.layers) {
-        layers.push_back({{"role", l.role},
-                          {"digest", l.descriptor.digest},
-                          {"size", l.descriptor.size},
-                          {"media_type", l.descriptor.media_type},
-                          {"diff_id", l.diff_id},
-                          {"reused", l.reused},
-                          {"files", l.files}});
-        if (!l.path.empty()) layers.back()["path"] = l.path;
-        if (r.builder == "native") {  // external tools keep their own cache
-          layers.back()["cached"] = l.reused && l.role != "base";
-          layers.back()["rebuilt"] = l.rebuilt();
-          layers.back()["bytes_read"] = l.bytes_read;
-        }
-      }
-      ctx.print_json({{"store", r.store.string()},
-                      {"tag", r.tag},
-                      {"builder", r.builder},
-                      {"reference", fmt::format("oci:{}:{}", r.store.string(), r.tag)},
-                      {"digest", r.manifest.digest},
-                      {"manifest", r.manifest.digest},
-                      {"config", r.config.digest},
-                      {"layers", layers}});
+      ctx.print_json(builder::to_json(r));
       return;
     }
     std::string text;
-    auto role_of = [](const build::BuiltLayer& l) {
+    auto role_of = [](const builder::BuiltLayer& l) {
       return l.path.empty() ? l.role : l.role + " " + l.path + "/";
     };
     size_t width = 8;  // the column fits the longest ("vendor third_party/")

@@ -23,7 +23,4 @@ void set_fetch_command(CLI::App& app, Context& ctx);
 void set_machines_command(CLI::App& app, Context& ctx);
 void set_config_command(CLI::App& app, Context& ctx);
 
-// For commands whose capability has not landed: a usage error (exit 2) that says so.
-[[noreturn]] void not_available(const std::string& command, const std::string& issue_hint);
-
 }  // namespace mlbox::cli

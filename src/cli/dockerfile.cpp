@@ -2,8 +2,8 @@
 // ready for docker, buildah or podman.
 #include <fmt/format.h>
 
-#include "build/dockerfile_context.h"
-#include "build/plan.h"
+#include "builder/dockerfile_context.h"
+#include "builder/plan.h"
 #include "cli/commands.h"
 
 namespace mlbox::cli {
@@ -19,13 +19,13 @@ void set_dockerfile_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, output, wheels] {
     auto& obs = ctx.observer();
     const auto project = ctx.project_dir();
-    build::BuildPlan plan = build::plan_build(project, obs);
+    builder::BuildPlan plan = builder::plan_build(project, obs);
 
     SystemCommandRunner runner;
-    build::DockerfileContextOptions o;
+    builder::DockerfileContextOptions o;
     if (!output->empty()) o.dockerfile = std::filesystem::absolute(*output);
     for (const auto& w : *wheels) o.wheel_dirs.push_back(std::filesystem::absolute(w));
-    auto written = build::write_dockerfile_context(plan, o, runner, obs);
+    auto written = builder::write_dockerfile_context(plan, o, runner, obs);
     const auto& out = written.dockerfile;
     const auto& staged = written.context;
     if (ctx.options.json) {

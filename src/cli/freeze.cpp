@@ -2,9 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
-#include "core/locked_observer.h"
 #include "freeze/freeze.h"
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
@@ -30,12 +28,8 @@ void pin_base_digest(Context& ctx, freeze::Lock& lock, const RegistryFlags& flag
     return;
   }
   try {
-    LockedObserver observer(ctx.observer());
-    net::HttpClient http(transport_config(flags), observer);
-    auto credentials = make_registry_credentials(http, observer);
-    registry::RegistryClient client(http, ref->registry, credentials.get());
-    client.ping();
-    registry::RepositoryClient repo(client, ref->repository);
+    backends::RegistryConnection connection(ref->registry, flags, ctx.observer());
+    registry::RepositoryClient repo(connection.client(), ref->repository);
     auto fetched = repo.get_manifest(ref->tag.empty() ? "latest" : ref->tag);
     h.base_digest = fetched.digest;
     ctx.observer().info("pinned base " + ref->canonical() + " to " + fetched.digest);

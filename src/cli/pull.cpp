@@ -2,9 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/registry_credentials.h"
 #include "cli/registry_flags.h"
-#include "core/locked_observer.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
@@ -41,14 +39,11 @@ void set_pull_command(CLI::App& app, Context& ctx) {
                   "write it as HOST[:PORT]/REPOSITORY[:TAG] or ...@sha256:DIGEST");
     }
     image::OciLayout store(image::project_store_path(ctx.project_dir()));
-    LockedObserver observer(ctx.observer());
-    net::HttpClient http(transport_config(flags->registry), observer);
-    http.set_trace_headers(ctx.options.verbose >= 2);
-    auto credentials = make_registry_credentials(http, observer);
-    registry::RegistryClient client(http, ref->registry, credentials.get());
-    client.ping();
+    RegistryFlags transport = flags->registry;
+    transport.trace_headers = ctx.options.verbose >= 2;
+    backends::RegistryConnection connection(ref->registry, transport, ctx.observer());
     registry::BlobLocations locations(registry::BlobLocations::default_file());
-    registry::ImagePuller puller(client, observer, &locations);
+    registry::ImagePuller puller(connection.client(), connection.observer(), &locations);
     registry::PullOptions options;
     options.jobs = flags->registry.jobs;
     options.platform = image::parse_platform(flags->platform);

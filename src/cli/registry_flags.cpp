@@ -1,7 +1,5 @@
 #include "cli/registry_flags.h"
 
-#include "util/error.h"
-
 namespace mlbox::cli {
 
 void add_registry_flags(CLI::App* cmd, RegistryFlags& flags) {
@@ -15,16 +13,6 @@ void add_registry_flags(CLI::App* cmd, RegistryFlags& flags) {
                   "CA bundle that signs the registry's certificate (default: $SSL_CERT_FILE, "
                   "else the system's)")
       ->check(CLI::ExistingFile);
-}
-
-net::TransportConfig transport_config(const RegistryFlags& flags) {
-  net::TransportConfig config;
-  config.ca_file = net::TransportConfig::ca_file_from(flags.ca_cert);
-  config.insecure_hosts = flags.insecure_registries;
-  config.max_connections = std::max(flags.jobs, 1) + 2;
-  config.max_connections_per_host = config.max_connections;
-  config.user_agent = std::string("mlbox/") + MLBOX_VERSION;
-  return config;
 }
 
 }  // namespace mlbox::cli

@@ -1,24 +1,14 @@
-// Flags that push and pull share: TLS trust, insecure registries, parallelism.
+// Flags that push, pull, build and freeze share: TLS trust, insecure registries, parallelism.
 #pragma once
-
-#include <memory>
-#include <string>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "cli/context.h"
-#include "net/http_client.h"
+#include "backends/registry_connection.h"
 
 namespace mlbox::cli {
 
-struct RegistryFlags {
-  int jobs = 4;
-  std::vector<std::string> insecure_registries;
-  std::string ca_cert;
-};
+using RegistryFlags = backends::RegistryOptions;
 
 void add_registry_flags(CLI::App* cmd, RegistryFlags& flags);
-net::TransportConfig transport_config(const RegistryFlags& flags);
 
 }  // namespace mlbox::cli

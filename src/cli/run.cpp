@@ -1,87 +1,69 @@
-// mlbox run: the project's image from .mlbox/oci, as a job on this machine (runc, or the
-// host's mlbox-trainer when runc cannot be used). Exit 0 when the job succeeds, 7 otherwise.
-#include <fcntl.h>
-#include <unistd.h>
-
+// mlbox run: the project's image from .mlbox/oci, as a job on this machine (runc; the
+// host's mlbox-trainer only when asked with --no-runc). Exit 0 when the job succeeds, 7
+// otherwise.
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/run_local.h"
-#include "cloud/local/local_runner.h"
+#include "cloud/local/local_backend.h"
 #include "image/oci_layout.h"
 #include "manifest/load.h"
 #include "util/error.h"
 
 namespace mlbox::cli {
 
-void run_local_job(Context& ctx, const RunFlags& f) {
+namespace {
+
+cloud::local::LocalJobOptions job_options(Context& ctx, const RunFlags& f) {
   for (const auto& kv : f.env) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {
       throw Error(ErrorKind::kUsage, "--env '" + kv + "' is not KEY=value");
     }
   }
-  local::LocalJobOptions o;
+  cloud::local::LocalJobOptions o;
   o.store = f.store.empty() ? image::project_store_path(ctx.project_dir())
                             : std::filesystem::absolute(f.store);
-  o.tag = f.tag;
   auto project = std::filesystem::absolute(ctx.project_dir()).lexically_normal();
   if (project.filename().empty()) project = project.parent_path();
-  std::string name = project.filename().string();
+  o.name = project.filename().string();
+  std::string named;  // mlbox.yaml's name
   if (std::filesystem::exists(ctx.manifest_path())) {
-    auto m = manifest::load(ctx.manifest_path());
-    if (!m.name.empty()) name = m.name;
-    if (o.tag.empty() && !m.name.empty() && std::filesystem::exists(o.store) &&
-        image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly).resolve(m.name)) {
-      o.tag = m.name;
-    }
+    named = manifest::load(ctx.manifest_path()).name;
+    if (!named.empty()) o.name = named;
   }
   if (!std::filesystem::exists(o.store / "index.json")) {
     throw Error(ErrorKind::kConfig, "no image store at " + o.store.string(),
                 "build the image first: mlbox build");
   }
-  o.name = name;
+  // --tag, else the tag named like mlbox.yaml's name, else latest, else the only image.
+  o.tag = image::choose_image_tag(image::OciLayout(o.store, image::OciLayout::Mode::kReadOnly),
+                                  f.tag, named);
   if (!f.output.empty()) o.output_dir = std::filesystem::absolute(f.output);
   if (!f.data.empty()) o.data_dir = std::filesystem::absolute(f.data);
   o.env = f.env;
   o.command = f.command;
   o.no_runc = f.no_runc;
   o.max_attempts = f.max_attempts;
+  return o;
+}
 
-  auto store = std::make_unique<jobs::JobStore>();
-  local::PreparedJob job = local::LocalRunner(*store, ctx.observer()).prepare(o);
+void print_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void run_local_job(Context& ctx, const RunFlags& f) {
+  cloud::local::LocalJobOptions o = job_options(ctx, f);
+  cloud::local::LocalBackend backend(ctx.observer());
+  cloud::local::PreparedJob job = backend.prepare(o);
   const std::string id = job.record.id;
-
   if (f.detach) {
-    // SQLite connections must not cross fork(): the child opens its own.
-    store.reset();
-    std::fflush(stdout);
-    std::fflush(stderr);
-    pid_t pid = ::fork();
-    if (pid < 0) throw Error(ErrorKind::kInternal, "fork failed");
-    if (pid == 0) {
-      ::setsid();
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      int rc = 1;
-      try {
-        jobs::JobStore child_store;
-        NullObserver quiet;
-        local::LocalRunner child(child_store, quiet);
-        child.on_log_line = [](const std::string&) {};
-        rc = child.run(job, o) == jobs::JobState::kSucceeded ? 0 : 7;
-      } catch (const std::exception&) {
-        try {
-          jobs::JobStore s;
-          s.set_state(id, jobs::JobState::kFailed);
-        } catch (...) {
-        }
-      }
-      std::_Exit(rc);
-    }
+    backend.start_detached(job, o);
     if (ctx.options.json) {
       ctx.print_json({{"id", id}, {"state", "QUEUED"}, {"output_dir", job.record.output_dir}});
     } else {
@@ -89,21 +71,12 @@ void run_local_job(Context& ctx, const RunFlags& f) {
     }
     return;
   }
-
-  local::LocalRunner runner(*store, ctx.observer());
-  ctx.observer().info(fmt::format(
-      "job {} ({})", id, job.isolation == local::Isolation::kRunc ? "runc" : "host process"));
-  if (!ctx.options.json) {
-    runner.on_log_line = [](const std::string& line) {
-      std::fwrite(line.data(), 1, line.size(), stdout);
-      std::fputc('\n', stdout);
-      std::fflush(stdout);
-    };
-  } else {
-    runner.on_log_line = [](const std::string&) {};
-  }
-  jobs::JobState state = runner.run(job, o);
-  auto record = store->find(id);
+  ctx.observer().info(
+      fmt::format("job {} ({})", id,
+                  job.isolation == cloud::local::Isolation::kRunc ? "runc" : "host process"));
+  jobs::JobState state =
+      backend.run_attached(job, o, ctx.options.json ? +[](const std::string&) {} : print_line);
+  auto record = jobs::JobStore().find(id);
   if (ctx.options.json && record) ctx.print_json(record->to_json());
   if (state != jobs::JobState::kSucceeded) {
     int code = record && !record->attempts.empty() && record->attempts.back().exit_code
@@ -120,14 +93,16 @@ void set_run_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("run", "Run the training job on this machine");
   auto f = std::make_shared<RunFlags>();
   cmd->add_option("--tag", f->tag,
-                  "Image tag in .mlbox/oci (default: mlbox.yaml name, the only "
-                  "tag, or latest)");
+                  "Image tag in .mlbox/oci (default: mlbox.yaml's name, latest, or the "
+                  "only tag)");
   cmd->add_option("-o,--output", f->output, "Output dir on the host (default: the job's dir)");
   cmd->add_option("--data", f->data, "Host data dir, read-only at /mlbox/data (MLBOX_DATA_DIR)");
   cmd->add_option("--store", f->store, "OCI layout to run from (default: .mlbox/oci)");
   cmd->add_option("-e,--env", f->env, "KEY=value for the job (repeatable)");
   cmd->add_flag("--no-runc", f->no_runc,
-                "Run with the host's mlbox-trainer instead of runc (also MLBOX_NO_RUNC=1)");
+                "Run the image's command on this host as this user, outside any container, "
+                "with the host's mlbox-trainer (also MLBOX_NO_RUNC=1); without runc a run is "
+                "refused unless asked for this way");
   cmd->add_flag("-d,--detach", f->detach, "Start the job in the background and print its id");
   cmd->add_option("--max-attempts", f->max_attempts, "Attempts when preempted (default 3)")
       ->check(CLI::Range(1, 100));

@@ -1,10 +1,9 @@
 // mlbox status JOB: state, attempts and where the outputs are.
 #include <fmt/format.h>
 
-#include "cli/cloud_backends.h"
+#include "backends/job_backends.h"
 #include "cli/commands.h"
-#include "cloud/local/local_runner.h"
-#include "jobs/job_store.h"
+#include "jobs/job_control.h"
 
 namespace mlbox::cli {
 
@@ -15,12 +14,7 @@ void set_status_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, id] {
     jobs::JobStore store;
     jobs::JobRecord r = store.resolve(*id);
-    if (r.backend != "local") {
-      auto backend = make_cloud_backend(r.backend, settings_for_job(r), ctx.observer());
-      r = refresh_cloud_job(store, *backend, r);
-    } else if (local::reconcile_local_job(store, r)) {
-      ctx.observer().warn("job " + r.id + ": its runner process is gone; marked FAILED");
-    }
+    r = jobs::refresh_job(store, *backends::backend_for_job(r, ctx.observer()), r);
     if (ctx.options.json) {
       ctx.print_json(r.to_json());
       return;

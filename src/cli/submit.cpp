@@ -4,15 +4,15 @@
 // and sends nothing. The local target runs the job on this machine, like `mlbox run`.
 #include <fmt/format.h>
 
-#include "cli/cloud_backends.h"
+#include "backends/image_push.h"
+#include "backends/job_backends.h"
 #include "cli/commands.h"
-#include "cli/push_image.h"
+#include "cli/registry_flags.h"
 #include "cli/run_local.h"
 #include "cloud/gcp/vertex_custom_job.h"
 #include "image/oci_layout.h"
-#include "jobs/data_staging.h"
-#include "jobs/spec_builder.h"
-#include "manifest/image_ref.h"
+#include "jobs/job_control.h"
+#include "jobs/job_submission.h"
 #include "manifest/load.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -22,7 +22,6 @@ namespace mlbox::cli {
 namespace {
 
 struct SubmitFlags {
-  std::map<std::string, std::string> settings;  // setting key -> flag value
   std::string target, region, machine, gpu, nodes, max_runtime, output, project, job_queue;
   bool spot = false;
   bool follow = false;
@@ -51,124 +50,46 @@ std::map<std::string, std::string> setting_flags(const SubmitFlags& f) {
   return m;
 }
 
-// The digest of the store's image for --dry-run (nothing is pushed then).
-// The digest `mlbox push` would send: the same tag choice (--tag, else the reference's tag,
-// else latest, else the only image).
-std::string local_image_digest(Context& ctx, const std::string& tag, const std::string& ref_tag) {
-  auto root = image::project_store_path(ctx.project_dir());
-  if (!std::filesystem::exists(root / "index.json")) {
-    throw Error(ErrorKind::kConfig, "no image store at " + root.string(),
-                "build the image first: mlbox build");
-  }
-  image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
-  return store.resolve(image::choose_image_tag(store, tag, ref_tag))->digest;
-}
-
-// Local data entries -> the output bucket (only changed files move); the job learns the
-// URIs from MLBOX_DATA_SOURCES.
-void stage_local_data(Context& ctx, const config::Settings& settings, jobs::JobSpec& spec) {
-  bool local = false;
-  for (const auto& d : spec.data) {
-    local |= d.uri.rfind("s3://", 0) != 0 && d.uri.rfind("gs://", 0) != 0;
-  }
-  if (local) {
-    // Blobs go under the configured output, shared by every job of the project (the job's
-    // own outputs sit under <output>/<job id>).
-    std::string base = settings.get("output");
-    while (base.size() > 5 && base.back() == '/') base.pop_back();
-    auto bucket = jobs::parse_bucket_uri(base);
-    auto store = make_object_store(bucket.scheme, settings, ctx.observer());
-    auto st = jobs::stage_data(*store, base, spec.data, ctx.project_dir(), ctx.observer());
-    ctx.observer().info(fmt::format("data: {} files, {} uploaded ({:.1f} MB)", st.files,
-                                    st.uploaded, static_cast<double>(st.bytes_uploaded) / 1e6));
-  }
-  if (!spec.data.empty()) spec.env[jobs::kDataSourcesEnv] = jobs::data_sources_env(spec.data);
-}
-
-void submit_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* m,
-                  const config::Settings& settings, const std::string& target) {
-  const std::string backend_name = backend_name_for_target(target);
+void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* m,
+                     const config::Settings& settings, const std::string& target) {
   std::string repo = settings.get("image.repository");  // unset: reported with the rest
-  const std::string id = jobs::new_job_id(backend_name);
-  jobs::SpecInputs in;
-  in.manifest = m;
-  in.settings = &settings;
-  in.target = target;
-  in.job_id = id;
-  in.command = f.command;
-  in.env = f.env;
-  // Check everything that needs no network before pushing anything.
-  in.image_ref = repo;
-  in.image_digest = "sha256:" + std::string(64, '0');
-  jobs::make_job_spec(in);
-
-  auto backend = make_cloud_backend(backend_name, settings, ctx.observer());
+  const std::string backend_name = backends::backend_name_for_target(target);
+  jobs::SpecInputs in{m,    &settings, target,    jobs::new_job_id(backend_name),
+                      repo, "",        f.command, f.env};
+  jobs::check_job_inputs(in);
+  auto backend = backends::make_job_backend(backend_name, settings, ctx.observer());
   if (f.dry_run) {
-    std::string why;
-    auto ref = manifest::parse_registry_reference(repo, &why);
-    in.image_ref = ref ? ref->canonical() : repo;
-    in.image_digest = local_image_digest(ctx, f.tag, ref ? ref->tag : std::string());
-    jobs::JobSpec spec = jobs::make_job_spec(in);
-    if (!spec.data.empty()) spec.env[jobs::kDataSourcesEnv] = jobs::data_sources_env(spec.data);
-    ctx.print_json({{"dry_run", true},
-                    {"backend", backend_name},
-                    {"spec", spec.to_json()},
-                    {"requests", backend->plan_requests(spec)}});
+    auto store = image::project_store_path(ctx.project_dir());
+    ctx.print_json(
+        jobs::plan_job(*backend, in, backends::image_push_would_send(store, repo, f.tag)));
     return;
   }
-
-  PushFlags push;
-  push.reference = repo;
-  push.tag = f.tag;
-  push.registry = f.registry;
-  registry::PushSummary pushed = push_project_image(ctx, push);
-  ctx.observer().info(fmt::format("image {}@{} ({} blobs uploaded, {} already there)",
-                                  pushed.reference, pushed.digest, pushed.blobs_uploaded,
-                                  pushed.blobs_skipped));
-  in.image_ref = pushed.reference;
-  in.image_digest = pushed.digest;
-  jobs::JobSpec spec = jobs::make_job_spec(in);
-  stage_local_data(ctx, settings, spec);
-
-  // The record is written only once the cloud has accepted the job: a refused submit
-  // leaves no half-written history.
-  jobs::SubmitResult result = backend->submit(spec);
-  jobs::JobRecord r;
-  r.id = id;
-  r.name = spec.name;
-  r.backend = backend_name;
-  r.image_ref = spec.image_ref;
-  r.image_digest = spec.image_digest;
-  r.state = jobs::JobState::kSubmitted;
-  r.output_dir = spec.output_uri;
-  r.details = result.details;
-  r.details["remote_id"] = result.remote_id;
-  r.details["console_url"] = result.console_url;
-  r.details["spec"] = spec.to_json();
+  jobs::SubmitSteps steps;
+  steps.push_image = [&] {
+    backends::PushRequest push{
+        image::project_store_path(ctx.project_dir()), repo, f.tag, -1, false, f.registry};
+    registry::PushSummary s = backends::push_image(push, ctx.observer());
+    ctx.observer().info(fmt::format("image {}@{} ({} blobs uploaded, {} already there)",
+                                    s.reference, s.digest, s.blobs_uploaded, s.blobs_skipped));
+    return jobs::PushedImage{s.reference, s.digest};
+  };
+  steps.stage_data = [&](jobs::JobSpec& spec) {
+    backends::stage_local_data(settings, spec, ctx.project_dir(), ctx.observer());
+  };
   jobs::JobStore store;
-  store.insert(r);
-  ctx.observer().info(fmt::format("submitted {} as {} ({})", id, result.remote_id,
-                                  result.console_url.empty() ? backend_name : result.console_url));
-
-  if (f.follow) {
-    jobs::JobRecord fin = stream_cloud_logs(
-        store, *backend, store.resolve(id), true,
-        [&](const std::string& line) {
-          if (!ctx.options.json) ctx.print(line);
-        },
-        ctx.observer());
-    if (ctx.options.json) ctx.print_json(fin.to_json());
-    if (fin.state != jobs::JobState::kSucceeded) {
-      throw Error(ErrorKind::kJobFailed,
-                  fmt::format("job {} {}", fin.id, jobs::to_string(fin.state)),
-                  "see mlbox status " + fin.id);
-    }
+  jobs::JobRecord r = jobs::submit_job(store, *backend, in, steps, ctx.observer());
+  if (!f.follow) {
+    ctx.options.json ? ctx.print_json(r.to_json()) : ctx.print(r.id);
     return;
   }
-  if (ctx.options.json) {
-    ctx.print_json(store.resolve(id).to_json());
-  } else {
-    ctx.print(id);
+  auto print = [&](const std::string& line) {
+    if (!ctx.options.json) ctx.print(line);
+  };
+  r = jobs::stream_logs(store, *backend, r, true, print, ctx.observer());
+  if (ctx.options.json) ctx.print_json(r.to_json());
+  if (r.state != jobs::JobState::kSucceeded) {
+    throw Error(ErrorKind::kJobFailed, fmt::format("job {} {}", r.id, jobs::to_string(r.state)),
+                "see mlbox status " + r.id);
   }
 }
 
@@ -203,7 +124,7 @@ void set_submit_command(CLI::App& app, Context& ctx) {
     }
     config::Settings settings = config::resolve_for_process(m ? &*m : nullptr, setting_flags(*f));
     const std::string target = settings.get("target");
-    if (target == "local") {
+    if (backends::target_runs_here(target)) {
       if (f->dry_run) {
         throw Error(ErrorKind::kUsage, "--dry-run is for cloud targets (vertex, batch)",
                     "use --target vertex or --target batch");
@@ -216,7 +137,7 @@ void set_submit_command(CLI::App& app, Context& ctx) {
       run_local_job(ctx, run);
       return;
     }
-    submit_cloud(ctx, *f, m ? &*m : nullptr, settings, target);
+    submit_to_cloud(ctx, *f, m ? &*m : nullptr, settings, target);
   });
 }
 

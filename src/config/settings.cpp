@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <regex>
 
 #include <fmt/format.h>
@@ -17,263 +18,81 @@ namespace mlbox::config {
 
 namespace {
 
-const std::vector<KeyInfo> kKeys = {
-    {"target",
-     "--target",
-     {"MLBOX_TARGET"},
-     "where jobs run: local, vertex, batch",
-     ValueKind::kString},
-    {"region", "--region", {"MLBOX_REGION"}, "cloud region of the target", ValueKind::kString},
-    {"project",
-     "--project",
-     {"MLBOX_PROJECT"},
-     "Google Cloud project (vertex)",
-     ValueKind::kString},
-    {"service_account",
-     "--service-account",
-     {"MLBOX_SERVICE_ACCOUNT"},
-     "service account the Vertex job runs as",
-     ValueKind::kString},
-    {"job_queue", "--job-queue", {"MLBOX_JOB_QUEUE"}, "AWS Batch job queue", ValueKind::kString},
-    {"job_role_arn",
-     "--job-role-arn",
-     {"MLBOX_JOB_ROLE_ARN"},
-     "IAM role of the Batch job",
-     ValueKind::kString},
-    {"output",
-     "--output",
-     {"MLBOX_OUTPUT"},
-     "where checkpoints and artifacts go",
-     ValueKind::kString},
-    {"image.repository",
-     "--repository",
-     {"MLBOX_IMAGE_REPOSITORY", "MLBOX_REGISTRY"},
-     "registry repository images are pushed to",
-     ValueKind::kString},
-    {"image.base",
-     "--base",
-     {"MLBOX_IMAGE_BASE"},
-     "base image (empty = from the CUDA matrix)",
-     ValueKind::kString},
-    {"machine", "--machine", {"MLBOX_MACHINE"}, "machine type", ValueKind::kString},
-    {"gpu", "--gpu", {"MLBOX_GPU"}, "GPU request TYPE:COUNT", ValueKind::kString},
-    {"spot", "--spot", {"MLBOX_SPOT"}, "use spot / preemptible capacity", ValueKind::kBool},
-    {"nodes", "--nodes", {"MLBOX_NODES"}, "number of machines", ValueKind::kInt},
-    {"max_runtime",
-     "--max-runtime",
-     {"MLBOX_MAX_RUNTIME"},
-     "job time limit in seconds (0 = none)",
-     ValueKind::kInt},
-    {"python.version",
-     "--python-version",
-     {"MLBOX_PYTHON_VERSION"},
-     "Python in the image",
-     ValueKind::kString},
-    {"framework",
-     "--framework",
-     {"MLBOX_FRAMEWORK"},
-     "pytorch, tensorflow or none",
-     ValueKind::kString},
-    {"framework.version",
-     "--framework-version",
-     {"MLBOX_FRAMEWORK_VERSION"},
-     "framework version (empty = newest in the matrix)",
-     ValueKind::kString},
-    {"cuda",
-     "--cuda",
-     {"MLBOX_CUDA"},
-     "CUDA version (empty = chosen from the matrix)",
-     ValueKind::kString},
-    {"compression",
-     "--compression",
-     {"MLBOX_COMPRESSION"},
-     "layer compression: gzip, zstd, none",
-     ValueKind::kString},
-    {"builder",
-     "--builder",
-     {"MLBOX_BUILDER"},
-     "image builder: native, docker, buildah, podman, kaniko",
-     ValueKind::kString},
-    {"jobs", "--jobs", {"MLBOX_JOBS"}, "parallel uploads and compressions", ValueKind::kInt},
-    {"mlbox_home",
-     "--mlbox-home",
-     {"MLBOX_HOME"},
-     "mlbox's cache and job history",
-     ValueKind::kString},
+// A manifest value and its origin ("mlbox.yaml:12:5").
+using Found = std::optional<std::pair<std::string, std::string>>;
+// Checks a trimmed raw value and returns its normalised text; nullopt with `expected` set
+// when it is not acceptable.
+using Check =
+    std::function<std::optional<std::string>(const std::string& v, std::string& expected)>;
+// The value mlbox.yaml wrote for the setting, given the resolved target.
+using ManifestRead = std::function<Found(const manifest::Manifest& m, const std::string& target)>;
+// The default, with the ambient cloud variables (AWS_REGION, gcloud's) that sit below
+// everything mlbox-specific: {value, origin}.
+using Fallback =
+    std::function<std::pair<std::string, std::string>(const std::string& target, const EnvGetter&)>;
+
+// One row per setting: what it is, how a value is checked, where mlbox.yaml holds it, and
+// its default. Adding a setting adds a row here and nothing else.
+struct Setting {
+  KeyInfo info;
+  Check check;                 // null: any string
+  ManifestRead from_manifest;  // null: not in mlbox.yaml
+  Fallback fallback;           // null: empty
 };
-
-std::vector<std::string> key_names() {
-  std::vector<std::string> out;
-  for (const auto& k : kKeys) out.push_back(k.key);
-  return out;
-}
-
-const KeyInfo* find_key(std::string_view key) {
-  for (const auto& k : kKeys)
-    if (k.key == key) return &k;
-  return nullptr;
-}
 
 bool matches(const std::string& s, const char* pattern) {
   return std::regex_match(s, std::regex(pattern));
 }
 
-std::optional<std::string> one_of(const std::string& v, const std::vector<std::string>& allowed,
-                                  std::string& expected) {
-  expected = "one of: " + join(allowed, ", ");
-  if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
-  if (auto near = did_you_mean(v, allowed)) expected += " (did you mean '" + *near + "'?)";
-  return std::nullopt;
-}
-
-std::optional<std::string> positive_int(const std::string& v, std::string& expected) {
-  expected = "an integer >= 1";
-  if (!matches(v, "[0-9]{1,6}")) return std::nullopt;
-  int n = std::stoi(v);
-  if (n < 1) return std::nullopt;
-  return std::to_string(n);
-}
-
-// Checks a raw value for `key` and returns its normalised text; nullopt with `expected`
-// set when it is not acceptable.
-std::optional<std::string> normalize(const std::string& key, const std::string& raw,
-                                     std::string& expected) {
-  std::string v(trim(raw));
-  if (key == "target") {
-    std::string t = to_lower(v);
-    if (t == "ai-platform" || t == "aiplatform" || t == "vertex-ai" || t == "gcp") t = "vertex";
-    if (t == "aws-batch" || t == "aws") t = "batch";
-    return one_of(t, {"local", "vertex", "batch"}, expected);
-  }
-  if (key == "region") {
-    expected = "a region like us-central1 or us-east-1";
-    if (v.empty() || matches(v, "[a-z]{2,}(-[a-z0-9]+)+")) return v;
+Check one_of(std::vector<std::string> allowed) {
+  return [allowed](const std::string& raw, std::string& expected) -> std::optional<std::string> {
+    std::string v = to_lower(raw);
+    expected = "one of: " + join(allowed, ", ");
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
+    if (auto near = did_you_mean(v, allowed)) expected += " (did you mean '" + *near + "'?)";
     return std::nullopt;
-  }
-  if (key == "gpu") {
-    expected = "TYPE:COUNT like T4:1, or none";
-    if (v.empty() || to_lower(v) == "none") return std::string();
-    auto g = manifest::parse_gpu_request(v);
-    if (!g) return std::nullopt;
-    return manifest::format_gpu_request(*g);
-  }
-  if (key == "spot") {
-    expected = "true or false";
-    std::string b = to_lower(v);
-    if (b == "true" || b == "yes" || b == "on" || b == "1") return std::string("true");
-    if (b == "false" || b == "no" || b == "off" || b == "0") return std::string("false");
-    return std::nullopt;
-  }
-  if (key == "nodes" || key == "jobs") return positive_int(v, expected);
-  if (key == "max_runtime") {
-    expected = "a duration like 2h, 90m, 45s or seconds (0 = none)";
-    if (v == "0" || to_lower(v) == "none") return std::string("0");
-    auto secs = manifest::parse_duration_seconds(v);
-    if (!secs) return std::nullopt;
-    return std::to_string(*secs);
-  }
-  if (key == "python.version") {
-    expected = "a Python version like 3.11";
-    if (matches(v, "3\\.[0-9]{1,2}")) return v;
-    return std::nullopt;
-  }
-  if (key == "framework") return one_of(to_lower(v), {"pytorch", "tensorflow", "none"}, expected);
-  if (key == "framework.version") {
-    expected = "a version like 2.3.1";
-    if (v.empty() || matches(v, "[0-9]+(\\.[0-9]+){0,2}")) return v;
-    return std::nullopt;
-  }
-  if (key == "cuda") {
-    expected = "a CUDA version like 12.1";
-    if (v.empty() || matches(v, "[0-9]{1,2}\\.[0-9]{1,2}(\\.[0-9]+)?")) return v;
-    return std::nullopt;
-  }
-  if (key == "compression") return one_of(to_lower(v), {"gzip", "zstd", "none"}, expected);
-  if (key == "builder")
-    return one_of(to_lower(v), {"native", "docker", "buildah", "podman", "kaniko"}, expected);
-  if (key == "image.repository") {
-    std::string why;
-    expected = "[host[:port]/]path without a tag";
-    if (v.empty() || manifest::valid_repository(v, &why)) return v;
-    expected += " (" + why + ")";
-    return std::nullopt;
-  }
-  if (key == "image.base") {
-    std::string why;
-    expected = "a registry reference, oci:PATH[:TAG] or docker-archive:PATH";
-    if (v.empty() || manifest::parse_image_source(v, &why)) return v;
-    expected += " (" + why + ")";
-    return std::nullopt;
-  }
-  if (key == "job_role_arn") {
-    expected = "an IAM role ARN like arn:aws:iam::123456789012:role/NAME";
-    if (v.empty() || matches(v, "arn:aws[a-z-]*:iam::[0-9]{12}:role/.+")) return v;
-    return std::nullopt;
-  }
-  expected = "a string";
-  return v;
-}
-
-// A value the manifest wrote for `key` (given the resolved target), with its origin.
-std::optional<std::pair<std::string, std::string>> from_manifest(const manifest::Manifest& m,
-                                                                 const std::string& key,
-                                                                 const std::string& target) {
-  auto written = [&](const std::string& dotted) { return m.marks.count(dotted) > 0; };
-  auto found = [&](std::string value, const std::string& dotted) {
-    return std::optional<std::pair<std::string, std::string>>(
-        std::make_pair(std::move(value), m.where(dotted)));
   };
-  if (key == "target") {
-    // The cloud target mlbox.yaml configures; the first written when it has both.
-    std::vector<std::pair<int, std::string>> clouds;
-    if (m.targets.vertex && written("targets.vertex"))
-      clouds.emplace_back(m.marks.at("targets.vertex").line, "vertex");
-    if (m.targets.batch && written("targets.batch"))
-      clouds.emplace_back(m.marks.at("targets.batch").line, "batch");
-    std::sort(clouds.begin(), clouds.end());
-    if (!clouds.empty()) return found(clouds.front().second, "targets." + clouds.front().second);
-    if (m.targets.local && written("targets.local")) return found("local", "targets.local");
+}
+
+// Empty, or a match of `pattern`.
+Check pattern(const char* regex, std::string what) {
+  return [regex, what](const std::string& v, std::string& expected) -> std::optional<std::string> {
+    expected = what;
+    if (v.empty() || matches(v, regex)) return v;
     return std::nullopt;
+  };
+}
+
+Check positive_int() {
+  return [](const std::string& v, std::string& expected) -> std::optional<std::string> {
+    expected = "an integer >= 1";
+    if (!matches(v, "[0-9]{1,6}")) return std::nullopt;
+    int n = std::stoi(v);
+    if (n < 1) return std::nullopt;
+    return std::to_string(n);
+  };
+}
+
+// The manifest field at `dotted` when mlbox.yaml wrote it.
+ManifestRead field(std::string dotted, std::function<std::string(const manifest::Manifest&)> get) {
+  return [dotted, get](const manifest::Manifest& m, const std::string&) -> Found {
+    if (!m.marks.count(dotted)) return std::nullopt;
+    return std::make_pair(get(m), m.where(dotted));
+  };
+}
+
+Fallback fixed(std::string value) {
+  return [value](const std::string&, const EnvGetter&) {
+    return std::make_pair(value, std::string("default"));
+  };
+}
+
+// The first of `names` set in the environment, as a default.
+Found ambient(const EnvGetter& env, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    auto v = env(name);
+    if (v && !v->empty()) return std::make_pair(*v, std::string("default (env ") + name + ")");
   }
-  if (key == "region" || key == "output") {
-    std::string dotted = "targets." + target + "." + key;
-    if (!written(dotted)) return std::nullopt;
-    if (target == "vertex" && m.targets.vertex)
-      return found(key == "region" ? m.targets.vertex->region : m.targets.vertex->output, dotted);
-    if (target == "batch" && m.targets.batch)
-      return found(key == "region" ? m.targets.batch->region : m.targets.batch->output, dotted);
-    if (target == "local" && m.targets.local && key == "output")
-      return found(m.targets.local->output, dotted);
-    return std::nullopt;
-  }
-  if (key == "project" && m.targets.vertex && written("targets.vertex.project"))
-    return found(m.targets.vertex->project, "targets.vertex.project");
-  if (key == "service_account" && m.targets.vertex && written("targets.vertex.service_account"))
-    return found(m.targets.vertex->service_account, "targets.vertex.service_account");
-  if (key == "job_queue" && m.targets.batch && written("targets.batch.job_queue"))
-    return found(m.targets.batch->job_queue, "targets.batch.job_queue");
-  if (key == "job_role_arn" && m.targets.batch && written("targets.batch.job_role_arn"))
-    return found(m.targets.batch->job_role_arn, "targets.batch.job_role_arn");
-  if (key == "image.repository" && written("image.repository"))
-    return found(m.image.repository, "image.repository");
-  if (key == "image.base" && written("image.base")) return found(m.image.base, "image.base");
-  if (key == "machine" && written("resources.machine"))
-    return found(m.resources.machine, "resources.machine");
-  if (key == "gpu" && written("resources.gpu"))
-    return found(manifest::format_gpu_request(m.resources.gpu), "resources.gpu");
-  if (key == "spot" && written("resources.spot"))
-    return found(m.resources.spot ? "true" : "false", "resources.spot");
-  if (key == "nodes" && written("resources.nodes"))
-    return found(std::to_string(m.resources.nodes), "resources.nodes");
-  if (key == "max_runtime" && written("resources.max_runtime"))
-    return found(std::to_string(m.resources.max_runtime_seconds), "resources.max_runtime");
-  if (key == "python.version" && written("python.version"))
-    return found(m.python.version, "python.version");
-  if (key == "framework" && written("framework.name"))
-    return found(m.framework.name, "framework.name");
-  if (key == "framework.version" && written("framework.version"))
-    return found(m.framework.version, "framework.version");
-  if (key == "cuda" && written("cuda")) return found(m.cuda, "cuda");
   return std::nullopt;
 }
 
@@ -317,62 +136,329 @@ std::optional<std::string> gcloud_property(const EnvGetter& env, const std::stri
   return std::nullopt;
 }
 
-// The default for `key`, with the ambient cloud variables (AWS_REGION, gcloud's) that
-// sit below everything mlbox-specific.
-std::pair<std::string, std::string> default_for(const std::string& key, const std::string& target,
-                                                const EnvGetter& env) {
-  auto ambient = [&](std::initializer_list<const char*> names)
-      -> std::optional<std::pair<std::string, std::string>> {
-    for (const char* name : names) {
-      auto v = env(name);
-      if (v && !v->empty()) return std::make_pair(*v, std::string("default (env ") + name + ")");
-    }
+// The cloud target mlbox.yaml configures; the first written when it has both.
+Found manifest_target(const manifest::Manifest& m, const std::string&) {
+  auto written = [&](const std::string& dotted) { return m.marks.count(dotted) > 0; };
+  std::vector<std::pair<int, std::string>> clouds;
+  if (m.targets.vertex && written("targets.vertex"))
+    clouds.emplace_back(m.marks.at("targets.vertex").line, "vertex");
+  if (m.targets.batch && written("targets.batch"))
+    clouds.emplace_back(m.marks.at("targets.batch").line, "batch");
+  std::sort(clouds.begin(), clouds.end());
+  std::string chosen = clouds.empty() ? std::string() : clouds.front().second;
+  if (chosen.empty() && m.targets.local && written("targets.local")) chosen = "local";
+  if (chosen.empty()) return std::nullopt;
+  return std::make_pair(chosen, m.where("targets." + chosen));
+}
+
+// targets.<target>.region / .output, for the resolved target.
+ManifestRead per_target(const std::string& key) {
+  return [key](const manifest::Manifest& m, const std::string& target) -> Found {
+    std::string dotted = "targets." + target + "." + key;
+    if (!m.marks.count(dotted)) return std::nullopt;
+    auto found = [&](const std::string& v) { return Found(std::make_pair(v, m.where(dotted))); };
+    if (target == "vertex" && m.targets.vertex)
+      return found(key == "region" ? m.targets.vertex->region : m.targets.vertex->output);
+    if (target == "batch" && m.targets.batch)
+      return found(key == "region" ? m.targets.batch->region : m.targets.batch->output);
+    if (target == "local" && m.targets.local && key == "output")
+      return found(m.targets.local->output);
     return std::nullopt;
   };
-  if (key == "target") return {"local", "default"};
-  if (key == "region") {
-    if (target == "batch") {
-      if (auto a = ambient({"AWS_REGION", "AWS_DEFAULT_REGION"})) return *a;
-      return {"us-east-1", "default"};
-    }
-    if (target == "vertex") {
-      if (auto a = ambient({"CLOUDSDK_AI_REGION", "CLOUDSDK_COMPUTE_REGION"})) return *a;
-      for (const char* section : {"ai", "compute"}) {
-        if (auto v = gcloud_property(env, section, "region")) {
-          return {*v, std::string("default (gcloud config ") + section + "/region)"};
-        }
+}
+
+std::pair<std::string, std::string> default_region(const std::string& target,
+                                                   const EnvGetter& env) {
+  if (target == "batch") {
+    if (auto a = ambient(env, {"AWS_REGION", "AWS_DEFAULT_REGION"})) return *a;
+    return {"us-east-1", "default"};
+  }
+  if (target == "vertex") {
+    if (auto a = ambient(env, {"CLOUDSDK_AI_REGION", "CLOUDSDK_COMPUTE_REGION"})) return *a;
+    for (const char* section : {"ai", "compute"}) {
+      if (auto v = gcloud_property(env, section, "region")) {
+        return {*v, std::string("default (gcloud config ") + section + "/region)"};
       }
-      return {"us-central1", "default"};
     }
-    return {"", "default"};
-  }
-  if (key == "project") {
-    if (auto a = ambient({"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT"})) return *a;
-    if (auto v = gcloud_property(env, "core", "project")) {
-      return {*v, "default (gcloud config core/project)"};
-    }
-    return {"", "default"};
-  }
-  if (key == "output") return {target == "local" ? ".mlbox/output" : "", "default"};
-  if (key == "spot") return {"false", "default"};
-  if (key == "nodes") return {"1", "default"};
-  if (key == "max_runtime") return {"0", "default"};
-  if (key == "python.version") return {manifest::PythonSpec{}.version, "default"};
-  if (key == "framework") return {"none", "default"};
-  if (key == "compression") return {"gzip", "default"};
-  if (key == "builder") return {"native", "default"};
-  if (key == "jobs") return {"4", "default"};
-  if (key == "mlbox_home") {
-    if (auto x = env("XDG_DATA_HOME"); x && !x->empty())
-      return {(std::filesystem::path(*x) / "mlbox").string(), "default"};
-    std::filesystem::path home;
-    if (auto h = env("HOME"); h && !h->empty())
-      home = *h;
-    else
-      home = fs::home_dir();
-    return {(home / ".local" / "share" / "mlbox").string(), "default"};
+    return {"us-central1", "default"};
   }
   return {"", "default"};
+}
+
+std::pair<std::string, std::string> default_project(const std::string&, const EnvGetter& env) {
+  if (auto a = ambient(env, {"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT"})) return *a;
+  if (auto v = gcloud_property(env, "core", "project")) {
+    return {*v, "default (gcloud config core/project)"};
+  }
+  return {"", "default"};
+}
+
+std::pair<std::string, std::string> default_mlbox_home(const std::string&, const EnvGetter& env) {
+  if (auto x = env("XDG_DATA_HOME"); x && !x->empty())
+    return {(std::filesystem::path(*x) / "mlbox").string(), "default"};
+  std::filesystem::path home;
+  if (auto h = env("HOME"); h && !h->empty())
+    home = *h;
+  else
+    home = fs::home_dir();
+  return {(home / ".local" / "share" / "mlbox").string(), "default"};
+}
+
+std::optional<std::string> check_target(const std::string& v, std::string& expected) {
+  std::string t = to_lower(v);
+  if (t == "ai-platform" || t == "aiplatform" || t == "vertex-ai" || t == "gcp") t = "vertex";
+  if (t == "aws-batch" || t == "aws") t = "batch";
+  return one_of({"local", "vertex", "batch"})(t, expected);
+}
+
+std::optional<std::string> check_gpu(const std::string& v, std::string& expected) {
+  expected = "TYPE:COUNT like T4:1, or none";
+  if (v.empty() || to_lower(v) == "none") return std::string();
+  auto g = manifest::parse_gpu_request(v);
+  if (!g) return std::nullopt;
+  return manifest::format_gpu_request(*g);
+}
+
+std::optional<std::string> check_bool(const std::string& v, std::string& expected) {
+  expected = "true or false";
+  std::string b = to_lower(v);
+  if (b == "true" || b == "yes" || b == "on" || b == "1") return std::string("true");
+  if (b == "false" || b == "no" || b == "off" || b == "0") return std::string("false");
+  return std::nullopt;
+}
+
+std::optional<std::string> check_duration(const std::string& v, std::string& expected) {
+  expected = "a duration like 2h, 90m, 45s or seconds (0 = none)";
+  if (v == "0" || to_lower(v) == "none") return std::string("0");
+  auto secs = manifest::parse_duration_seconds(v);
+  if (!secs) return std::nullopt;
+  return std::to_string(*secs);
+}
+
+std::optional<std::string> check_repository(const std::string& v, std::string& expected) {
+  std::string why;
+  expected = "[host[:port]/]path without a tag";
+  if (v.empty() || manifest::valid_repository(v, &why)) return v;
+  expected += " (" + why + ")";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_image_source(const std::string& v, std::string& expected) {
+  std::string why;
+  expected = "a registry reference, oci:PATH[:TAG] or docker-archive:PATH";
+  if (v.empty() || manifest::parse_image_source(v, &why)) return v;
+  expected += " (" + why + ")";
+  return std::nullopt;
+}
+
+using manifest::Manifest;
+using VK = ValueKind;
+
+const std::vector<Setting>& settings_table() {
+  static const std::vector<Setting> table = {
+      {{"target",
+        "--target",
+        {"MLBOX_TARGET"},
+        "where jobs run: local, vertex, batch",
+        VK::kString},
+       check_target,
+       manifest_target,
+       fixed("local")},
+      {{"region", "--region", {"MLBOX_REGION"}, "cloud region of the target", VK::kString},
+       pattern("[a-z]{2,}(-[a-z0-9]+)+", "a region like us-central1 or us-east-1"),
+       per_target("region"),
+       default_region},
+      {{"project", "--project", {"MLBOX_PROJECT"}, "Google Cloud project (vertex)", VK::kString},
+       nullptr,
+       field("targets.vertex.project",
+             [](const Manifest& m) { return m.targets.vertex ? m.targets.vertex->project : ""; }),
+       default_project},
+      {{"service_account",
+        "--service-account",
+        {"MLBOX_SERVICE_ACCOUNT"},
+        "service account the Vertex job runs as",
+        VK::kString},
+       nullptr,
+       field("targets.vertex.service_account",
+             [](const Manifest& m) {
+               return m.targets.vertex ? m.targets.vertex->service_account : "";
+             }),
+       nullptr},
+      {{"job_queue", "--job-queue", {"MLBOX_JOB_QUEUE"}, "AWS Batch job queue", VK::kString},
+       nullptr,
+       field("targets.batch.job_queue",
+             [](const Manifest& m) { return m.targets.batch ? m.targets.batch->job_queue : ""; }),
+       nullptr},
+      {{"job_role_arn",
+        "--job-role-arn",
+        {"MLBOX_JOB_ROLE_ARN"},
+        "IAM role of the Batch job",
+        VK::kString},
+       pattern("arn:aws[a-z-]*:iam::[0-9]{12}:role/.+",
+               "an IAM role ARN like arn:aws:iam::123456789012:role/NAME"),
+       field(
+           "targets.batch.job_role_arn",
+           [](const Manifest& m) { return m.targets.batch ? m.targets.batch->job_role_arn : ""; }),
+       nullptr},
+      {{"output", "--output", {"MLBOX_OUTPUT"}, "where checkpoints and artifacts go", VK::kString},
+       nullptr,
+       per_target("output"),
+       [](const std::string& target, const EnvGetter&) {
+         return std::make_pair(std::string(target == "local" ? ".mlbox/output" : ""),
+                               std::string("default"));
+       }},
+      {{"image.repository",
+        "--repository",
+        {"MLBOX_IMAGE_REPOSITORY", "MLBOX_REGISTRY"},
+        "registry repository images are pushed to",
+        VK::kString},
+       check_repository,
+       field("image.repository", [](const Manifest& m) { return m.image.repository; }),
+       nullptr},
+      {{"image.base",
+        "--base",
+        {"MLBOX_IMAGE_BASE"},
+        "base image (empty = from the CUDA matrix)",
+        VK::kString},
+       check_image_source,
+       field("image.base", [](const Manifest& m) { return m.image.base; }),
+       nullptr},
+      {{"machine", "--machine", {"MLBOX_MACHINE"}, "machine type", VK::kString},
+       nullptr,
+       field("resources.machine", [](const Manifest& m) { return m.resources.machine; }),
+       nullptr},
+      {{"gpu", "--gpu", {"MLBOX_GPU"}, "GPU request TYPE:COUNT", VK::kString},
+       check_gpu,
+       field("resources.gpu",
+             [](const Manifest& m) { return manifest::format_gpu_request(m.resources.gpu); }),
+       nullptr},
+      {{"spot", "--spot", {"MLBOX_SPOT"}, "use spot / preemptible capacity", VK::kBool},
+       check_bool,
+       field("resources.spot",
+             [](const Manifest& m) { return std::string(m.resources.spot ? "true" : "false"); }),
+       fixed("false")},
+      {{"nodes", "--nodes", {"MLBOX_NODES"}, "number of machines", VK::kInt},
+       positive_int(),
+       field("resources.nodes",
+             [](const Manifest& m) { return std::to_string(m.resources.nodes); }),
+       fixed("1")},
+      {{"max_runtime",
+        "--max-runtime",
+        {"MLBOX_MAX_RUNTIME"},
+        "job time limit in seconds (0 = none)",
+        VK::kInt},
+       check_duration,
+       field("resources.max_runtime",
+             [](const Manifest& m) { return std::to_string(m.resources.max_runtime_seconds); }),
+       fixed("0")},
+      {{"python.version",
+        "--python-version",
+        {"MLBOX_PYTHON_VERSION"},
+        "Python in the image",
+        VK::kString},
+       [](const std::string& v, std::string& expected) -> std::optional<std::string> {
+         expected = "a Python version like 3.11";
+         if (matches(v, "3\\.[0-9]{1,2}")) return v;
+         return std::nullopt;
+       },
+       field("python.version", [](const Manifest& m) { return m.python.version; }),
+       fixed(manifest::PythonSpec{}.version)},
+      {{"framework",
+        "--framework",
+        {"MLBOX_FRAMEWORK"},
+        "pytorch, tensorflow or none",
+        VK::kString},
+       one_of({"pytorch", "tensorflow", "none"}),
+       field("framework.name", [](const Manifest& m) { return m.framework.name; }),
+       fixed("none")},
+      {{"framework.version",
+        "--framework-version",
+        {"MLBOX_FRAMEWORK_VERSION"},
+        "framework version (empty = newest in the matrix)",
+        VK::kString},
+       pattern("[0-9]+(\\.[0-9]+){0,2}", "a version like 2.3.1"),
+       field("framework.version", [](const Manifest& m) { return m.framework.version; }),
+       nullptr},
+      {{"cuda",
+        "--cuda",
+        {"MLBOX_CUDA"},
+        "CUDA version (empty = chosen from the matrix)",
+        VK::kString},
+       pattern("[0-9]{1,2}\\.[0-9]{1,2}(\\.[0-9]+)?", "a CUDA version like 12.1"),
+       field("cuda", [](const Manifest& m) { return m.cuda; }),
+       nullptr},
+      {{"compression",
+        "--compression",
+        {"MLBOX_COMPRESSION"},
+        "layer compression: gzip, zstd, none",
+        VK::kString},
+       one_of({"gzip", "zstd", "none"}),
+       nullptr,
+       fixed("gzip")},
+      {{"builder",
+        "--builder",
+        {"MLBOX_BUILDER"},
+        "image builder: native, docker, buildah, podman, kaniko",
+        VK::kString},
+       one_of({"native", "docker", "buildah", "podman", "kaniko"}),
+       nullptr,
+       fixed("native")},
+      {{"jobs", "--jobs", {"MLBOX_JOBS"}, "parallel uploads and compressions", VK::kInt},
+       positive_int(),
+       nullptr,
+       fixed("4")},
+      {{"mlbox_home", "--mlbox-home", {"MLBOX_HOME"}, "mlbox's cache and job history", VK::kString},
+       nullptr,
+       nullptr,
+       default_mlbox_home},
+  };
+  return table;
+}
+
+const std::vector<KeyInfo> kKeys = [] {
+  std::vector<KeyInfo> out;
+  for (const auto& s : settings_table()) out.push_back(s.info);
+  return out;
+}();
+
+const Setting& setting_of(const std::string& key) {
+  for (const auto& s : settings_table())
+    if (s.info.key == key) return s;
+  throw Error(ErrorKind::kInternal, "no setting '" + key + "'");
+}
+
+std::vector<std::string> key_names() {
+  std::vector<std::string> out;
+  for (const auto& k : kKeys) out.push_back(k.key);
+  return out;
+}
+
+const KeyInfo* find_key(std::string_view key) {
+  for (const auto& k : kKeys)
+    if (k.key == key) return &k;
+  return nullptr;
+}
+
+std::optional<std::string> normalize(const std::string& key, const std::string& raw,
+                                     std::string& expected) {
+  std::string v(trim(raw));
+  const Setting& s = setting_of(key);
+  if (s.check) return s.check(v, expected);
+  expected = "a string";
+  return v;
+}
+
+Found from_manifest(const manifest::Manifest& m, const std::string& key,
+                    const std::string& target) {
+  const Setting& s = setting_of(key);
+  return s.from_manifest ? s.from_manifest(m, target) : std::nullopt;
+}
+
+std::pair<std::string, std::string> default_for(const std::string& key, const std::string& target,
+                                                const EnvGetter& env) {
+  const Setting& s = setting_of(key);
+  return s.fallback ? s.fallback(target, env)
+                    : std::make_pair(std::string(), std::string("default"));
 }
 
 [[noreturn]] void invalid(ErrorKind kind, const std::string& origin, const std::string& key,

@@ -1,6 +1,6 @@
 // Renders the Dockerfile that mlbox builds (or hands to docker/buildah/podman) from
 // templates/Dockerfile.tmpl. The build context it expects is a staged directory
-// (see build/staged_context.h): mlbox.lock, trainer/, code/, and optionally wheels/.
+// (see builder/staged_context.h): mlbox.lock, trainer/, code/, and optionally wheels/.
 #pragma once
 
 #include <map>

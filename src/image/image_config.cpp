@@ -249,15 +249,6 @@ int64_t source_date_epoch() {
   return static_cast<int64_t>(v);
 }
 
-std::string format_rfc3339(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string reproducible_created_time() {
   return format_rfc3339(source_date_epoch());
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "image/descriptor.h"
+#include "util/utc_time.h"
 
 namespace mlbox::image {
 
@@ -63,6 +64,6 @@ ImageConfig parse_image_config(std::string_view bytes, std::string_view where);
 std::string reproducible_created_time();
 // The seconds value behind it (0 when SOURCE_DATE_EPOCH is unset or invalid).
 int64_t source_date_epoch();
-std::string format_rfc3339(int64_t unix_seconds);
+using ::mlbox::format_rfc3339;
 
 }  // namespace mlbox::image

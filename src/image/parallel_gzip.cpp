@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "image/task_pool.h"
 #include "util/error.h"
+#include "util/task_pool.h"
 
 namespace mlbox::image {
 

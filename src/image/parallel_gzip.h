@@ -16,9 +16,11 @@
 
 #include "image/compressor.h"
 
-namespace mlbox::image {
-
+namespace mlbox {
 class TaskPool;
+}  // namespace mlbox
+
+namespace mlbox::image {
 
 class ParallelGzipWriter : public Compressor {
  public:

@@ -1,6 +1,7 @@
-// A place jobs run: Vertex AI, AWS Batch (and the local runner, which keeps its own
-// commands). `mlbox submit/status/logs/cancel/fetch` speak to backends only through this.
-// Backends never print: progress and warnings go to the Observer they were made with.
+// A place jobs run: this machine (cloud/local), Vertex AI, AWS Batch. `mlbox
+// submit/status/logs/cancel/fetch/jobs` speak to backends only through this (and
+// jobs/job_control.h, which drives it). Backends never print: progress and warnings go to
+// the Observer they were made with.
 #pragma once
 
 #include <filesystem>
@@ -25,6 +26,17 @@ struct RemoteStatus {
   JobState state = JobState::kQueued;
   std::vector<Attempt> attempts;  // the cloud's attempts, oldest first
   std::string message;            // status reason, error message
+  // The backend keeps the job store up to date itself (the local runner records attempts as
+  // they happen): the caller must not write this answer back over a record that may have
+  // moved on since it was read.
+  bool recorded = false;
+};
+
+struct CancelRequest {
+  // A rehearsal of a spot reclaim: the running attempt is stopped (it checkpoints) and the
+  // next one resumes. Only backends that run attempts themselves can do it.
+  bool preempt = false;
+  int grace_seconds = 30;  // SIGTERM, then SIGKILL after this long
 };
 
 struct LogLine {
@@ -36,7 +48,7 @@ struct LogLine {
 class JobBackend {
  public:
   virtual ~JobBackend() = default;
-  virtual std::string name() const = 0;  // stored as JobRecord::backend: "vertex", "aws-batch"
+  virtual std::string name() const = 0;  // JobRecord::backend: "local", "vertex", "aws-batch"
 
   // The exact requests submit() would send, in order, secrets redacted:
   // [{"method","url","body"}] — `mlbox submit --dry-run` prints this and sends nothing.
@@ -47,12 +59,24 @@ class JobBackend {
   // to `out`; returns the cursor to pass next time.
   virtual std::string read_logs(const JobRecord& job, const std::string& cursor,
                                 std::vector<LogLine>& out) = 0;
-  virtual void cancel(const JobRecord& job) = 0;
+  // Throws Error(kUsage) for a request the backend cannot honour (--preempt on a cloud).
+  virtual void cancel(const JobRecord& job, const CancelRequest& request) = 0;
   // Copies the job's outputs (model/, history.json, tensorboard/; checkpoints/ when asked)
   // from its output URI into `dir`. Returns the files written.
   virtual std::vector<std::filesystem::path> fetch(const JobRecord& job,
                                                    const std::filesystem::path& dir,
                                                    bool checkpoints) = 0;
+  // Seconds between polls when following a job: $MLBOX_POLL_INTERVAL, else 5.
+  virtual double poll_interval_seconds() const;
+  // Whether refresh() asks nothing over the network (the job's state is on this machine):
+  // listings refresh such jobs, and leave cloud jobs to `mlbox status`.
+  virtual bool refresh_is_local() const { return false; }
 };
+
+// $MLBOX_POLL_INTERVAL (tests use 0.2), else 5.
+double default_poll_interval_seconds();
+
+// For backends whose cloud preempts by itself: Error(kUsage) when request.preempt.
+void refuse_preempt(const CancelRequest& request);
 
 }  // namespace mlbox::jobs

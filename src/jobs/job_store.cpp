@@ -10,6 +10,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/utc_time.h"
 
 namespace mlbox::jobs {
 
@@ -127,22 +128,8 @@ bool is_terminal(JobState s) {
   return s == JobState::kSucceeded || s == JobState::kFailed || s == JobState::kCancelled;
 }
 
-std::string utc_now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string new_job_id(std::string_view backend) {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[16];
-  std::strftime(date, sizeof date, "%Y%m%d", &tm);
+  std::string date = format_utc(static_cast<int64_t>(std::time(nullptr)), "%Y%m%d");
   std::random_device rd;
   char hex[8];
   std::snprintf(hex, sizeof hex, "%06x", rd() & 0xffffffu);

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/utc_time.h"
+
 struct sqlite3;
 
 namespace mlbox::jobs {
@@ -59,7 +61,7 @@ struct JobRecord {
 
 // "local-20261122-a1b2c3": backend, UTC date, 6 random hex digits.
 std::string new_job_id(std::string_view backend);
-std::string utc_now_rfc3339();
+using ::mlbox::utc_now_rfc3339;
 
 class JobStore {
  public:

@@ -1,5 +1,6 @@
 #include "jobs/object_store.h"
 
+#include "jobs/fetch_destination.h"
 #include "util/error.h"
 
 namespace mlbox::jobs {
@@ -31,17 +32,17 @@ std::vector<std::filesystem::path> download_prefix(
     const std::function<bool(const std::string& relative_key)>& want) {
   BucketUri b = parse_bucket_uri(uri);
   std::string prefix = b.key.empty() ? "" : b.key + "/";
-  std::vector<std::filesystem::path> out;
+  // Every key is checked before the first byte is written.
+  std::vector<std::pair<ObjectInfo, std::filesystem::path>> wanted;
   for (const auto& o : store.list(b.bucket, prefix)) {
     if (o.key.size() <= prefix.size() || o.key.back() == '/') continue;
     if (want && !want(o.key.substr(prefix.size()))) continue;
-    std::filesystem::path rel =
-        std::filesystem::path(o.key.substr(prefix.size())).lexically_normal();
-    if (rel.empty() || rel.is_absolute() || *rel.begin() == "..") {
-      throw Error(ErrorKind::kRemote, "object '" + o.key + "' in " + uri + " escapes its prefix");
-    }
-    store.get_listed(b.bucket, o, dest / rel);
-    out.push_back(dest / rel);
+    wanted.emplace_back(o, path_inside(dest, o.key.substr(prefix.size()), uri));
+  }
+  std::vector<std::filesystem::path> out;
+  for (const auto& [object, path] : wanted) {
+    store.get_listed(b.bucket, object, path);
+    out.push_back(path);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -12,27 +13,6 @@
 namespace mlbox::registry {
 
 namespace {
-
-// Decodes standard base64 (padding optional); nullopt when malformed.
-std::optional<std::string> decode_base64(std::string_view in) {
-  static const std::string kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r') continue;
-    auto pos = kAlphabet.find(c);
-    if (pos == std::string::npos) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<uint32_t>(pos);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
 
 // Docker Hub is stored under its v1 URL.
 bool same_registry(const std::string& key_host, const std::string& host) {
@@ -104,7 +84,7 @@ std::optional<Credential> DockerConfigCredentials::from_file(const std::filesyst
         c.identity_token = entry["identitytoken"].get<std::string>();
       }
       if (entry.contains("auth") && entry["auth"].is_string()) {
-        auto decoded = decode_base64(entry["auth"].get<std::string>());
+        auto decoded = base64_decode(entry["auth"].get<std::string>());
         auto colon = decoded ? decoded->find(':') : std::string::npos;
         if (!decoded || colon == std::string::npos) {
           throw Error(ErrorKind::kConfig,

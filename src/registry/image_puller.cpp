@@ -12,6 +12,7 @@
 #include "image/oci_manifest.h"
 #include "registry/repository_client.h"
 #include "util/error.h"
+#include "util/parallel_each.h"
 
 namespace mlbox::registry {
 
@@ -72,65 +73,50 @@ PullSummary ImagePuller::pull(image::OciLayout& store, const manifest::RegistryR
             [](const auto& a, const auto& b) { return a.size > b.size; });
   summary.blobs = static_cast<int>(blobs.size());
 
-  std::atomic<size_t> next{0};
   std::mutex mutex;
-  std::exception_ptr failure;
-  std::atomic<bool> stop{false};
-  auto worker = [&] {
-    for (;;) {
-      size_t i = next++;
-      if (i >= blobs.size() || stop) return;
-      const image::Descriptor& d = blobs[i];
-      uint64_t size = static_cast<uint64_t>(d.size);
-      std::string label = "blob " + d.digest.substr(7, 12);
-      try {
-        if (store.has_blob(d.digest)) {
-          observer_.on_event(ProgressEvent{d.digest, label, size, size, "cached"});
-          std::lock_guard lock(mutex);
-          ++summary.blobs_present;
-          continue;
-        }
-        std::unique_ptr<image::BlobWriter> writer = store.begin_blob();
-        uint64_t received = 0;
-        repo.get_blob(
-            d.digest,
-            [&](const char* data, size_t n) {
-              if (received + n > size) return false;  // more than the descriptor says
-              writer->write(data, n);
-              received += n;
-              return true;
-            },
-            [&](uint64_t got) {
-              observer_.on_event(ProgressEvent{d.digest, label, got, size, "running"});
-            },
-            [&] {
-              writer = store.begin_blob();
-              received = 0;
-            });
-        if (received != size) {
-          throw Error(
-              ErrorKind::kRemote,
-              fmt::format("blob {}: got {} bytes, the manifest says {}", d.digest, received, size),
-              "the registry served a different blob; do not use this image");
-        }
-        writer->commit_expecting(d.media_type, d.digest);
-        observer_.on_event(ProgressEvent{d.digest, label, size, size, "done"});
+  for_each_parallel(blobs.size(), options.jobs, [&](size_t i) {
+    const image::Descriptor& d = blobs[i];
+    uint64_t size = static_cast<uint64_t>(d.size);
+    std::string label = "blob " + d.digest.substr(7, 12);
+    try {
+      if (store.has_blob(d.digest)) {
+        observer_.on_event(ProgressEvent{d.digest, label, size, size, "cached"});
         std::lock_guard lock(mutex);
-        summary.bytes_downloaded += size;
-      } catch (...) {
-        observer_.on_event(ProgressEvent{d.digest, label, 0, size, "failed"});
-        std::lock_guard lock(mutex);
-        if (!failure) failure = std::current_exception();
-        stop = true;
+        ++summary.blobs_present;
         return;
       }
+      std::unique_ptr<image::BlobWriter> writer = store.begin_blob();
+      uint64_t received = 0;
+      repo.get_blob(
+          d.digest,
+          [&](const char* data, size_t n) {
+            if (received + n > size) return false;  // more than the descriptor says
+            writer->write(data, n);
+            received += n;
+            return true;
+          },
+          [&](uint64_t got) {
+            observer_.on_event(ProgressEvent{d.digest, label, got, size, "running"});
+          },
+          [&] {
+            writer = store.begin_blob();
+            received = 0;
+          });
+      if (received != size) {
+        throw Error(
+            ErrorKind::kRemote,
+            fmt::format("blob {}: got {} bytes, the manifest says {}", d.digest, received, size),
+            "the registry served a different blob; do not use this image");
+      }
+      writer->commit_expecting(d.media_type, d.digest);
+      observer_.on_event(ProgressEvent{d.digest, label, size, size, "done"});
+      std::lock_guard lock(mutex);
+      summary.bytes_downloaded += size;
+    } catch (...) {
+      observer_.on_event(ProgressEvent{d.digest, label, 0, size, "failed"});
+      throw;
     }
-  };
-  int n = std::clamp(options.jobs, 1, 64);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n && i < static_cast<int>(blobs.size()); ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+  });
 
   image::Descriptor stored = store.put_blob(chosen.media_type, chosen.bytes);
   if (locations_) {

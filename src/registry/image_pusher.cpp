@@ -14,6 +14,7 @@
 #include "registry/repository_client.h"
 #include "util/error.h"
 #include "util/fault_point.h"
+#include "util/parallel_each.h"
 
 namespace mlbox::registry {
 
@@ -136,77 +137,68 @@ PushSummary ImagePusher::push(const image::OciLayout& store, const image::Descri
   for (const auto& j : jobs) summary.bytes_total += static_cast<uint64_t>(j.descriptor.size);
 
   // Blobs in parallel: N workers take the next blob, largest first.
-  std::atomic<size_t> next{0};
   std::mutex mutex;
-  std::exception_ptr failure;
-  std::atomic<bool> stop{false};
-  auto worker = [&] {
-    for (;;) {
-      size_t i = next++;
-      if (i >= jobs.size() || stop) return;
-      const auto& d = jobs[i].descriptor;
-      uint64_t size = static_cast<uint64_t>(d.size);
-      std::string label = fmt::format("{} {}", jobs[i].role, short_digest(d.digest));
-      auto report = [&](uint64_t done, const char* state) {
-        observer_.on_event(ProgressEvent{d.digest, label, done, size, state});
-      };
-      try {
-        if (auto have = repo.blob_size(d.digest); have) {
-          report(size, "skipped");
-          std::lock_guard lock(mutex);
-          ++summary.blobs_skipped;
-          continue;
-        }
-        std::string location;
-        bool mounted = false;
-        if (locations_) {
-          for (const auto& from :
-               locations_->repositories(d.digest, registry_.host(), dest.repository)) {
-            if (repo.mount(d.digest, from, &location)) {
-              mounted = true;
-              observer_.debug(fmt::format("mounted {} from {}", d.digest, from));
-              break;
-            }
-            if (!location.empty()) break;  // refused: use the session the registry opened
-          }
-        }
-        if (mounted) {
-          report(size, "mounted");
-          std::lock_guard lock(mutex);
-          ++summary.blobs_mounted;
-        } else {
-          report(0, "running");
-          BlobSource source{d.digest, size, store.blob_path(d.digest)};
-          UploadStats stats = repo.upload(source, location, chunk_size_for(options, size),
-                                          [&](uint64_t done) { report(done, "running"); });
-          report(size, "done");
-          uint64_t uploaded = 0;
-          {
-            std::lock_guard lock(mutex);
-            uploaded = static_cast<uint64_t>(++summary.blobs_uploaded);
-            summary.bytes_uploaded += stats.bytes_sent;
-            summary.resumes += stats.resumes;
-            summary.restarts += stats.restarts;
-            summary.whole_resends += stats.whole_resends;
-          }
-          fault::reached("blobs-uploaded", uploaded);
-        }
-        if (locations_) locations_->record(d.digest, registry_.host(), dest.repository);
-      } catch (...) {
-        report(0, "failed");
+  auto push_blob = [&](size_t i) {
+    const auto& d = jobs[i].descriptor;
+    uint64_t size = static_cast<uint64_t>(d.size);
+    std::string label = fmt::format("{} {}", jobs[i].role, short_digest(d.digest));
+    auto report = [&](uint64_t done, const char* state) {
+      observer_.on_event(ProgressEvent{d.digest, label, done, size, state});
+    };
+    try {
+      if (auto have = repo.blob_size(d.digest); have) {
+        report(size, "skipped");
         std::lock_guard lock(mutex);
-        if (!failure) failure = std::current_exception();
-        stop = true;
+        ++summary.blobs_skipped;
         return;
       }
+      std::string location;
+      bool mounted = false;
+      if (locations_) {
+        for (const auto& from :
+             locations_->repositories(d.digest, registry_.host(), dest.repository)) {
+          if (repo.mount(d.digest, from, &location)) {
+            mounted = true;
+            observer_.debug(fmt::format("mounted {} from {}", d.digest, from));
+            break;
+          }
+          if (!location.empty()) break;  // refused: use the session the registry opened
+        }
+      }
+      if (mounted) {
+        report(size, "mounted");
+        std::lock_guard lock(mutex);
+        ++summary.blobs_mounted;
+      } else {
+        report(0, "running");
+        BlobSource source{d.digest, size, store.blob_path(d.digest)};
+        UploadStats stats = repo.upload(source, location, chunk_size_for(options, size),
+                                        [&](uint64_t done) { report(done, "running"); });
+        report(size, "done");
+        uint64_t uploaded = 0;
+        {
+          std::lock_guard lock(mutex);
+          uploaded = static_cast<uint64_t>(++summary.blobs_uploaded);
+          summary.bytes_uploaded += stats.bytes_sent;
+          summary.resumes += stats.resumes;
+          summary.restarts += stats.restarts;
+          summary.whole_resends += stats.whole_resends;
+        }
+        fault::reached("blobs-uploaded", uploaded);
+      }
+      if (locations_) locations_->record(d.digest, registry_.host(), dest.repository);
+    } catch (...) {
+      report(0, "failed");
+      throw;
     }
   };
-  int n = std::clamp(options.jobs, 1, 64);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n && i < static_cast<int>(jobs.size()); ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  try {
+    for_each_parallel(jobs.size(), options.jobs, push_blob);
+  } catch (...) {
+    if (locations_) locations_->save();  // what was learnt before the failure still holds
+    throw;
+  }
   if (locations_) locations_->save();
-  if (failure) std::rethrow_exception(failure);
 
   // Every blob is confirmed: manifests now, the tag last.
   auto put_image_manifest = [&](const image::Descriptor& d, const image::ImageManifest& m,

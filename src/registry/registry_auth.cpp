@@ -3,36 +3,15 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
 #include "registry/registry_error.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/redact.h"
 #include "util/strings.h"
 
 namespace mlbox::registry {
-
-std::string base64_encode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string url_encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 RegistryAuth::RegistryAuth(net::HttpClient& http, std::string host,
                            std::optional<Credential> credential)
@@ -100,20 +79,20 @@ RegistryAuth::Token RegistryAuth::fetch_token(const std::vector<std::string>& sc
     req.method = "POST";
     req.url = realm;
     std::string form = "grant_type=refresh_token&client_id=mlbox&refresh_token=" +
-                       url_encode(credential_->identity_token);
-    if (!service.empty()) form += "&service=" + url_encode(service);
-    if (!scopes.empty()) form += "&scope=" + url_encode(join(scopes, " "));
+                       percent_encode(credential_->identity_token);
+    if (!service.empty()) form += "&service=" + percent_encode(service);
+    if (!scopes.empty()) form += "&scope=" + percent_encode(join(scopes, " "));
     req.body = form;
     req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   } else {
     std::string url = realm;
     char sep = realm.find('?') == std::string::npos ? '?' : '&';
     if (!service.empty()) {
-      url += sep + std::string("service=") + url_encode(service);
+      url += sep + std::string("service=") + percent_encode(service);
       sep = '&';
     }
     for (const auto& s : scopes) {
-      url += sep + std::string("scope=") + url_encode(s);
+      url += sep + std::string("scope=") + percent_encode(s);
       sep = '&';
     }
     req.url = url;

@@ -49,7 +49,4 @@ class RegistryAuth {
   int tokens_fetched_ = 0;
 };
 
-std::string base64_encode(std::string_view data);
-std::string url_encode(std::string_view text);
-
 }  // namespace mlbox::registry

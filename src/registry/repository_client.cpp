@@ -8,6 +8,7 @@
 
 #include "image/descriptor.h"
 #include "registry/registry_error.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/fault_point.h"
 #include "util/hash.h"
@@ -38,7 +39,7 @@ std::string with_query(const std::string& url, const std::string& key, const std
   auto hash = url.find('#');
   std::string base = hash == std::string::npos ? url : url.substr(0, hash);
   char sep = base.find('?') == std::string::npos ? '?' : '&';
-  return base + sep + key + "=" + url_encode(value);
+  return base + sep + key + "=" + percent_encode(value);
 }
 
 std::optional<uint64_t> next_offset_from_range(const std::string& range) {

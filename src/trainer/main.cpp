@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "trainer/gpu_check.h"
+#include "trainer/gpu_preflight.h"
 #include "trainer/native_main.h"
 #include "trainer/platform_contract.h"
 #include "trainer/probe.h"

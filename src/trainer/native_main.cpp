@@ -10,7 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "trainer/gpu_check.h"
+#include "trainer/gpu_preflight.h"
 #include "trainer/malloc_tuning.h"
 #include "trainer/native_config.h"
 #include "trainer/native_trainer.h"

@@ -17,6 +17,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/utc_time.h"
 
 namespace mlbox::trainer {
 
@@ -26,12 +27,9 @@ using Clock = std::chrono::steady_clock;
 std::string utc_timestamp_now() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  gmtime_r(&ts.tv_sec, &t);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", t.tm_year + 1900,
-                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000000);
-  return buf;
+  char millis[32];
+  std::snprintf(millis, sizeof millis, ".%03ldZ", ts.tv_nsec / 1000000);
+  return format_utc(static_cast<int64_t>(ts.tv_sec), "%Y-%m-%dT%H:%M:%S") + millis;
 }
 
 nlohmann::json SupervisorResult::to_json() const {

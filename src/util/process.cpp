@@ -18,10 +18,6 @@ namespace mlbox {
 
 namespace {
 
-void set_cloexec(int fd) {
-  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 std::vector<std::string> build_env(const ProcessOptions& o) {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
@@ -50,12 +46,17 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     throw Error(ErrorKind::kInternal, "cannot run '" + argv[0] + "': not found on PATH");
   }
   int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
-  if (o.stdin_data && ::pipe(in_pipe) != 0) throw Error(ErrorKind::kInternal, "pipe failed");
-  if (o.capture_stdout && ::pipe(out_pipe) != 0) throw Error(ErrorKind::kInternal, "pipe failed");
-  if (o.capture_stderr && ::pipe(err_pipe) != 0) throw Error(ErrorKind::kInternal, "pipe failed");
-  for (int fd : {in_pipe[1], out_pipe[0], err_pipe[0]}) {
-    if (fd >= 0) set_cloexec(fd);
-  }
+  // Every end close-on-exec from the start (dup2 onto 0-2 clears it for the child's own):
+  // a child another thread starts meanwhile must not inherit them, or this reader would
+  // wait for an EOF that comes only when that unrelated child exits.
+  auto open_pipe = [](bool wanted, int(&fds)[2]) {
+    if (wanted && ::pipe2(fds, O_CLOEXEC) != 0) {
+      throw Error(ErrorKind::kInternal, std::string("pipe failed: ") + std::strerror(errno));
+    }
+  };
+  open_pipe(o.stdin_data.has_value(), in_pipe);
+  open_pipe(o.capture_stdout, out_pipe);
+  open_pipe(o.capture_stderr, err_pipe);
 
   std::vector<std::string> env = build_env(o);
   std::vector<char*> envp, args;
@@ -72,7 +73,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (o.stdin_data) {
       ::dup2(in_pipe[0], 0);
     } else {
-      int devnull = ::open("/dev/null", O_RDONLY);
+      int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
       ::dup2(devnull, 0);
     }
     if (o.capture_stdout) ::dup2(out_pipe[1], 1);

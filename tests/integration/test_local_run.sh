@@ -79,6 +79,25 @@ expect_rc 0 "$MLBOX" jobs
 grep -q "$id.*SUCCEEDED" "$WORK/stdout" || fail "jobs table"
 pass "logs (prefix), fetch, jobs"
 
+# 1b. fetch never deletes what it did not create, nor writes outside -o (issue 13).
+mkdir -p "$WORK/mine" && echo keep >"$WORK/mine/notes.txt"
+expect_rc 2 "$MLBOX" fetch "$id" -o "$WORK/mine"
+grep -q "is not empty" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no reason for the refusal"; }
+[ "$(cat "$WORK/mine/notes.txt")" = keep ] && [ ! -e "$WORK/mine/model" ] || fail "fetch touched a non-empty folder"
+expect_rc 0 "$MLBOX" fetch "$id" -o "$WORK/mine" --force
+[ "$(cat "$WORK/mine/notes.txt")" = keep ] && [ -f "$WORK/mine/model/model.txt" ] || fail "--force did not merge"
+mkdir -p "$WORK/here" && echo keep >"$WORK/here/notes.txt"
+(cd "$WORK/here" && expect_rc 2 "$MLBOX" fetch "$id" -o . --force)
+(cd "$WORK/here" && expect_rc 2 "$MLBOX" -C "$PROJ" fetch "$id" -o "$PROJ" --force)
+[ "$(ls "$WORK/here")" = notes.txt ] || fail "fetch -o . wrote into the current folder"
+mkdir -p "$WORK/host-secrets"
+ln -s "$WORK/host-secrets" "$out/evil"
+expect_rc 6 "$MLBOX" fetch "$id" -o "$WORK/linked"
+grep -q "outside the job's outputs" "$WORK/stderr" || { cat "$WORK/stderr"; fail "link not refused"; }
+[ ! -e "$WORK/linked" ] || [ -z "$(ls -A "$WORK/linked")" ] || fail "files written before the link was refused"
+rm "$out/evil"
+pass "fetch: non-empty -o refused (kept), --force merges, '.' and the project refused, links out refused"
+
 # 2. A failing command: exit 7, FAILED, the exit code recorded.
 expect_rc 7 "$MLBOX" run -- /bin/sh -c 'echo failing; exit 3'
 grep -q "FAILED (exit code 3)" "$WORK/stderr" || { cat "$WORK/stderr"; fail "failure message"; }
@@ -129,16 +148,25 @@ grep -q "runner process is gone" "$WORK/stderr" || fail "no warning for the lost
 kill -TERM "$child" 2>/dev/null || true
 pass "runner killed: status marks the job FAILED"
 
-# 5. Without runc: the host's mlbox-trainer runs the command, with a warning.
+# 5. Without runc the image's command never runs on the host by surprise (issue 13): a run
+# is refused unless the host is asked for (--no-runc, MLBOX_NO_RUNC=1), and then mlbox says
+# plainly that the command runs on this host as this user.
+mkdir -p "$WORK/no-runc-path"
+ln -sf "$(command -v python3)" "$WORK/no-runc-path/python3"
+PATH="$WORK/no-runc-path" expect_rc 3 "$MLBOX" run -o "$WORK/refused-out"
+grep -q "runc is not installed" "$WORK/stderr" && grep -q -- "--no-runc" "$WORK/stderr" ||
+  { cat "$WORK/stderr"; fail "no refusal without runc"; }
+[ ! -e "$WORK/refused-out/model" ] || fail "the command ran on the host without being asked"
 if [ -z "${MLBOX_TRAINER:-}" ] || [ ! -x "$MLBOX_TRAINER" ]; then
-  fail "MLBOX_TRAINER must point at a built mlbox-trainer for the fallback test"
+  fail "MLBOX_TRAINER must point at a built mlbox-trainer for the host-process test"
 fi
 expect_rc 0 "$MLBOX" run --no-runc -o "$WORK/host-out"
-grep -q "runc is not used (--no-runc was given)" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no warning"; }
+grep -q "the image's command runs on this host as $(id -un) (uid $(id -u)), outside any container (--no-runc was given)" "$WORK/stderr" ||
+  { cat "$WORK/stderr"; fail "no plain warning"; }
 grep -q "hello from local-.* attempt 1 in $MLBOX_HOME/cache/rootfs/.*/work" "$WORK/stdout" ||
-  { cat "$WORK/stdout"; fail "fallback cwd is not the rootfs WorkingDir"; }
-grep -q "output=$WORK/host-out " "$WORK/stdout" || fail "fallback env contract (host paths)"
-[ "$(cat "$WORK/host-out/model/model.txt")" = weights ] || fail "fallback output"
+  { cat "$WORK/stdout"; fail "host-process cwd is not the rootfs WorkingDir"; }
+grep -q "output=$WORK/host-out " "$WORK/stdout" || fail "host-process env contract (host paths)"
+[ "$(cat "$WORK/host-out/model/model.txt")" = weights ] || fail "host-process output"
 MLBOX_NO_RUNC=1 expect_rc 7 "$MLBOX" run -- /bin/sh -c 'exit 4'
 grep -q "MLBOX_NO_RUNC is set" "$WORK/stderr" || fail "MLBOX_NO_RUNC not honoured"
-pass "fallback without runc: host mlbox-trainer, host paths, warning; MLBOX_NO_RUNC=1"
+pass "without runc: refused unless asked; --no-runc / MLBOX_NO_RUNC=1 run on the host, said plainly"

@@ -124,7 +124,7 @@ int run(int argc, char** argv) {
     }
     std::cout << json{{"lines", out}, {"cursor", cursor}}.dump() << "\n";
   } else if (cmd == "cancel") {
-    backend.cancel(record_from(in));
+    backend.cancel(record_from(in), {});
     std::cout << json{{"ok", true}}.dump() << "\n";
   } else if (cmd == "fetch") {
     if (argc < 4) throw Error(ErrorKind::kUsage, "fetch RECORD.json DIR");

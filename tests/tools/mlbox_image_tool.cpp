@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/context_filter.h"
-#include "build/secret_scanner.h"
+#include "builder/context_filter.h"
+#include "builder/secret_scanner.h"
 #include "image/compressor.h"
 #include "image/image_config.h"
 #include "image/layer_writer.h"
@@ -77,10 +77,10 @@ int cmd_image(const Args& a) {
   image::OciLayout store(a.get("store"));
   std::vector<std::string> rels;
   if (a.flag("context")) {
-    auto listing = build::list_build_context(src, {});
-    build::SecretScanOptions scan;
+    auto listing = builder::list_build_context(src, {});
+    builder::SecretScanOptions scan;
     scan.allow = a.all("allow-secret");
-    build::refuse_secrets(build::scan_for_secrets(src, listing.files(), scan));
+    builder::refuse_secrets(builder::scan_for_secrets(src, listing.files(), scan));
     rels = listing.paths();
   }
   auto entries = a.flag("context") ? image::entries_from_paths(src, rels, a.get("prefix"))
@@ -112,24 +112,24 @@ int cmd_image(const Args& a) {
 }
 
 int cmd_context(const Args& a) {
-  build::ContextRules rules;
+  builder::ContextRules rules;
   rules.include = a.all("include");
   rules.exclude = a.all("exclude");
-  auto listing = build::list_build_context(a.positional.at(1), rules);
+  auto listing = builder::list_build_context(a.positional.at(1), rules);
   for (const auto& e : listing.entries) {
-    std::cout << e.path << (e.type == build::ContextEntry::Type::kDirectory ? "/" : "") << "\n";
+    std::cout << e.path << (e.type == builder::ContextEntry::Type::kDirectory ? "/" : "") << "\n";
   }
   return 0;
 }
 
 int cmd_scan(const Args& a) {
   std::filesystem::path root = a.positional.at(1);
-  auto listing = build::list_build_context(root, {});
-  build::SecretScanOptions o;
+  auto listing = builder::list_build_context(root, {});
+  builder::SecretScanOptions o;
   o.allow = a.all("allow");
-  auto report = build::scan_context_for_secrets(root, listing.files(), o);
+  auto report = builder::scan_context_for_secrets(root, listing.files(), o);
   for (const auto& why : report.incomplete) std::cerr << "not scanned to the end: " << why << "\n";
-  build::refuse_secrets(report.findings);
+  builder::refuse_secrets(report.findings);
   std::cout << "no secrets in " << listing.files().size() << " files\n";
   return 0;
 }

@@ -33,8 +33,8 @@ int cmd_unpack(const std::map<std::string, std::string>& a) {
   std::string tag = a.count("tag") ? a.at("tag") : "latest";
   auto manifest = store.read_manifest(tag);
   auto config = store.read_config(manifest);
-  local::RootfsCache cache(a.count("cache") ? std::filesystem::path(a.at("cache"))
-                                            : local::rootfs_cache_root());
+  cloud::local::RootfsCache cache(a.count("cache") ? std::filesystem::path(a.at("cache"))
+                                                   : cloud::local::rootfs_cache_root());
   if (a.count("fail-at-layer")) {
     size_t at = std::stoul(a.at("fail-at-layer"));
     cache.before_layer = [at](const std::filesystem::path&, size_t i) {

@@ -12,6 +12,7 @@
 #include "cloud/gcp/adc.h"
 #include "cloud/gcp/artifact_registry_credentials.h"
 #include "net/transport_config.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -45,16 +46,9 @@ std::string unbase64url(std::string s) {
     if (c == '-') c = '+';
     if (c == '_') c = '/';
   }
-  while (s.size() % 4) s.push_back('=');
-  std::string out(s.size(), '\0');
-  int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  REQUIRE(n >= 0);
-  size_t pad = 0;
-  for (auto it = s.rbegin(); it != s.rend() && *it == '='; ++it) ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
+  auto out = base64_decode(s);
+  REQUIRE(out.has_value());
+  return *out;
 }
 
 bool verify_rs256(EVP_PKEY* pkey, const std::string& input, const std::string& sig) {

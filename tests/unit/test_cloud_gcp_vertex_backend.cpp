@@ -231,7 +231,7 @@ TEST_CASE("vertex backend against the fakes: submit, status, logs per attempt, f
   auto third = b.backend->submit(spec);
   CHECK(b.backend->list_jobs("proj", "us-central1").size() == 3);  // over two pages
   auto rec = record_of(third);
-  b.backend->cancel(rec);
+  b.backend->cancel(rec, {});
   CHECK(b.backend->refresh(rec).state == jobs::JobState::kCancelled);
   (void)second;
 }

@@ -134,3 +134,25 @@ TEST_CASE("MLBOX_DATA_SOURCES round-trips") {
   CHECK(back[1].uri == "s3://b/v");
   CHECK_THROWS_AS(parse_data_sources_env("novalue"), Error);
 }
+
+TEST_CASE("fetch: every key is checked before the first byte is written") {
+  fs::TempDir dir;
+  MemoryStore store;
+  store.objects["bkt/runs/j/a.txt"] = "model";
+  store.objects["bkt/runs/j/zz/../../../evil"] = "outside";  // listed after a.txt
+  auto dest = dir.path() / "out";
+  CHECK_THROWS_AS(fetch_job_outputs(store, "s3://bkt/runs/j", dest, false), Error);
+  CHECK_FALSE(std::filesystem::exists(dest / "a.txt"));
+  CHECK(store.gets == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "evil"));
+
+  store.objects.erase("bkt/runs/j/zz/../../../evil");
+  store.objects["bkt/runs/j/model/w.bin"] = "weights";
+  // A link already in the folder on the way would carry the write outside it.
+  std::filesystem::create_directories(dest);
+  std::filesystem::create_directories(dir.path() / "elsewhere");
+  std::filesystem::create_directory_symlink(dir.path() / "elsewhere", dest / "model");
+  CHECK_THROWS_AS(fetch_job_outputs(store, "s3://bkt/runs/j", dest, false), Error);
+  CHECK(store.gets == 0);
+  CHECK(std::filesystem::is_empty(dir.path() / "elsewhere"));
+}

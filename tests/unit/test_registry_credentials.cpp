@@ -5,6 +5,7 @@
 #include "registry/auth_challenge.h"
 #include "registry/credentials.h"
 #include "registry/registry_auth.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/fs.h"
 

@@ -7,6 +7,7 @@
 #include "cloud/aws/batch_requests.h"
 #include "cloud/aws/s3_client.h"
 #include "util/redact.h"
+#include "util/utc_time.h"
 
 namespace mlbox::cloud::aws {
 
@@ -180,7 +181,7 @@ std::string BatchBackend::read_logs(const jobs::JobRecord& job, const std::strin
       }
       for (const auto& ev : page.value("events", nlohmann::json::array())) {
         jobs::LogLine line;
-        line.timestamp = rfc3339_from_ms(ev.value("timestamp", int64_t{0}));
+        line.timestamp = format_rfc3339(ev.value("timestamp", int64_t{0}) / 1000);
         line.attempt = static_cast<int>(index) + 1;
         line.text = ev.value("message", "");
         out.push_back(line);
@@ -200,7 +201,8 @@ std::string BatchBackend::read_logs(const jobs::JobRecord& job, const std::strin
   return nlohmann::json{{"attempt", index}, {"token", token}}.dump();
 }
 
-void BatchBackend::cancel(const jobs::JobRecord& job) {
+void BatchBackend::cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) {
+  jobs::refuse_preempt(request);
   nlohmann::json detail = describe(job);
   std::string status = detail.value("status", "");
   std::string id = detail.value("jobId", "");

@@ -30,7 +30,7 @@ class BatchBackend : public jobs::JobBackend {
   jobs::RemoteStatus refresh(const jobs::JobRecord& job) override;
   std::string read_logs(const jobs::JobRecord& job, const std::string& cursor,
                         std::vector<jobs::LogLine>& out) override;
-  void cancel(const jobs::JobRecord& job) override;
+  void cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) override;
   std::vector<std::filesystem::path> fetch(const jobs::JobRecord& job,
                                            const std::filesystem::path& dir,
                                            bool checkpoints) override;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/utc_time.h"
 
 namespace mlbox::cloud::aws {
 
@@ -177,15 +178,6 @@ bool job_definition_matches(const nlohmann::json& existing, const nlohmann::json
   return true;
 }
 
-std::string rfc3339_from_ms(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 namespace {
 
 bool is_host_termination(const std::string& reason) {
@@ -207,8 +199,8 @@ jobs::RemoteStatus remote_status_from(const nlohmann::json& job) {
     const auto& a = attempts[i];
     jobs::Attempt at;
     at.number = static_cast<int>(i) + 1;
-    if (ms_of(a, "startedAt")) at.started_at = rfc3339_from_ms(ms_of(a, "startedAt"));
-    if (ms_of(a, "stoppedAt")) at.ended_at = rfc3339_from_ms(ms_of(a, "stoppedAt"));
+    if (ms_of(a, "startedAt")) at.started_at = format_rfc3339(ms_of(a, "startedAt") / 1000);
+    if (ms_of(a, "stoppedAt")) at.ended_at = format_rfc3339(ms_of(a, "stoppedAt") / 1000);
     const nlohmann::json c = a.value("container", nlohmann::json::object());
     if (c.contains("exitCode") && c["exitCode"].is_number_integer()) {
       at.exit_code = c["exitCode"].get<int>();
@@ -229,7 +221,7 @@ jobs::RemoteStatus remote_status_from(const nlohmann::json& job) {
   if (status == "RUNNING" || status == "STARTING") {
     jobs::Attempt at;
     at.number = static_cast<int>(attempts.size()) + 1;
-    if (ms_of(job, "startedAt")) at.started_at = rfc3339_from_ms(ms_of(job, "startedAt"));
+    if (ms_of(job, "startedAt")) at.started_at = format_rfc3339(ms_of(job, "startedAt") / 1000);
     s.attempts.push_back(at);
   }
   bool last_preempted = !s.attempts.empty() && s.attempts.back().outcome == "preempted";

@@ -43,7 +43,4 @@ jobs::RemoteStatus remote_status_from(const nlohmann::json& job_detail);
 // The log streams of a job, one per attempt, oldest first (the running attempt last).
 std::vector<std::string> log_streams_of(const nlohmann::json& job_detail);
 
-// Epoch milliseconds -> "2026-11-22T18:00:00Z".
-std::string rfc3339_from_ms(int64_t ms);
-
 }  // namespace mlbox::cloud::aws

@@ -1,11 +1,10 @@
 #include "cloud/aws/ecr_client.h"
 
-#include <openssl/evp.h>
-
 #include <regex>
 
 #include <fmt/format.h>
 
+#include "util/encoding.h"
 #include "util/strings.h"
 
 namespace mlbox::cloud::aws {
@@ -20,27 +19,7 @@ std::optional<EcrHost> parse_ecr_host(std::string_view host) {
   return EcrHost{m[1].str(), to_lower(m[3].str())};
 }
 
-namespace {
-
-std::optional<std::string> decode_base64(const std::string& in) {
-  std::string clean;
-  for (char c : in) {
-    if (c != '\n' && c != '\r' && c != ' ') clean += c;
-  }
-  if (clean.size() % 4 != 0) return std::nullopt;
-  std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (!clean.empty() && clean.back() == '=') ++pad;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 EcrToken decode_authorization_data(const nlohmann::json& data) {
   auto bad = [](const std::string& why) {
@@ -52,7 +31,7 @@ EcrToken decode_authorization_data(const nlohmann::json& data) {
       !data["authorizationToken"].is_string()) {
     throw bad("no authorizationToken");
   }
-  auto decoded = decode_base64(data["authorizationToken"].get<std::string>());
+  auto decoded = base64_decode(data["authorizationToken"].get<std::string>());
   auto colon = decoded ? decoded->find(':') : std::string::npos;
   if (!decoded || colon == std::string::npos) throw bad("the token is not base64 of user:password");
   EcrToken t;

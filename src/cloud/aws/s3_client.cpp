@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "util/encoding.h"
 #include "util/fs.h"
 
 namespace mlbox::cloud::aws {
@@ -82,7 +83,7 @@ SigningOptions S3Client::signing() const {
 
 std::string S3Client::object_url(const std::string& bucket, const std::string& key,
                                  const std::string& query) const {
-  std::string path = key.empty() ? "" : uri_encode(key, true);
+  std::string path = key.empty() ? "" : percent_encode(key, true);
   std::string url;
   if (options_.path_style) {
     url = fmt::format("{}/{}/{}", endpoint_, bucket, path);
@@ -150,7 +151,7 @@ void S3Client::put_multipart(const std::string& bucket, const std::string& key,
                                         " returned no UploadId");
   }
   std::string upload_id = ids[0];
-  std::string upload_q = "uploadId=" + uri_encode(upload_id, false);
+  std::string upload_q = "uploadId=" + percent_encode(upload_id, false);
   std::string complete = "<CompleteMultipartUpload>";
   try {
     int part = 0;
@@ -244,8 +245,8 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
   std::vector<S3Object> out;
   std::string token;
   for (;;) {
-    std::string q = "list-type=2&prefix=" + uri_encode(prefix, false);
-    if (!token.empty()) q += "&continuation-token=" + uri_encode(token, false);
+    std::string q = "list-type=2&prefix=" + percent_encode(prefix, false);
+    if (!token.empty()) q += "&continuation-token=" + percent_encode(token, false);
     net::Request r;
     r.url = object_url(bucket, "", q);
     std::string body = client_.send("ListObjectsV2", r, signing()).body;

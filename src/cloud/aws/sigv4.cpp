@@ -12,9 +12,11 @@
 #include <fmt/format.h>
 
 #include "net/transport_config.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/strings.h"
+#include "util/utc_time.h"
 
 namespace mlbox::cloud::aws {
 
@@ -35,11 +37,6 @@ std::string lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
 }
 
 // Trims the value and collapses runs of whitespace (folded lines included) into one space.
@@ -101,19 +98,6 @@ std::string payload_hash_of(const net::Request& request) {
 
 }  // namespace
 
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (is_unreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 std::string percent_decode(std::string_view text) {
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -135,7 +119,7 @@ std::string percent_decode(std::string_view text) {
 
 std::string canonical_uri(std::string_view path, bool normalize) {
   if (!normalize) return path.empty() ? "/" : std::string(path);
-  return uri_encode(remove_dot_segments(path), true);
+  return percent_encode(remove_dot_segments(path), true);
 }
 
 std::string canonical_query(std::string_view query) {
@@ -145,8 +129,8 @@ std::string canonical_query(std::string_view query) {
     auto eq = part.find('=');
     std::string key = part.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
-    pairs.emplace_back(uri_encode(percent_decode(key), false),
-                       uri_encode(percent_decode(value), false));
+    pairs.emplace_back(percent_encode(percent_decode(key), false),
+                       percent_encode(percent_decode(value), false));
   }
   std::sort(pairs.begin(), pairs.end());
   std::vector<std::string> parts;
@@ -155,12 +139,8 @@ std::string canonical_query(std::string_view query) {
 }
 
 std::string amz_date_from(std::chrono::system_clock::time_point when) {
-  std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
+  return format_utc(static_cast<int64_t>(std::chrono::system_clock::to_time_t(when)),
+                    "%Y%m%dT%H%M%SZ");
 }
 
 std::string amz_date_now() {

@@ -69,7 +69,6 @@ SignedParts sign_request(net::Request& request, const AwsCredentials& creds,
                          SigningOptions options);
 
 // Building blocks, exposed for tests and for the S3 client.
-std::string uri_encode(std::string_view text, bool keep_slash);
 std::string percent_decode(std::string_view text);
 std::string canonical_uri(std::string_view path, bool normalize);
 std::string canonical_query(std::string_view query);

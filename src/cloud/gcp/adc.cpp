@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/redact.h"
 #include "util/strings.h"
@@ -18,32 +19,6 @@
 namespace mlbox::cloud::gcp {
 
 namespace fs = std::filesystem;
-
-std::string base64url(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
-std::string form_encode(std::string_view value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 std::string AdcSource::describe() const {
   switch (kind) {
@@ -143,7 +118,7 @@ std::string make_jwt_assertion(const ServiceAccountKey& key, const std::string& 
                            {"aud", key.token_uri},
                            {"iat", now},
                            {"exp", now + 3600}};
-  std::string input = base64url(header.dump()) + "." + base64url(claims.dump());
+  std::string input = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
   std::string sig = rs256_sign(key.private_key, input);
   if (sig.empty()) {
     throw Error(ErrorKind::kAuth,
@@ -152,7 +127,7 @@ std::string make_jwt_assertion(const ServiceAccountKey& key, const std::string& 
                 "download a new JSON key: gcloud iam service-accounts keys create KEY.json "
                 "--iam-account SA_EMAIL");
   }
-  return input + "." + base64url(sig);
+  return input + "." + base64url_encode(sig);
 }
 
 AccessToken parse_token_response(const net::Outcome& outcome, const std::string& what,
@@ -388,8 +363,8 @@ AccessToken AdcCredentials::post_token_form(const std::string& token_uri, const 
 AccessToken AdcCredentials::fetch_service_account(const AdcSource& source) {
   auto key = parse_service_account_key(read_json_file(source.file), source.file);
   std::string jwt = make_jwt_assertion(key, kCloudPlatformScope, options_.now());
-  std::string form = "grant_type=" + form_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-                     "&assertion=" + form_encode(jwt);
+  std::string form = "grant_type=" + percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+                     "&assertion=" + percent_encode(jwt);
   try {
     return post_token_form(key.token_uri, form, source.describe());
   } catch (const Error& e) {
@@ -413,7 +388,7 @@ AccessToken AdcCredentials::fetch_authorized_user(const AdcSource& source) {
                   fmt::format("{}: authorized_user credentials have no \"{}\"", source.file, name),
                   "run `gcloud auth application-default login` again");
     }
-    form += fmt::format("&{}={}", name, form_encode(v));
+    form += fmt::format("&{}={}", name, percent_encode(v));
   }
   return post_token_form(source.token_uri, form, source.describe());
 }

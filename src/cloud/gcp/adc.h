@@ -98,11 +98,6 @@ class AdcCredentials {
 
 // --- pieces, public for tests --------------------------------------------------------
 
-// base64url without padding.
-std::string base64url(std::string_view data);
-// application/x-www-form-urlencoded value.
-std::string form_encode(std::string_view value);
-
 struct ServiceAccountKey {
   std::string client_email;
   std::string private_key;  // PEM

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "cloud/gcp/adc.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -25,16 +26,17 @@ GcsClient::GcsClient(GoogleApi& api, const config::EnvGetter& env) : api_(api) {
 }
 
 std::string GcsClient::object_url(const std::string& bucket, const std::string& object) const {
-  return fmt::format("{}/storage/v1/b/{}/o/{}", base_, form_encode(bucket), form_encode(object));
+  return fmt::format("{}/storage/v1/b/{}/o/{}", base_, percent_encode(bucket),
+                     percent_encode(object));
 }
 
 std::vector<GcsObject> GcsClient::list(const std::string& bucket, const std::string& prefix) {
   std::vector<GcsObject> out;
   std::string page;
   do {
-    std::string url = fmt::format("{}/storage/v1/b/{}/o?prefix={}", base_, form_encode(bucket),
-                                  form_encode(prefix));
-    if (!page.empty()) url += "&pageToken=" + form_encode(page);
+    std::string url = fmt::format("{}/storage/v1/b/{}/o?prefix={}", base_, percent_encode(bucket),
+                                  percent_encode(prefix));
+    if (!page.empty()) url += "&pageToken=" + percent_encode(page);
     nlohmann::json j = api_.call("GET", url);
     for (const auto& item : j.value("items", nlohmann::json::array())) {
       GcsObject o;
@@ -71,24 +73,12 @@ void GcsClient::upload_bytes(const std::string& bytes, const std::string& bucket
   net::Request r;
   r.method = "POST";
   r.url = fmt::format("{}/upload/storage/v1/b/{}/o?uploadType=media&name={}", base_,
-                      form_encode(bucket), form_encode(object));
+                      percent_encode(bucket), percent_encode(object));
   r.headers = {{"Content-Type", content_type.empty() ? "application/octet-stream" : content_type}};
   r.body = bytes;
   net::Outcome o = api_.send(r);
   if (!o.ok() || o.response.status >= 400) throw_google_error("POST", r.url, o);
 }
-
-namespace {
-
-std::string base64(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  int len =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  return out;
-}
-
-}  // namespace
 
 uint64_t GcsClient::download(const std::string& bucket, const std::string& object,
                              const fs::path& dest, const std::string& expected_md5_base64) {
@@ -120,7 +110,9 @@ uint64_t GcsClient::download(const std::string& bucket, const std::string& objec
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(md5.get(), digest, &len);
-  if (!expected_md5_base64.empty() && base64(digest, len) != expected_md5_base64) {
+  if (!expected_md5_base64.empty() &&
+      base64_encode(std::string_view(reinterpret_cast<const char*>(digest), len)) !=
+          expected_md5_base64) {
     fs::remove(tmp);
     throw Error(ErrorKind::kRemote,
                 fmt::format("gs://{}/{}: downloaded bytes do not match the object's md5Hash",
@@ -134,11 +126,11 @@ uint64_t GcsClient::download(const std::string& bucket, const std::string& objec
 void GcsClient::upload(const fs::path& file, const std::string& bucket, const std::string& object,
                        uint64_t resumable_threshold, uint64_t chunk_size) {
   uint64_t size = fs::file_size(file);
-  std::string base = fmt::format("{}/upload/storage/v1/b/{}/o", base_, form_encode(bucket));
+  std::string base = fmt::format("{}/upload/storage/v1/b/{}/o", base_, percent_encode(bucket));
   if (size < resumable_threshold) {
     net::Request r;
     r.method = "POST";
-    r.url = base + "?uploadType=media&name=" + form_encode(object);
+    r.url = base + "?uploadType=media&name=" + percent_encode(object);
     r.headers = {{"Content-Type", "application/octet-stream"}};
     r.body = net::FileRange{file, 0, size};
     net::Outcome o = api_.send(r);
@@ -147,7 +139,7 @@ void GcsClient::upload(const fs::path& file, const std::string& bucket, const st
   }
   net::Request start;
   start.method = "POST";
-  start.url = base + "?uploadType=resumable&name=" + form_encode(object);
+  start.url = base + "?uploadType=resumable&name=" + percent_encode(object);
   start.headers = {{"Content-Type", "application/json"},
                    {"X-Upload-Content-Type", "application/octet-stream"},
                    {"X-Upload-Content-Length", std::to_string(size)}};

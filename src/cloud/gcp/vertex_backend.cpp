@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cloud/gcp/vertex_custom_job.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -124,7 +125,8 @@ jobs::RemoteStatus VertexBackend::refresh(const jobs::JobRecord& job) {
   return st;
 }
 
-void VertexBackend::cancel(const jobs::JobRecord& job) {
+void VertexBackend::cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) {
+  jobs::refuse_preempt(request);
   std::string name = remote_id(job);
   api_.call("POST", vertex_api_base(region_of(job), options_.env) + name + ":cancel",
             nlohmann::json::object());
@@ -138,7 +140,7 @@ std::vector<nlohmann::json> VertexBackend::list_jobs(const std::string& project,
   do {
     std::string url = fmt::format("{}projects/{}/locations/{}/customJobs",
                                   vertex_api_base(region, options_.env), project, region);
-    if (!page.empty()) url += "?pageToken=" + form_encode(page);
+    if (!page.empty()) url += "?pageToken=" + percent_encode(page);
     nlohmann::json j = api_.call("GET", url);
     for (const auto& cj : j.value("customJobs", nlohmann::json::array())) out.push_back(cj);
     page = j.value("nextPageToken", "");

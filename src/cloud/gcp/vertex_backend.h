@@ -38,7 +38,7 @@ class VertexBackend : public jobs::JobBackend {
   // the chief's VMs seen so far (a new VM = a restarted attempt, e.g. after a spot reclaim).
   std::string read_logs(const jobs::JobRecord& job, const std::string& cursor,
                         std::vector<jobs::LogLine>& out) override;
-  void cancel(const jobs::JobRecord& job) override;
+  void cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) override;
   std::vector<std::filesystem::path> fetch(const jobs::JobRecord& job,
                                            const std::filesystem::path& dir,
                                            bool checkpoints) override;

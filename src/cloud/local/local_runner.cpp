@@ -1,6 +1,7 @@
 #include "cloud/local/local_runner.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -12,7 +13,7 @@
 #include <cstring>
 #include <thread>
 
-#include "build/trainer_bundle.h"
+#include "builder/trainer_bundle.h"
 #include "cloud/local/rootfs_cache.h"
 #include "cloud/local/runc_spec.h"
 #include "util/error.h"
@@ -21,7 +22,7 @@
 
 extern char** environ;
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 namespace stdfs = std::filesystem;
 using jobs::JobState;
@@ -152,16 +153,17 @@ std::vector<std::string> contract_env(const std::string& output, const std::stri
           "MLBOX_DATA_DIR=" + data};
 }
 
-// A zombie is not alive: a detached runner's parent (init) may be slow to reap it.
-bool pid_alive(pid_t pid) {
-  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
-  std::string stat;
-  if (!fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat)) return true;
-  auto paren = stat.rfind(')');
-  return !(paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z');
-}
-
 }  // namespace
+
+// "alice (uid 1000)"
+std::string user_description() {
+  uid_t uid = ::geteuid();
+  std::string name = "uid " + std::to_string(uid);
+  if (struct passwd* pw = ::getpwuid(uid); pw && pw->pw_name) {
+    name = std::string(pw->pw_name) + " (uid " + std::to_string(uid) + ")";
+  }
+  return name;
+}
 
 stdfs::path jobs_root() {
   return fs::mlbox_home() / "jobs";
@@ -170,20 +172,33 @@ stdfs::path runc_state_root() {
   return fs::mlbox_home() / "runc";
 }
 
-bool runc_usable(bool no_runc_flag, std::string& reason) {
-  const char* env = std::getenv("MLBOX_NO_RUNC");
-  if (no_runc_flag) {
-    reason = "--no-runc was given";
-  } else if (env && *env && std::string(env) != "0") {
-    reason = "MLBOX_NO_RUNC is set";
-  } else if (::geteuid() != 0) {
-    reason = "runc needs root here (rootless runc is not set up by mlbox)";
-  } else if (fs::which("runc").empty()) {
-    reason = "runc is not installed (apt-get install runc)";
-  } else {
-    return true;
+IsolationChoice choose_isolation(const IsolationFacts& facts) {
+  if (facts.no_runc_flag) return {Isolation::kHostProcess, "--no-runc was given"};
+  if (!facts.no_runc_env.empty() && facts.no_runc_env != "0") {
+    return {Isolation::kHostProcess, "MLBOX_NO_RUNC is set"};
   }
-  return false;
+  std::string why;
+  if (!facts.root) {
+    why = "runc needs root here (rootless runc is not set up by mlbox)";
+  } else if (!facts.runc_installed) {
+    why = "runc is not installed (apt-get install runc)";
+  } else {
+    return {Isolation::kRunc, ""};
+  }
+  throw Error(ErrorKind::kConfig, "cannot isolate the job: " + why,
+              "to run the image's command directly on this host as " + facts.user +
+                  ", outside any container, ask for it: mlbox run --no-runc (or "
+                  "MLBOX_NO_RUNC=1)");
+}
+
+IsolationFacts isolation_facts_here(bool no_runc_flag) {
+  IsolationFacts f;
+  f.no_runc_flag = no_runc_flag;
+  if (const char* env = std::getenv("MLBOX_NO_RUNC")) f.no_runc_env = env;
+  f.root = ::geteuid() == 0;
+  f.runc_installed = !fs::which("runc").empty();
+  f.user = user_description();
+  return f;
 }
 
 LocalRunner::LocalRunner(jobs::JobStore& store, Observer& observer)
@@ -195,14 +210,16 @@ PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
   auto descriptor = layout.resolve(tag);
   auto manifest = layout.read_manifest(tag);
   PreparedJob job;
+  // Decided before anything is unpacked: a refusal costs nothing.
+  IsolationChoice isolation = choose_isolation(isolation_facts_here(options.no_runc));
+  job.isolation = isolation.isolation;
+  job.isolation_reason = isolation.reason;
   job.config = layout.read_config(manifest);
   RootfsCache cache(rootfs_cache_root());
   auto rootfs = cache.ensure(layout, manifest, job.config, observer_);
   job.rootfs = rootfs.dir;
 
-  std::string reason;
-  job.isolation = runc_usable(options.no_runc, reason) ? Isolation::kRunc : Isolation::kHostProcess;
-  job.isolation_reason = reason;
+  const std::string& reason = job.isolation_reason;
 
   jobs::JobRecord& r = job.record;
   r.id = jobs::new_job_id("local");
@@ -282,7 +299,7 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
             container_id};
     for (char** e = environ; *e; ++e) env.emplace_back(*e);
   } else {
-    stdfs::path trainer = build::locate_trainer_binary();
+    stdfs::path trainer = builder::locate_trainer_binary();
     std::vector<std::string> entry = cc.entrypoint.value_or(std::vector<std::string>{});
     const std::vector<std::string>& cmd =
         options.command.empty() ? cc.cmd.value_or(std::vector<std::string>{}) : options.command;
@@ -300,7 +317,8 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
     for (size_t i = 1; i < argv.size(); ++i) {
       std::string& a = argv[i];
       if (a.empty() || a[0] != '/') continue;
-      if (stdfs::path(a).filename() == "mlbox-trainer" && a.rfind(build::kTrainerPrefix, 0) == 0) {
+      if (stdfs::path(a).filename() == "mlbox-trainer" &&
+          a.rfind(builder::kTrainerPrefix, 0) == 0) {
         a = trainer.string();
       } else if (std::error_code ec;
                  stdfs::exists(job.rootfs / stdfs::path(a).relative_path(), ec)) {
@@ -372,9 +390,10 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
 JobState LocalRunner::run(PreparedJob& job, const LocalJobOptions& options) {
   const std::string& id = job.record.id;
   if (job.isolation == Isolation::kHostProcess) {
-    observer_.warn("runc is not used (" + job.isolation_reason +
-                   "): running the image's command with the host's mlbox-trainer, outside any "
-                   "container, in " +
+    observer_.warn("the image's command runs on this host as " + user_description() +
+                   ", outside any container (" + job.isolation_reason +
+                   "): it can read and change whatever that user can; programs come from the "
+                   "host (the host's mlbox-trainer), cwd " +
                    job.rootfs.string());
   }
   SignalForwarding forwarding;
@@ -402,83 +421,4 @@ JobState LocalRunner::run(PreparedJob& job, const LocalJobOptions& options) {
   return final_state;
 }
 
-void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Observer& observer,
-                int grace_s) {
-  jobs::JobRecord r = store.resolve(id);
-  if (r.backend != "local") {
-    throw Error(ErrorKind::kUsage, "job " + r.id + " runs on " + r.backend +
-                                       "; cancelling it is done by that backend");
-  }
-  if (jobs::is_terminal(r.state)) {
-    throw Error(ErrorKind::kUsage,
-                "job " + r.id + " has already ended (" + jobs::to_string(r.state) + ")");
-  }
-  pid_t pid = r.details.value("pid", 0);
-  int attempt = r.details.value("attempt", 0);
-  if (!pid_alive(pid)) {
-    pid_t runner = r.details.value("runner_pid", 0);
-    if (!pid_alive(runner)) {
-      // The runner died without recording the end: nothing is running any more.
-      store.set_state(r.id, JobState::kCancelled);
-      observer.warn("job " + r.id + " had no live process; marked CANCELLED");
-      return;
-    }
-    throw Error(
-        ErrorKind::kUsage,
-        "job " + r.id + " is " + jobs::to_string(r.state) + " and has no running attempt yet",
-        "try again in a moment");
-  }
-  if (preempt) {
-    nlohmann::json d = r.details;
-    d["preempt_requested"] = attempt;
-    store.set_details(r.id, d);
-  } else {
-    store.set_state(r.id, JobState::kCancelled);
-  }
-  observer.info("sending SIGTERM to job " + r.id + " (attempt " + std::to_string(attempt) + ")");
-  ::kill(pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
-  while (pid_alive(pid) && std::chrono::steady_clock::now() < deadline) {
-    // The process is the runner's child: it is reaped there; a zombie still counts as alive.
-    std::string stat;
-    if (fs::read_file_if_exists("/proc/" + std::to_string(pid) + "/stat", stat) &&
-        stat.find(") Z ") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (pid_alive(pid) && std::chrono::steady_clock::now() >= deadline) {
-    observer.warn("job " + r.id + " still running after " + std::to_string(grace_s) +
-                  " s; sending SIGKILL");
-    if (r.details.contains("container_id")) {
-      run_process({"runc", "--root", r.details.value("runc_root", ""), "kill",
-                   r.details.value("container_id", ""), "KILL"});
-    } else {
-      ::kill(-pid, SIGKILL);
-    }
-  }
-}
-
-bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record) {
-  if (record.backend != "local" || jobs::is_terminal(record.state)) return false;
-  pid_t runner = record.details.value("runner_pid", 0);
-  if (runner <= 0 || pid_alive(runner)) return false;
-  for (const auto& a : record.attempts) {
-    if (a.ended_at.empty()) store.end_attempt(record.id, a.number, std::nullopt, "lost");
-  }
-  store.set_state(record.id, JobState::kFailed);
-  record = *store.find(record.id);
-  return true;
-}
-
-std::vector<stdfs::path> attempt_logs(const stdfs::path& job_dir) {
-  std::vector<stdfs::path> logs;
-  for (int n = 1;; ++n) {
-    stdfs::path p = job_dir / "logs" / ("attempt-" + std::to_string(n) + ".log");
-    if (!stdfs::exists(p)) break;
-    logs.push_back(p);
-  }
-  return logs;
-}
-
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

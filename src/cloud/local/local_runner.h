@@ -6,14 +6,16 @@
 // MLBOX_TENSORBOARD_DIR, MLBOX_JOB_ID, MLBOX_ATTEMPT) points inside it. Output lines go to
 // <job dir>/logs/attempt-N.log and to the caller.
 //
-// Without runc (not root, not installed, --no-runc or MLBOX_NO_RUNC=1) the host's
-// mlbox-trainer runs the image's command directly on the host, with the same env contract
-// (host paths) and cwd = the unpacked rootfs's WorkingDir: isolation and the image's own
-// userland are lost, which the runner says with a warning.
+// Only when asked (--no-runc or MLBOX_NO_RUNC=1) the host's mlbox-trainer runs the image's
+// command directly on the host as this user, with the same env contract (host paths) and
+// cwd = the unpacked rootfs's WorkingDir: isolation and the image's own userland are lost,
+// which the runner says plainly. Without runc (not root, not installed) and without that
+// request, a run is refused.
 //
 // Attempt exit codes: 0 -> SUCCEEDED; 75 (mlbox-trainer's "preempted": it saved a checkpoint
 // on SIGTERM) -> PREEMPTED, and the next attempt resumes from the same checkpoint dir;
-// anything else -> FAILED. `cancel_job` stops a running attempt from another process.
+// anything else -> FAILED. LocalBackend (local_backend.h) stops a running attempt from another
+// process.
 #pragma once
 
 #include <filesystem>
@@ -26,7 +28,7 @@
 #include "image/oci_layout.h"
 #include "jobs/job_store.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 // mlbox-trainer's exit code after an orderly stop on SIGTERM (trainer/supervisor.h).
 inline constexpr int kTrainerExitPreempted = 75;
@@ -66,8 +68,27 @@ struct AttemptResult {
   std::filesystem::path log;
 };
 
-// Whether runc can be used here, and why not. Checks MLBOX_NO_RUNC, root, runc on PATH.
-bool runc_usable(bool no_runc_flag, std::string& reason);
+// What decides how a job is isolated.
+struct IsolationFacts {
+  bool no_runc_flag = false;
+  std::string no_runc_env;  // MLBOX_NO_RUNC
+  bool root = false;
+  bool runc_installed = false;
+  std::string user;  // who the host process would run as, for the message
+};
+struct IsolationChoice {
+  Isolation isolation = Isolation::kRunc;
+  std::string reason;  // why the host process: "--no-runc was given"
+};
+// runc when it can be used and the host was not asked for; the host process only when asked
+// (--no-runc, MLBOX_NO_RUNC=1). Error(kConfig) when runc cannot be used (not root, not
+// installed) and the host was not asked for: the image's command never runs on the host
+// by surprise.
+IsolationChoice choose_isolation(const IsolationFacts& facts);
+// The facts of this process (environment, euid, PATH).
+IsolationFacts isolation_facts_here(bool no_runc_flag);
+// "alice (uid 1000)": who this process runs as.
+std::string user_description();
 
 std::filesystem::path jobs_root();        // $MLBOX_HOME/jobs
 std::filesystem::path runc_state_root();  // $MLBOX_HOME/runc
@@ -93,19 +114,4 @@ class LocalRunner {
   Observer& observer_;
 };
 
-// Stops the running attempt of a local job (SIGTERM; SIGKILL after `grace_s` if it is
-// still running). With preempt=false the job is marked CANCELLED first so the runner does not
-// retry; with preempt=true the runner records PREEMPTED and starts the next attempt.
-// Throws Error(kUsage) when the job is not running.
-void cancel_job(jobs::JobStore& store, const std::string& id, bool preempt, Observer& observer,
-                int grace_s = 30);
-
-// A local job whose runner process is gone (killed, machine rebooted) while the record says
-// it is still active: marks it FAILED (and its open attempt "lost"). Returns true when the
-// record changed; `record` is refreshed.
-bool reconcile_local_job(jobs::JobStore& store, jobs::JobRecord& record);
-
-// The log files of a job, attempt order.
-std::vector<std::filesystem::path> attempt_logs(const std::filesystem::path& job_dir);
-
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

@@ -18,7 +18,7 @@
 #include "util/hash.h"
 #include "util/process.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 namespace stdfs = std::filesystem;
 
@@ -454,4 +454,4 @@ UnpackedRootfs RootfsCache::ensure(const image::OciLayout& layout,
   return result;
 }
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

@@ -21,7 +21,7 @@
 #include "image/descriptor.h"
 #include "image/oci_layout.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 // OCI ChainID: ChainID(L0) = DiffID(L0); ChainID(L0..Ln) = sha256(ChainID(L0..Ln-1) + " " +
 // DiffID(Ln)).
@@ -71,4 +71,4 @@ class RootfsCache {
 
 std::filesystem::path rootfs_cache_root();  // $MLBOX_HOME/cache/rootfs
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

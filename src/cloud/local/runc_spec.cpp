@@ -11,7 +11,7 @@
 #include "util/fs.h"
 #include "util/strings.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 namespace stdfs = std::filesystem;
 using nlohmann::json;
@@ -261,4 +261,4 @@ GpuPassthrough detect_nvidia_gpus(const stdfs::path& dev, const std::string& ldc
   return gpus;
 }
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

@@ -22,7 +22,7 @@
 
 #include "image/image_config.h"
 
-namespace mlbox::local {
+namespace mlbox::cloud::local {
 
 struct BindMount {
   std::filesystem::path source;  // host path
@@ -83,4 +83,4 @@ nlohmann::json runc_config(const ContainerSpec& spec);
 GpuPassthrough detect_nvidia_gpus(const std::filesystem::path& dev,
                                   const std::string& ldconfig_output);
 
-}  // namespace mlbox::local
+}  // namespace mlbox::cloud::local

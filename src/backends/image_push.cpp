@@ -1,0 +1,70 @@
+#include "backends/image_push.h"
+
+#include <fmt/format.h>
+
+#include "cloud/aws/ecr_credentials.h"
+#include "config/settings.h"
+#include "image/oci_layout.h"
+#include "manifest/image_ref.h"
+#include "registry/blob_locations.h"
+#include "util/error.h"
+
+namespace mlbox::backends {
+
+registry::PushSummary push_image(const PushRequest& request, Observer& observer) {
+  const std::string& text = request.reference;
+  std::string why;
+  auto ref = manifest::parse_registry_reference(text, &why);
+  if (!ref) {
+    throw Error(ErrorKind::kUsage, fmt::format("bad image reference '{}': {}", text, why),
+                "write it as HOST[:PORT]/REPOSITORY[:TAG]");
+  }
+  if (!ref->digest.empty()) {
+    throw Error(ErrorKind::kUsage, fmt::format("cannot push to a digest reference '{}'", text),
+                "push to a tag: HOST/REPO:TAG");
+  }
+  image::OciLayout store(request.store);
+  std::string tag = image::choose_image_tag(store, request.tag, ref->tag);
+  if (ref->tag.empty()) ref->tag = tag;
+  auto top = store.resolve(tag);
+
+  RegistryConnection connection(ref->registry, request.registry, observer);
+  Observer& events = connection.observer();
+  auto ecr = std::make_shared<cloud::aws::EcrCredentials>(connection.http(), config::process_env());
+  // ECR answers NAME_UNKNOWN to a push into a repository that does not exist: create it
+  // first (unless no_create).
+  bool is_ecr = cloud::aws::parse_ecr_host(ref->registry).has_value();
+  if (is_ecr) ecr->ensure_repository(ref->registry, ref->repository, !request.no_create, events);
+  registry::BlobLocations locations(registry::BlobLocations::default_file());
+  registry::ImagePusher pusher(connection.client(), events, &locations);
+  registry::PushOptions options;
+  options.jobs = request.registry.jobs;
+  if (request.chunk_size >= 0) options.chunk_size = static_cast<uint64_t>(request.chunk_size);
+  events.info(fmt::format("pushing {}:{} to {}", store.root().string(), tag, ref->canonical()));
+  try {
+    return pusher.push(store, *top, *ref, options);
+  } catch (const Error& e) {
+    // The repository vanished between the check and the upload (or the check raced).
+    if (!is_ecr || request.no_create ||
+        std::string(e.what()).find("NAME_UNKNOWN") == std::string::npos) {
+      throw;
+    }
+    ecr->ensure_repository(ref->registry, ref->repository, true, events);
+    return pusher.push(store, *top, *ref, options);
+  }
+}
+
+jobs::PushedImage image_push_would_send(const std::filesystem::path& root,
+                                        const std::string& reference, const std::string& tag) {
+  std::string why;
+  auto ref = manifest::parse_registry_reference(reference, &why);
+  if (!std::filesystem::exists(root / "index.json")) {
+    throw Error(ErrorKind::kConfig, "no image store at " + root.string(),
+                "build the image first: mlbox build");
+  }
+  image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
+  std::string chosen = image::choose_image_tag(store, tag, ref ? ref->tag : std::string());
+  return {ref ? ref->canonical() : reference, store.resolve(chosen)->digest};
+}
+
+}  // namespace mlbox::backends

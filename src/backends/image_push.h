@@ -1,0 +1,34 @@
+// Pushing the project's image (`mlbox push`, and `mlbox submit` before it creates a cloud
+// job): the store's image -> HOST/REPO[:TAG], only missing blobs moving; ECR repositories
+// are created when missing (unless no_create), as ECR tooling users expect.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "backends/registry_connection.h"
+#include "core/events.h"
+#include "jobs/job_submission.h"
+#include "registry/image_pusher.h"
+
+namespace mlbox::backends {
+
+struct PushRequest {
+  std::filesystem::path store;  // the project's OCI layout (.mlbox/oci)
+  std::string reference;        // HOST/REPO[:TAG]; the tag defaults to the store's tag
+  std::string tag;              // the store's tag to push; empty = image::choose_image_tag
+  int64_t chunk_size = -1;      // -1: automatic
+  bool no_create = false;       // ECR: fail instead of CreateRepository
+  RegistryOptions registry;
+};
+
+// Throws Error(kUsage) for a reference that is malformed or names a digest.
+registry::PushSummary push_image(const PushRequest& request, Observer& observer);
+
+// What push_image would send, without sending it (`submit --dry-run`): the canonical
+// reference and the digest of the tag it would choose. Error(kConfig) without a store.
+jobs::PushedImage image_push_would_send(const std::filesystem::path& store,
+                                        const std::string& reference, const std::string& tag);
+
+}  // namespace mlbox::backends

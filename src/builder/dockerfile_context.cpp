@@ -1,0 +1,37 @@
+#include "builder/dockerfile_context.h"
+
+#include "builder/trainer_bundle.h"
+#include "dockerfile/render.h"
+#include "util/fs.h"
+
+namespace mlbox::builder {
+
+DockerfileContext write_dockerfile_context(const BuildPlan& plan, const DockerfileContextOptions& o,
+                                           CommandRunner& runner, Observer& observer) {
+  const auto& project = plan.project_dir;
+  const std::filesystem::path trainer =
+      o.trainer_binary.empty() ? locate_trainer_binary() : o.trainer_binary;
+  const std::filesystem::path cache =
+      o.trainer_cache.empty() ? fs::mlbox_home() / "cache" / "trainer" : o.trainer_cache;
+  TrainerBundle bundle = ensure_trainer_bundle(trainer, cache, runner, observer);
+
+  StageInputs in{project, project / "mlbox.lock", bundle.dir, o.wheel_dirs};
+  DockerfileContext out;
+  out.context = stage_context(
+      plan.manifest, in, o.context_dir.empty() ? project / ".mlbox" / "context" : o.context_dir,
+      observer);
+
+  dockerfile::DockerfileInputs df;
+  df.base = plan.base;
+  df.python_version = plan.manifest.python.version;
+  df.system_packages = plan.manifest.system_packages;
+  df.install_deps = !plan.lock.packages.empty();
+  df.offline_wheels = out.context.has_wheels;
+  df.cmd = plan.cmd;
+  df.labels = plan.labels;
+  out.dockerfile = o.dockerfile.empty() ? project / ".mlbox" / "Dockerfile" : o.dockerfile;
+  fs::write_file_atomic(out.dockerfile, dockerfile::render_dockerfile(df));
+  return out;
+}
+
+}  // namespace mlbox::builder

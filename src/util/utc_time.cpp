@@ -1,0 +1,30 @@
+#include "util/utc_time.h"
+
+#include <ctime>
+
+namespace mlbox {
+
+std::string format_utc(int64_t unix_seconds, const char* strftime_format) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, strftime_format, &tm);
+  return std::string(buf, n);
+}
+
+std::string format_rfc3339(int64_t unix_seconds) {
+  return format_utc(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::string utc_now_rfc3339() {
+  return format_rfc3339(static_cast<int64_t>(std::time(nullptr)));
+}
+
+int64_t parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  if (text.size() < 19 || !strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace mlbox
