@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
+#include "manifest/yaml_limits.h"
+#include "util/bounded_regex.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -115,7 +116,7 @@ const KeyInfo* find_key(std::string_view key) {
 }
 
 bool matches(const std::string& s, const char* pattern) {
-  return std::regex_match(s, std::regex(pattern));
+  return regex_match_bounded(s, pattern);
 }
 
 std::optional<std::string> one_of(const std::string& v, const std::vector<std::string>& allowed,
@@ -498,6 +499,10 @@ UserConfig parse_user_config(std::string_view text, const std::filesystem::path&
   out.path = path;
   out.display = display;
   YAML::Node root;
+  if (auto too_large = manifest::check_yaml_text(text)) {
+    throw Error(ErrorKind::kConfig, fmt::format("{}: {}", display, too_large->what),
+                "a user config holds a few settings; check that " + display + " is the right file");
+  }
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
@@ -507,6 +512,12 @@ UserConfig parse_user_config(std::string_view text, const std::filesystem::path&
                 "check the indentation and quoting");
   }
   if (root.IsNull()) return out;
+  if (auto too_big = manifest::check_yaml_tree(root)) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}:{}:{}: {}", display, too_big->mark.line, too_big->mark.col,
+                            too_big->what),
+                "remove the aliases (*name) that repeat large parts of the file");
+  }
   if (!root.IsMap()) {
     throw Error(ErrorKind::kConfig,
                 fmt::format("{}:{}:{}: the file is not a map, expected 'key: value' lines", display,

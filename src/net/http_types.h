@@ -63,6 +63,9 @@ struct Outcome {
   TransportFailure failure = TransportFailure::kNone;
   std::string error;  // libcurl's text for the failure (holds no credentials)
   Response response;
+  // Set when a redirect pointed at plain HTTP on a host that may not use it: the URL it
+  // named (nothing was sent there).
+  std::string refused_redirect;
   bool ok() const { return failure == TransportFailure::kNone; }
 };
 

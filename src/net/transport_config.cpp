@@ -1,5 +1,8 @@
 #include "net/transport_config.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cstdlib>
 
 #include "util/error.h"
@@ -70,7 +73,30 @@ std::string strip_port(std::string_view host_port) {
 
 bool is_loopback_host(std::string_view host_port) {
   std::string h = to_lower(strip_port(host_port));
-  return h == "localhost" || h == "::1" || starts_with(h, "127.");
+  if (h == "localhost") return true;
+  // inet_pton takes only complete literals: no trailing names, no "127.1" shorthand.
+  unsigned char v4[4];
+  if (::inet_pton(AF_INET, h.c_str(), v4) == 1) return v4[0] == 127;
+  unsigned char v6[16];
+  if (::inet_pton(AF_INET6, h.c_str(), v6) == 1) {
+    static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return std::equal(v6, v6 + 16, loopback);
+  }
+  return false;
+}
+
+bool host_listed(const std::vector<std::string>& hosts, std::string_view authority) {
+  std::string a = to_lower(authority);
+  for (const auto& h : hosts) {
+    std::string l = to_lower(h);
+    if (l == a) return true;
+    if (a.size() > l.size() && starts_with(a, l) && a[l.size()] == ':') return true;
+  }
+  return false;
+}
+
+bool plain_http_allowed(const TransportConfig& config, std::string_view authority) {
+  return is_loopback_host(authority) || host_listed(config.insecure_hosts, authority);
 }
 
 std::string url_scheme(std::string_view url) {

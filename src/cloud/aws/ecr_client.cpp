@@ -14,6 +14,7 @@ std::optional<EcrHost> parse_ecr_host(std::string_view host) {
   static const std::regex kHost(
       R"(^([0-9]{12})\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(:[0-9]+)?$)",
       std::regex::icase);
+  if (host.size() > 256) return std::nullopt;  // no DNS name is longer; the regex recurses
   std::string h(host);
   std::smatch m;
   if (!std::regex_match(h, m, kHost)) return std::nullopt;
