@@ -65,9 +65,12 @@ EcrToken decode_authorization_data(const nlohmann::json& data) {
                        ? data["expiresAt"].get<double>()
                        : 0;
   auto now = std::chrono::system_clock::now();
-  t.expires_at = expires > 0 ? std::chrono::system_clock::time_point(
-                                   std::chrono::seconds(static_cast<int64_t>(expires)))
-                             : now + std::chrono::hours(12);
+  // Beyond year 2100 (or an overflow of the clock's nanoseconds) is not a real expiry.
+  constexpr double kLatest = 4102444800.0;
+  t.expires_at = expires > 0 && expires < kLatest
+                     ? std::chrono::system_clock::time_point(
+                           std::chrono::seconds(static_cast<int64_t>(expires)))
+                     : now + std::chrono::hours(12);
   return t;
 }
 
