@@ -7,6 +7,12 @@
 
 namespace mlbox::builder {
 
+namespace {
+
+constexpr size_t kMaxPatternLength = 4096;  // PATH_MAX
+
+}  // namespace
+
 std::string clean_path(std::string_view path) {
   if (path.empty()) return ".";
   bool rooted = path.front() == '/';
@@ -101,6 +107,14 @@ std::string pattern_to_regex(std::string_view pattern) {
 void IgnorePatterns::add(std::string_view raw, const std::string& origin) {
   std::string_view text = trim(raw);
   if (text.empty() || text.front() == '#') return;
+  // std::regex compiles and matches recursively, per character: no path is longer than
+  // PATH_MAX, so no useful pattern is either.
+  if (text.size() > kMaxPatternLength) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}: a pattern of {} characters (at most {})", origin, text.size(),
+                            kMaxPatternLength),
+                "shorten it, or split it into several patterns");
+  }
   Pattern p;
   p.origin = origin;
   if (text.front() == '!') {
@@ -137,6 +151,8 @@ void IgnorePatterns::add_lines(std::string_view text, const std::string& file_na
 }
 
 bool IgnorePatterns::match_one(const Pattern& p, std::string_view path) const {
+  // Longer paths cannot exist on disk; matching them would only risk the regex's recursion.
+  if (path.size() > kMaxPatternLength) return false;
   std::string s(path);
   if (std::regex_match(s, *p.re)) return true;
   // A pattern matching a parent directory covers everything below it.

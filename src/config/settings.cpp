@@ -10,6 +10,8 @@
 
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
+#include "manifest/yaml_limits.h"
+#include "util/bounded_regex.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -41,7 +43,7 @@ struct Setting {
 };
 
 bool matches(const std::string& s, const char* pattern) {
-  return std::regex_match(s, std::regex(pattern));
+  return regex_match_bounded(s, pattern);
 }
 
 Check one_of(std::vector<std::string> allowed) {
@@ -584,6 +586,10 @@ UserConfig parse_user_config(std::string_view text, const std::filesystem::path&
   out.path = path;
   out.display = display;
   YAML::Node root;
+  if (auto too_large = manifest::check_yaml_text(text)) {
+    throw Error(ErrorKind::kConfig, fmt::format("{}: {}", display, too_large->what),
+                "a user config holds a few settings; check that " + display + " is the right file");
+  }
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
@@ -593,6 +599,12 @@ UserConfig parse_user_config(std::string_view text, const std::filesystem::path&
                 "check the indentation and quoting");
   }
   if (root.IsNull()) return out;
+  if (auto too_big = manifest::check_yaml_tree(root)) {
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}:{}:{}: {}", display, too_big->mark.line, too_big->mark.col,
+                            too_big->what),
+                "remove the aliases (*name) that repeat large parts of the file");
+  }
   if (!root.IsMap()) {
     throw Error(ErrorKind::kConfig,
                 fmt::format("{}:{}:{}: the file is not a map, expected 'key: value' lines", display,

@@ -27,14 +27,24 @@ using nlohmann::json;
 
 constexpr size_t kMaxJsonEntry = 16 << 20;  // manifest.json and configs are small
 
+// libarchive's strings may be null (no error text, an entry without a name or a link).
+const char* or_empty(const char* text) {
+  return text ? text : "";
+}
+const char* error_text(struct archive* a) {
+  const char* text = archive_error_string(a);
+  return text ? text : "unreadable data";
+}
+
 struct ArchiveReader {
   struct archive* a = archive_read_new();
   ArchiveReader(const std::filesystem::path& file) {
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
     if (archive_read_open_filename(a, file.c_str(), 1 << 20) != ARCHIVE_OK) {
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("{}: cannot read: {}", file.string(), archive_error_string(a)),
+      std::string why = error_text(a);
+      archive_read_free(a);  // the destructor does not run for a throwing constructor
+      throw Error(ErrorKind::kConfig, fmt::format("{}: cannot read: {}", file.string(), why),
                   "docker-archive:PATH names a tarball written by `docker save` or "
                   "`skopeo copy ... docker-archive:PATH`");
     }
@@ -153,7 +163,7 @@ LayerImport import_layer(struct archive* a, OciLayout& store, const CompressionO
     int r = archive_read_data_block(a, &buf, &n, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
-      throw Error(ErrorKind::kConfig, fmt::format("{}: {}", where, archive_error_string(a)));
+      throw Error(ErrorKind::kConfig, fmt::format("{}: {}", where, error_text(a)));
     }
     if (!decided) {
       head.append(static_cast<const char*>(buf), n);
@@ -210,16 +220,16 @@ DockerArchiveImport import_docker_archive(const std::filesystem::path& file,
       int rc = archive_read_next_header(r.a, &e);
       if (rc == ARCHIVE_EOF) break;
       if (rc < ARCHIVE_WARN) {
-        throw Error(ErrorKind::kConfig, fmt::format("{}: {}", name, archive_error_string(r.a)),
+        throw Error(ErrorKind::kConfig, fmt::format("{}: {}", name, error_text(r.a)),
                     "the archive is not a tar file, or it is truncated");
       }
-      std::string path = normalise(archive_entry_pathname(e));
+      std::string path = normalise(or_empty(archive_entry_pathname(e)));
       EntryInfo info;
       info.size = archive_entry_size(e);
       if (const char* hard = archive_entry_hardlink(e)) {
         info.link = normalise(hard);
       } else if (archive_entry_filetype(e) == AE_IFLNK) {
-        std::string target = archive_entry_symlink(e);
+        std::string target = or_empty(archive_entry_symlink(e));
         std::filesystem::path dir = std::filesystem::path(path).parent_path();
         info.link = normalise(
             target.starts_with("/") ? target : (dir / target).lexically_normal().generic_string());
@@ -316,9 +326,9 @@ DockerArchiveImport import_docker_archive(const std::filesystem::path& file,
       int rc = archive_read_next_header(r.a, &e);
       if (rc == ARCHIVE_EOF) break;
       if (rc < ARCHIVE_WARN) {
-        throw Error(ErrorKind::kConfig, fmt::format("{}: {}", name, archive_error_string(r.a)));
+        throw Error(ErrorKind::kConfig, fmt::format("{}: {}", name, error_text(r.a)));
       }
-      std::string path = normalise(archive_entry_pathname(e));
+      std::string path = normalise(or_empty(archive_entry_pathname(e)));
       if (!wanted.count(path) || imported.count(path)) continue;
       size_t index = 0;
       while (layer_paths[index] != path) ++index;

@@ -236,6 +236,9 @@ ImageConfig parse_image_config(std::string_view bytes, std::string_view where) {
   } catch (const json::parse_error& e) {
     throw Error(ErrorKind::kConfig, fmt::format("{}: image config is not valid JSON (byte {}): {}",
                                                 where, e.byte, e.what()));
+  } catch (const json::out_of_range& e) {  // a number beyond double
+    throw Error(ErrorKind::kConfig,
+                fmt::format("{}: image config is not valid JSON: {}", where, e.what()));
   }
   return image_config_from_json(j, where);
 }

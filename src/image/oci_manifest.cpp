@@ -122,6 +122,8 @@ json parse_json_document(std::string_view bytes, std::string_view where) {
   } catch (const json::parse_error& e) {
     throw Error(ErrorKind::kConfig,
                 fmt::format("{}: not valid JSON at byte {}: {}", where, e.byte, e.what()));
+  } catch (const json::out_of_range& e) {  // a number beyond double
+    throw Error(ErrorKind::kConfig, fmt::format("{}: not valid JSON: {}", where, e.what()));
   }
 }
 

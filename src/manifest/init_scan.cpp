@@ -1,6 +1,7 @@
 #include "manifest/init_scan.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
 #include <set>
@@ -29,6 +30,8 @@ bool skipped_dir(const std::string& name) {
 
 constexpr size_t kMaxPythonFiles = 5000;
 constexpr size_t kMaxSourceBytes = 512 * 1024;
+// Lines matched with std::regex are at most this long (it recurses per character).
+constexpr size_t kMaxLineLength = 4096;
 
 std::string read_prefix(const stdfs::path& p, size_t max) {
   std::string text;
@@ -56,14 +59,37 @@ std::string framework_of_package(const std::string& name) {
 }
 
 // Quoted strings inside a bracketed list: ["a", 'b>=1'] -> {a, b>=1}.
+// (By hand: std::regex recurses per character, and project files can be large.)
 std::vector<std::string> quoted_strings(std::string_view text) {
   std::vector<std::string> out;
-  static const std::regex re(R"("([^"]*)\"|'([^']*)')");
-  std::string s(text);
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
-    out.push_back((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char q = text[i];
+    if (q != '"' && q != '\'') continue;
+    size_t close = text.find(q, i + 1);
+    if (close == std::string_view::npos) break;
+    out.emplace_back(text.substr(i + 1, close - i - 1));
+    i = close;
   }
   return out;
+}
+
+// The string after `key = ` in Python source (setup(name="x", ...)): the first occurrence
+// of `key` as a whole word followed by '=' and a quoted string.
+std::string keyword_string(std::string_view text, std::string_view key) {
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+    if (at > 0 && word_char(text[at - 1])) continue;
+    size_t i = at + key.size();
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i >= text.size() || text[i] != '=') continue;
+    ++i;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i >= text.size() || (text[i] != '"' && text[i] != '\'')) continue;
+    size_t close = text.find_first_of("\"'", i + 1);
+    if (close == std::string_view::npos || close == i + 1) continue;
+    return std::string(text.substr(i + 1, close - i - 1));
+  }
+  return {};
 }
 
 std::string yaml_quoted(const std::string& s) {
@@ -72,10 +98,12 @@ std::string yaml_quoted(const std::string& s) {
 
 // "3.11.4" -> "3.11"; empty when not a 3.X version.
 std::string major_minor(std::string_view v) {
-  static const std::regex re(R"((3\.[0-9]{1,2})(\.[0-9]+)?.*)");
-  std::match_results<std::string_view::const_iterator> m;
-  if (std::regex_match(v.begin(), v.end(), m, re)) return m[1].str();
-  return {};
+  // "3." and one or two digits; whatever follows ("rc1", ".4") is ignored.
+  if (v.size() < 3 || v[0] != '3' || v[1] != '.') return {};
+  size_t end = 2;
+  while (end < v.size() && end < 4 && std::isdigit(static_cast<unsigned char>(v[end]))) ++end;
+  if (end == 2) return {};
+  return std::string(v.substr(0, end));
 }
 
 }  // namespace
@@ -84,6 +112,7 @@ std::vector<Requirement> parse_requirements(std::string_view text) {
   std::vector<Requirement> out;
   static const std::regex pin_re(R"(==\s*([0-9]+(\.[0-9]+)*)(\+[A-Za-z0-9.]+)?\s*(;.*)?)");
   for (const auto& raw : split(text, '\n')) {
+    if (raw.size() > kMaxLineLength) continue;  // no requirement is that long
     std::string line(trim(raw));
     if (auto hash = line.find(" #"); hash != std::string::npos)
       line = std::string(trim(line.substr(0, hash)));
@@ -111,6 +140,7 @@ PyProject parse_pyproject(std::string_view text) {
   std::string section;
   std::vector<std::string> lines = split(text, '\n');
   for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].size() > kMaxLineLength) continue;
     std::string line(trim(lines[i]));
     if (line.starts_with("[")) {
       section = line;
@@ -159,34 +189,42 @@ PyProject parse_pyproject(std::string_view text) {
 
 PyProject parse_setup_py(std::string_view text) {
   PyProject out;
-  std::string s(text);
-  static const std::regex req(R"(install_requires\s*=\s*\[([^\]]*)\])");
-  static const std::regex name(R"(\bname\s*=\s*["']([^"']+)["'])");
-  static const std::regex py(R"(python_requires\s*=\s*["']([^"']+)["'])");
-  std::smatch m;
-  if (std::regex_search(s, m, req)) out.dependencies = quoted_strings(m[1].str());
-  if (std::regex_search(s, m, name)) out.name = m[1].str();
-  if (std::regex_search(s, m, py)) out.requires_python = m[1].str();
+  for (size_t at = text.find("install_requires"); at != std::string_view::npos;
+       at = text.find("install_requires", at + 1)) {
+    size_t i = at + std::string_view("install_requires").size();
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i >= text.size() || text[i] != '=') continue;
+    size_t open = text.find_first_not_of(" \t\r\n", i + 1);
+    if (open == std::string_view::npos || text[open] != '[') continue;
+    size_t close = text.find(']', open);
+    if (close == std::string_view::npos) break;
+    out.dependencies = quoted_strings(text.substr(open + 1, close - open - 1));
+    break;
+  }
+  out.name = keyword_string(text, "name");
+  out.requires_python = keyword_string(text, "python_requires");
   return out;
 }
 
 std::vector<std::string> imported_frameworks(std::string_view python_source) {
   static const std::regex re(
-      R"(^[ \t]*(?:import|from)[ \t]+(torch|tensorflow|keras|tf_keras|pytorch_lightning|lightning)\b)",
-      std::regex::multiline);
+      R"(^[ \t]*(?:import|from)[ \t]+(torch|tensorflow|keras|tf_keras|pytorch_lightning|lightning)\b)");
   std::set<std::string> found;
-  std::string s(python_source);
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
-    found.insert(framework_of_package(normalise_name((*it)[1].str())));
+  for (const auto& line : split(python_source, '\n')) {
+    std::smatch m;
+    if (line.size() <= kMaxLineLength && std::regex_search(line, m, re))
+      found.insert(framework_of_package(normalise_name(m[1].str())));
   }
   return {found.begin(), found.end()};
 }
 
 bool has_main_guard(std::string_view python_source) {
-  static const std::regex re(R"(^if\s+__name__\s*==\s*["']__main__["']\s*:)",
-                             std::regex::multiline);
-  std::string s(python_source);
-  return std::regex_search(s, re);
+  static const std::regex re(R"(^if\s+__name__\s*==\s*["']__main__["']\s*:)");
+  for (const auto& line : split(python_source, '\n')) {
+    if (line.size() <= kMaxLineLength && line.starts_with("if") && std::regex_search(line, re))
+      return true;
+  }
+  return false;
 }
 
 std::string image_name_for(std::string_view text) {
@@ -239,7 +277,7 @@ ProjectScan scan_project(const stdfs::path& dir) {
       scan.python_version = v;
       scan.notes.push_back(".python-version (Python " + v + ")");
     }
-  } else if (!project.requires_python.empty()) {
+  } else if (!project.requires_python.empty() && project.requires_python.size() <= 256) {
     static const std::regex lower(R"((>=|==|~=)\s*(3\.[0-9]{1,2}))");
     std::smatch m;
     if (std::regex_search(project.requires_python, m, lower)) {

@@ -26,16 +26,11 @@ HttpClient::HttpClient(TransportConfig config, Observer& observer)
     : observer_(observer), loop_(std::move(config)) {}
 
 bool HttpClient::insecure(std::string_view authority) const {
-  std::string a = to_lower(authority);
-  for (const auto& h : config().insecure_hosts) {
-    std::string l = to_lower(h);
-    if (l == a || (a.size() > l.size() && starts_with(a, l) && a[l.size()] == ':')) return true;
-  }
-  return false;
+  return host_listed(config().insecure_hosts, authority);
 }
 
 bool HttpClient::plain_http_allowed(std::string_view authority) const {
-  return is_loopback_host(authority) || insecure(authority);
+  return net::plain_http_allowed(config(), authority);
 }
 
 std::string describe(const Request& request) {
@@ -61,6 +56,14 @@ Outcome HttpClient::send(const Request& request, const RetryPolicy& policy) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     trace(request, outcome, attempt, seconds);
+    if (!outcome.refused_redirect.empty()) {
+      throw Error(ErrorKind::kRemote,
+                  fmt::format("{} redirected to plain HTTP: {}; refused, nothing was sent there",
+                              describe(request), redact_url(outcome.refused_redirect)),
+                  fmt::format("pass --insecure-registry {} only if you trust that host over "
+                              "plain HTTP",
+                              url_authority(outcome.refused_redirect)));
+    }
     if (outcome.sink_error) std::rethrow_exception(outcome.sink_error);
     auto delay = policy.delay_before_retry(attempt, outcome, random01());
     if (!delay) return outcome;

@@ -71,6 +71,9 @@ struct Outcome {
   // What Request::on_body threw (a full disk, say): the transfer stops, and HttpClient::send
   // rethrows it on the caller's thread. An exception must never cross libcurl's C frames.
   std::exception_ptr sink_error;
+  // Set when a redirect pointed at plain HTTP on a host that may not use it: the URL it
+  // named (nothing was sent there).
+  std::string refused_redirect;
   bool ok() const { return failure == TransportFailure::kNone; }
 };
 

@@ -9,6 +9,7 @@
 
 #include "net/curl_handle.h"
 #include "util/error.h"
+#include "util/redact.h"
 #include "util/strings.h"
 
 namespace mlbox::net {
@@ -25,6 +26,7 @@ struct TransferLoop::Transfer {
   uint64_t body_sent = 0;
   bool body_overflow = false;
   bool sink_refused = false;
+  const TransportConfig* config = nullptr;  // the loop's, for the plain-HTTP rule
   ~Transfer() {
     if (fd >= 0) ::close(fd);
   }
@@ -146,16 +148,18 @@ TransportFailure classify(CURLcode code) {
   }
 }
 
-bool host_listed(const std::vector<std::string>& hosts, const std::string& authority) {
-  for (const auto& h : hosts) {
-    std::string l = to_lower(h);
-    if (l == authority) return true;
-    // "host" also covers "host:port".
-    if (authority.size() > l.size() && starts_with(authority, l) && authority[l.size()] == ':') {
-      return true;
-    }
+// Runs before each request goes out, the first and every redirect libcurl follows: a
+// redirect to plain HTTP must pass the same rule as the first URL, or nothing is sent.
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  char* url = nullptr;
+  curl_easy_getinfo(t->easy.get(), CURLINFO_EFFECTIVE_URL, &url);
+  std::string current = url ? url : "";
+  if (url_scheme(current) == "http" && !plain_http_allowed(*t->config, url_authority(current))) {
+    t->outcome.refused_redirect = current;
+    return CURL_PREREQFUNC_ABORT;
   }
-  return false;
+  return CURL_PREREQFUNC_OK;
 }
 
 }  // namespace
@@ -225,6 +229,9 @@ TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+  t->config = &config_;
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
   if (connect_to_) curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to_);
   if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
   if (host_listed(config_.insecure_hosts, url_authority(r.url))) {
@@ -284,6 +291,9 @@ TransferLoop::Transfer* TransferLoop::finish(void* easy, int code) {
   if (t->body_overflow) {
     o.failure = TransportFailure::kOther;
     o.error = "response body larger than " + std::to_string(t->request.max_body) + " bytes";
+  } else if (!o.refused_redirect.empty()) {
+    o.failure = TransportFailure::kAborted;
+    o.error = "refused to follow a redirect to plain HTTP (" + redact_url(o.refused_redirect) + ")";
   } else if (t->sink_refused) {
     o.failure = TransportFailure::kAborted;
     o.error = o.sink_error ? "the receiver failed" : "the receiver stopped the download";

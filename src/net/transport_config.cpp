@@ -1,5 +1,8 @@
 #include "net/transport_config.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cstdlib>
 
 #include "util/error.h"
@@ -51,26 +54,18 @@ std::vector<std::string> TransportConfig::connect_to_from_env() {
   return env ? parse_connect_to(env) : std::vector<std::string>{};
 }
 
-namespace {
-
-std::string strip_port(std::string_view host_port) {
-  std::string h(host_port);
-  if (!h.empty() && h.front() == '[') {
-    auto close = h.find(']');
-    return close == std::string::npos ? h : h.substr(1, close - 1);
+bool host_listed(const std::vector<std::string>& hosts, std::string_view authority) {
+  std::string a = to_lower(authority);
+  for (const auto& h : hosts) {
+    std::string l = to_lower(h);
+    if (l == a) return true;
+    if (a.size() > l.size() && starts_with(a, l) && a[l.size()] == ':') return true;
   }
-  auto colon = h.find(':');
-  if (colon != std::string::npos && h.find(':', colon + 1) == std::string::npos) {
-    h.resize(colon);
-  }
-  return h;
+  return false;
 }
 
-}  // namespace
-
-bool is_loopback_host(std::string_view host_port) {
-  std::string h = to_lower(strip_port(host_port));
-  return h == "localhost" || h == "::1" || starts_with(h, "127.");
+bool plain_http_allowed(const TransportConfig& config, std::string_view authority) {
+  return is_loopback_host(authority) || host_listed(config.insecure_hosts, authority);
 }
 
 std::string url_scheme(std::string_view url) {

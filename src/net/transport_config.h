@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "util/host_names.h"
+
 namespace mlbox::net {
 
 struct TransportConfig {
@@ -39,8 +41,16 @@ struct TransportConfig {
 // HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT.
 std::vector<std::string> parse_connect_to(std::string_view value);
 
-// "127.0.0.1", "localhost", "::1", "[::1]", any 127.x.y.z; with or without ":port".
-bool is_loopback_host(std::string_view host_port);
+// An IPv4 literal in 127.0.0.0/8, the IPv6 literal ::1 (bare or in brackets), or exactly
+// "localhost"; with or without ":port". Names that merely start with "127." (DNS names such
+// as 127.0.0.1.nip.io) are not loopback.
+using mlbox::is_loopback_host;  // util/host_names.h
+// Whether `hosts` (insecure-registry entries, "host" or "host:port") lists this host[:port];
+// a bare "host" entry covers every port.
+bool host_listed(const std::vector<std::string>& hosts, std::string_view authority);
+// The plain-HTTP rule: a URL may use http:// only for a loopback host or one listed in
+// config.insecure_hosts. Applies to every request and to every redirect it follows.
+bool plain_http_allowed(const TransportConfig& config, std::string_view authority);
 // The host[:port] part of an absolute URL ("" when none).
 std::string url_authority(std::string_view url);
 std::string url_scheme(std::string_view url);

@@ -71,6 +71,20 @@ RegistryAuth::Token RegistryAuth::fetch_token(const std::vector<std::string>& sc
   const AuthChallenge& c = *challenge_;
   std::string realm = c.param("realm");
   std::string service = c.param("service");
+  // The realm comes from the registry's answer: credentials go there only over TLS, or over
+  // plain HTTP to a host the user allowed (loopback, --insecure-registry).
+  std::string scheme = net::url_scheme(realm);
+  if (scheme != "https" &&
+      !(scheme == "http" && http_.plain_http_allowed(net::url_authority(realm)))) {
+    throw Error(ErrorKind::kAuth,
+                fmt::format("{} names the token service {}; refused: tokens and credentials are "
+                            "sent only over https",
+                            host_, redact_url(realm)),
+                scheme == "http" ? fmt::format("pass --insecure-registry {} only if you trust "
+                                               "that host over plain HTTP",
+                                               net::url_authority(realm))
+                                 : "check the registry's auth configuration (its token realm)");
+  }
   net::Request req;
   req.headers.emplace_back("Accept", "application/json");
   bool oauth = credential_ && !credential_->identity_token.empty();

@@ -110,3 +110,27 @@ TEST_CASE("docker config: a credential helper is asked with the host on stdin") 
   CHECK_THROWS_AS(creds.for_registry("helped.example.com"), Error);
   setenv("PATH", old_path.c_str(), 1);
 }
+
+TEST_CASE("a plain-HTTP token realm is refused unless its host may use plain HTTP") {
+  NullObserver quiet;
+  net::TransportConfig config;
+  config.connect_to.clear();
+  net::HttpClient http(config, quiet);
+  for (const char* realm : {"http://127.0.0.1.nip.io/token", "http://auth.example.com/token",
+                            "ftp://auth.example.com/token", "auth.example.com/token"}) {
+    CAPTURE(realm);
+    RegistryAuth auth(http, "127.0.0.1:5000", Credential{"alice", "secret", "", "test"});
+    net::Response challenge;
+    challenge.status = 401;
+    challenge.headers = {{"www-authenticate", std::string("Bearer realm=\"") + realm + "\""}};
+    REQUIRE(auth.learn(challenge));
+    try {
+      auth.authorization({"repository:a:pull"});
+      FAIL("the realm was accepted");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::kAuth);
+      CHECK(std::string(e.what()).find("refused") != std::string::npos);
+      CHECK(std::string(e.what()).find("secret") == std::string::npos);
+    }
+  }
+}

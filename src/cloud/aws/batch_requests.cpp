@@ -1,6 +1,7 @@
 #include "cloud/aws/batch_requests.h"
 
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -184,33 +185,61 @@ bool is_host_termination(const std::string& reason) {
   return reason.rfind("Host EC2", 0) == 0;
 }
 
+// Typed reads of an AWS answer that fall back to `fallback` when the answer is not an object
+// or the field has another type: a malformed answer is a missing field, not a type_error.
+const nlohmann::json* field(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+std::string string_at(const nlohmann::json& j, const char* key, const char* fallback = "") {
+  const auto* f = field(j, key);
+  return f && f->is_string() ? f->get<std::string>() : fallback;
+}
+bool bool_at(const nlohmann::json& j, const char* key) {
+  const auto* f = field(j, key);
+  return f && f->is_boolean() && f->get<bool>();
+}
+nlohmann::json json_at(const nlohmann::json& j, const char* key, nlohmann::json fallback) {
+  const auto* f = field(j, key);
+  return f && f->type() == fallback.type() ? *f : fallback;
+}
+
 int64_t ms_of(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<int64_t>() : 0;
+  const auto* f = field(j, key);
+  if (!f) return 0;
+  if (f->is_number_integer()) return f->get<int64_t>();
+  // A double outside int64 would make the conversion undefined.
+  if (f->is_number_float() && std::abs(f->get<double>()) < 9.0e18)
+    return static_cast<int64_t>(f->get<double>());
+  return 0;
 }
 
 }  // namespace
 
 jobs::RemoteStatus remote_status_from(const nlohmann::json& job) {
   jobs::RemoteStatus s;
-  std::string status = job.value("status", "");
-  s.message = job.value("statusReason", "");
-  const nlohmann::json attempts = job.value("attempts", nlohmann::json::array());
+  std::string status = string_at(job, "status");
+  s.message = string_at(job, "statusReason");
+  const nlohmann::json attempts = json_at(job, "attempts", nlohmann::json::array());
   for (size_t i = 0; i < attempts.size(); ++i) {
     const auto& a = attempts[i];
     jobs::Attempt at;
     at.number = static_cast<int>(i) + 1;
     if (ms_of(a, "startedAt")) at.started_at = format_rfc3339(ms_of(a, "startedAt") / 1000);
     if (ms_of(a, "stoppedAt")) at.ended_at = format_rfc3339(ms_of(a, "stoppedAt") / 1000);
-    const nlohmann::json c = a.value("container", nlohmann::json::object());
-    if (c.contains("exitCode") && c["exitCode"].is_number_integer()) {
-      at.exit_code = c["exitCode"].get<int>();
+    const nlohmann::json c = json_at(a, "container", nlohmann::json::object());
+    if (const auto* code = field(c, "exitCode"); code && code->is_number_integer() &&
+                                                 code->get<int64_t>() >= INT32_MIN &&
+                                                 code->get<int64_t>() <= INT32_MAX) {
+      at.exit_code = static_cast<int>(code->get<int64_t>());
     }
-    std::string reason = a.value("statusReason", "");
+    std::string reason = string_at(a, "statusReason");
     if (is_host_termination(reason)) {
       at.outcome = "preempted";
     } else if (at.exit_code && *at.exit_code == 0) {
       at.outcome = "succeeded";
-    } else if (job.value("isCancelled", false) || job.value("isTerminated", false)) {
+    } else if (bool_at(job, "isCancelled") || bool_at(job, "isTerminated")) {
       at.outcome = "cancelled";
     } else {
       at.outcome = "failed";
@@ -236,26 +265,26 @@ jobs::RemoteStatus remote_status_from(const nlohmann::json& job) {
   } else if (status == "SUCCEEDED") {
     s.state = jobs::JobState::kSucceeded;
   } else if (status == "FAILED") {
-    s.state = job.value("isCancelled", false) || job.value("isTerminated", false)
+    s.state = bool_at(job, "isCancelled") || bool_at(job, "isTerminated")
                   ? jobs::JobState::kCancelled
                   : jobs::JobState::kFailed;
   } else {
     throw Error(ErrorKind::kRemote,
                 fmt::format("AWS Batch reported an unknown job status '{}' for {}", status,
-                            job.value("jobId", "?")));
+                            string_at(job, "jobId", "?")));
   }
   return s;
 }
 
 std::vector<std::string> log_streams_of(const nlohmann::json& job) {
   std::vector<std::string> out;
-  for (const auto& a : job.value("attempts", nlohmann::json::array())) {
-    std::string s = a.value("container", nlohmann::json::object()).value("logStreamName", "");
+  for (const auto& a : json_at(job, "attempts", nlohmann::json::array())) {
+    std::string s = string_at(json_at(a, "container", nlohmann::json::object()), "logStreamName");
     if (!s.empty()) out.push_back(s);
   }
-  std::string status = job.value("status", "");
+  std::string status = string_at(job, "status");
   if (status == "RUNNING" || status == "STARTING") {
-    std::string s = job.value("container", nlohmann::json::object()).value("logStreamName", "");
+    std::string s = string_at(json_at(job, "container", nlohmann::json::object()), "logStreamName");
     if (!s.empty() && (out.empty() || out.back() != s)) out.push_back(s);
   }
   return out;

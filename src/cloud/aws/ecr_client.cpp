@@ -13,6 +13,7 @@ std::optional<EcrHost> parse_ecr_host(std::string_view host) {
   static const std::regex kHost(
       R"(^([0-9]{12})\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(:[0-9]+)?$)",
       std::regex::icase);
+  if (host.size() > 256) return std::nullopt;  // no DNS name is longer; the regex recurses
   std::string h(host);
   std::smatch m;
   if (!std::regex_match(h, m, kHost)) return std::nullopt;
@@ -43,9 +44,12 @@ EcrToken decode_authorization_data(const nlohmann::json& data) {
                        ? data["expiresAt"].get<double>()
                        : 0;
   auto now = std::chrono::system_clock::now();
-  t.expires_at = expires > 0 ? std::chrono::system_clock::time_point(
-                                   std::chrono::seconds(static_cast<int64_t>(expires)))
-                             : now + std::chrono::hours(12);
+  // Beyond year 2100 (or an overflow of the clock's nanoseconds) is not a real expiry.
+  constexpr double kLatest = 4102444800.0;
+  t.expires_at = expires > 0 && expires < kLatest
+                     ? std::chrono::system_clock::time_point(
+                           std::chrono::seconds(static_cast<int64_t>(expires)))
+                     : now + std::chrono::hours(12);
   return t;
 }
 

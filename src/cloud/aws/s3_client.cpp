@@ -6,11 +6,78 @@
 #include <fmt/format.h>
 
 #include "util/encoding.h"
+#include "util/error.h"
 #include "util/fs.h"
+#include "util/numbers.h"
 
 namespace mlbox::cloud::aws {
 
 namespace stdfs = std::filesystem;
+
+namespace {
+
+void append_utf8(std::string& out, uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+[[noreturn]] void bad_reference(std::string_view ref) {
+  throw Error(
+      ErrorKind::kRemote,
+      fmt::format("S3 answered XML with a malformed character reference '&{};'", ref.substr(0, 32)),
+      "check that the endpoint is S3 or S3-compatible (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)");
+}
+
+// XML character data with its five named entities and numeric references decoded.
+std::string decode_xml_text(std::string_view v) {
+  std::string d;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '&') {
+      d += v[i];
+      continue;
+    }
+    auto semi = v.find(';', i);
+    if (semi == std::string_view::npos) bad_reference(v.substr(i + 1));
+    std::string_view ent = v.substr(i + 1, semi - i - 1);
+    if (ent == "amp") {
+      d += '&';
+    } else if (ent == "lt") {
+      d += '<';
+    } else if (ent == "gt") {
+      d += '>';
+    } else if (ent == "quot") {
+      d += '"';
+    } else if (ent == "apos") {
+      d += '\'';
+    } else if (ent.starts_with('#')) {
+      bool hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
+      auto code = parse_u64(ent.substr(hex ? 2 : 1), hex ? 16 : 10);
+      // XML's Char production: no NUL, no surrogates, nothing past U+10FFFF.
+      if (!code || *code == 0 || *code > 0x10FFFF || (*code >= 0xD800 && *code <= 0xDFFF))
+        bad_reference(ent);
+      append_utf8(d, static_cast<uint32_t>(*code));
+    } else {
+      bad_reference(ent);
+    }
+    i = semi;
+  }
+  return d;
+}
+
+}  // namespace
 
 std::vector<std::string> xml_elements(std::string_view xml, std::string_view name) {
   std::vector<std::string> out;
@@ -20,40 +87,37 @@ std::vector<std::string> xml_elements(std::string_view xml, std::string_view nam
     pos += open.size();
     auto end = xml.find(close, pos);
     if (end == std::string_view::npos) break;
-    std::string v(xml.substr(pos, end - pos));
-    std::string d;
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i] != '&') {
-        d += v[i];
-        continue;
-      }
-      auto semi = v.find(';', i);
-      std::string ent = semi == std::string::npos ? "" : v.substr(i + 1, semi - i - 1);
-      if (ent == "amp")
-        d += '&';
-      else if (ent == "lt")
-        d += '<';
-      else if (ent == "gt")
-        d += '>';
-      else if (ent == "quot")
-        d += '"';
-      else if (ent == "apos")
-        d += '\'';
-      else if (!ent.empty() && ent[0] == '#') {
-        long c = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
-                     ? std::stol(ent.substr(2), nullptr, 16)
-                     : std::stol(ent.substr(1));
-        if (c < 0x80) d += static_cast<char>(c);
-      } else {
-        d += '&';
-        continue;
-      }
-      i = semi;
-    }
-    out.push_back(d);
+    out.push_back(decode_xml_text(xml.substr(pos, end - pos)));
     pos = end + close.size();
   }
   return out;
+}
+
+S3ListPage parse_list_objects_page(std::string_view xml) {
+  S3ListPage page;
+  for (const auto& c : xml_elements(xml, "Contents")) {
+    S3Object obj;
+    auto k = xml_elements(c, "Key");
+    auto s = xml_elements(c, "Size");
+    auto e = xml_elements(c, "ETag");
+    if (k.empty()) continue;
+    obj.key = k[0];
+    if (!s.empty()) {
+      auto size = parse_u64(s[0]);
+      if (!size)
+        throw Error(ErrorKind::kRemote,
+                    fmt::format("S3 listed {} with the size '{}', not a number", obj.key,
+                                s[0].substr(0, 32)),
+                    "check that the endpoint is S3 or S3-compatible");
+      obj.size = *size;
+    }
+    obj.etag = e.empty() ? "" : e[0];
+    page.objects.push_back(obj);
+  }
+  auto truncated = xml_elements(xml, "IsTruncated");
+  auto next = xml_elements(xml, "NextContinuationToken");
+  if (!truncated.empty() && truncated[0] == "true" && !next.empty()) page.next_token = next[0];
+  return page;
 }
 
 S3Client::S3Client(net::HttpClient& http, AwsCredentials credentials, std::string region,
@@ -107,7 +171,7 @@ std::optional<S3Object> S3Client::stat(const std::string& bucket, const std::str
   }
   S3Object obj;
   obj.key = key;
-  obj.size = std::stoull(o.response.header("content-length").value_or("0"));
+  obj.size = parse_u64(o.response.header("content-length").value_or("0")).value_or(0);
   obj.etag = o.response.header("etag").value_or("");
   return obj;
 }
@@ -249,22 +313,10 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
     if (!token.empty()) q += "&continuation-token=" + percent_encode(token, false);
     net::Request r;
     r.url = object_url(bucket, "", q);
-    std::string body = client_.send("ListObjectsV2", r, signing()).body;
-    for (const auto& c : xml_elements(body, "Contents")) {
-      S3Object obj;
-      auto k = xml_elements(c, "Key");
-      auto s = xml_elements(c, "Size");
-      auto e = xml_elements(c, "ETag");
-      if (k.empty()) continue;
-      obj.key = k[0];
-      obj.size = s.empty() ? 0 : std::stoull(s[0]);
-      obj.etag = e.empty() ? "" : e[0];
-      out.push_back(obj);
-    }
-    auto truncated = xml_elements(body, "IsTruncated");
-    auto next = xml_elements(body, "NextContinuationToken");
-    if (truncated.empty() || truncated[0] != "true" || next.empty()) break;
-    token = next[0];
+    S3ListPage page = parse_list_objects_page(client_.send("ListObjectsV2", r, signing()).body);
+    out.insert(out.end(), page.objects.begin(), page.objects.end());
+    if (page.next_token.empty()) break;
+    token = page.next_token;
   }
   return out;
 }

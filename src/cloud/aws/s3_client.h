@@ -63,7 +63,16 @@ class S3Client {
   int last_parts_ = 0;
 };
 
-// Text between <name> and </name> for every occurrence, XML entities decoded.
+// Text between <name> and </name> for every occurrence, XML entities decoded. Throws
+// Error(kRemote) for a malformed entity or character reference.
 std::vector<std::string> xml_elements(std::string_view xml, std::string_view name);
+
+// One page of a ListObjectsV2 answer: its objects, and the continuation token when the
+// listing is truncated (empty on the last page). Throws Error(kRemote) for a malformed page.
+struct S3ListPage {
+  std::vector<S3Object> objects;
+  std::string next_token;
+};
+S3ListPage parse_list_objects_page(std::string_view xml);
 
 }  // namespace mlbox::cloud::aws

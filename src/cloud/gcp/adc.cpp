@@ -99,6 +99,11 @@ nlohmann::json read_json_file(const fs::path& file) {
   ss << in.rdbuf();
   try {
     return nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::out_of_range&) {  // a number beyond double
+    throw Error(ErrorKind::kAuth,
+                fmt::format("{}: not a Google credentials JSON file (a number out of range)",
+                            file.string()),
+                kAdcHint);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(ErrorKind::kAuth,
                 fmt::format("{}: not a Google credentials JSON file (byte {}: invalid JSON)",

@@ -9,11 +9,47 @@
 #include "cloud/gcp/adc.h"
 #include "util/encoding.h"
 #include "util/error.h"
+#include "util/numbers.h"
 #include "util/strings.h"
 
 namespace mlbox::cloud::gcp {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void malformed(const std::string& what) {
+  throw Error(ErrorKind::kRemote, "Cloud Storage answered with " + what,
+              "check STORAGE_EMULATOR_HOST if it is set; otherwise try again later");
+}
+
+std::string string_field(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  if (!it->is_string()) malformed(std::string("a '") + key + "' that is not a string");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+GcsObject gcs_object_from_json(const nlohmann::json& item, const std::string& fallback_name) {
+  if (!item.is_object()) malformed("object metadata that is not a JSON object");
+  GcsObject o;
+  o.name = string_field(item, "name");
+  if (o.name.empty()) o.name = fallback_name;
+  if (auto it = item.find("size");
+      it != item.end() &&
+      (it->is_number_unsigned() || (it->is_number_integer() && it->get<int64_t>() >= 0))) {
+    o.size = it->get<uint64_t>();  // emulators may send a number
+  } else {
+    std::string size = string_field(item, "size");
+    auto n = parse_u64(size.empty() ? "0" : size);
+    if (!n) malformed("the size '" + size.substr(0, 32) + "' for " + o.name);
+    o.size = *n;
+  }
+  o.md5_base64 = string_field(item, "md5Hash");
+  return o;
+}
 
 GcsClient::GcsClient(GoogleApi& api, const config::EnvGetter& env) : api_(api) {
   auto host = env ? env("STORAGE_EMULATOR_HOST") : std::nullopt;
@@ -38,16 +74,12 @@ std::vector<GcsObject> GcsClient::list(const std::string& bucket, const std::str
                                   percent_encode(prefix));
     if (!page.empty()) url += "&pageToken=" + percent_encode(page);
     nlohmann::json j = api_.call("GET", url);
-    for (const auto& item : j.value("items", nlohmann::json::array())) {
-      GcsObject o;
-      o.name = item.value("name", "");
-      // uint64 fields are strings in JSON.
-      auto size = item.value("size", "0");
-      o.size = std::stoull(size.empty() ? "0" : size);
-      o.md5_base64 = item.value("md5Hash", "");
-      out.push_back(o);
+    if (!j.is_object()) malformed("a listing that is not a JSON object");
+    if (auto items = j.find("items"); items != j.end()) {
+      if (!items->is_array()) malformed("'items' that is not a list");
+      for (const auto& item : *items) out.push_back(gcs_object_from_json(item, ""));
     }
-    page = j.value("nextPageToken", "");
+    page = string_field(j, "nextPageToken");
   } while (!page.empty());
   return out;
 }
@@ -60,12 +92,7 @@ std::optional<GcsObject> GcsClient::stat(const std::string& bucket, const std::s
   if (o.ok() && o.response.status == 404) return std::nullopt;
   if (!o.ok() || o.response.status >= 400) throw_google_error("GET", r.url, o);
   auto j = nlohmann::json::parse(o.response.body, nullptr, false);
-  GcsObject out;
-  out.name = j.is_object() ? j.value("name", object) : object;
-  std::string size = j.is_object() ? j.value("size", "0") : "0";
-  out.size = std::stoull(size.empty() ? "0" : size);
-  out.md5_base64 = j.is_object() ? j.value("md5Hash", "") : "";
-  return out;
+  return gcs_object_from_json(j, object);
 }
 
 void GcsClient::upload_bytes(const std::string& bytes, const std::string& bucket,
@@ -167,7 +194,12 @@ void GcsClient::upload(const fs::path& file, const std::string& bucket, const st
       // "Range: bytes=0-N" says what the server has; continue from there.
       // No Range header: the server kept nothing yet.
       auto range = p.response.header("range");
-      uint64_t next = range ? std::stoull(range->substr(range->find('-') + 1)) + 1 : 0;
+      uint64_t next = 0;
+      if (range) {
+        auto last = parse_u64(range->substr(range->find('-') + 1));
+        if (!last) malformed("a Range header '" + range->substr(0, 64) + "'");
+        next = *last + 1;
+      }
       stalled = next > offset ? 0 : stalled + 1;
       if (stalled >= 3) {
         throw Error(ErrorKind::kRemote,

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cloud/gcp/google_api.h"
 #include "config/settings.h"
 
@@ -19,6 +21,10 @@ struct GcsObject {
   uint64_t size = 0;
   std::string md5_base64;  // md5Hash as the API gives it
 };
+
+// One object's metadata as the JSON API answers it (uint64 fields are decimal strings);
+// `fallback_name` when it names none. Throws Error(kRemote) for a malformed answer.
+GcsObject gcs_object_from_json(const nlohmann::json& item, const std::string& fallback_name);
 
 class GcsClient {
  public:

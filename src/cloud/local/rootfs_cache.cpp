@@ -24,6 +24,12 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+// archive_error_string is null when libarchive has no text for the failure.
+const char* error_text(struct archive* a) {
+  const char* text = archive_error_string(a);
+  return text ? text : "unreadable data";
+}
+
 constexpr const char* kWhiteoutPrefix = ".wh.";
 constexpr const char* kOpaqueMarker = ".wh..wh..opq";
 
@@ -251,7 +257,7 @@ LayerApplyStats apply_layer(const stdfs::path& blob, const image::Descriptor& de
   };
 
   if (archive_read_open(in.a, &reader, nullptr, &HashingReader::read, nullptr) != ARCHIVE_OK) {
-    read_failure(std::string("cannot read: ") + archive_error_string(in.a));
+    read_failure(std::string("cannot read: ") + error_text(in.a));
   }
 
   std::set<std::string> this_layer;  // absolute paths written by this layer, with ancestors
@@ -265,7 +271,7 @@ LayerApplyStats apply_layer(const stdfs::path& blob, const image::Descriptor& de
   for (;;) {
     int r = archive_read_next_header(in.a, &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) read_failure(archive_error_string(in.a));
+    if (r < ARCHIVE_WARN) read_failure(error_text(in.a));
     ++stats.entries;
     const char* raw_name = archive_entry_pathname(entry);
     std::string name = raw_name ? raw_name : "";
@@ -304,10 +310,10 @@ LayerApplyStats apply_layer(const stdfs::path& blob, const image::Descriptor& de
     remember(target);
     int w = archive_write_header(out.a, entry);
     if (w < ARCHIVE_WARN) {
-      throw Error(ErrorKind::kInternal,
-                  "layer " + digest + ": cannot write " + target.string() + ": " +
-                      archive_error_string(out.a),
-                  "check free space and permissions under " + root.parent_path().string());
+      throw Error(
+          ErrorKind::kInternal,
+          "layer " + digest + ": cannot write " + target.string() + ": " + error_text(out.a),
+          "check free space and permissions under " + root.parent_path().string());
     }
     if (archive_entry_size(entry) > 0 && w >= ARCHIVE_WARN) {
       const void* block = nullptr;
@@ -316,12 +322,12 @@ LayerApplyStats apply_layer(const stdfs::path& blob, const image::Descriptor& de
       for (;;) {
         int d = archive_read_data_block(in.a, &block, &size, &offset);
         if (d == ARCHIVE_EOF) break;
-        if (d < ARCHIVE_WARN) read_failure(archive_error_string(in.a));
+        if (d < ARCHIVE_WARN) read_failure(error_text(in.a));
         // libarchive reports a failed write(2) (ENOSPC, EIO) as ARCHIVE_WARN.
         if (archive_write_data_block(out.a, block, size, offset) != ARCHIVE_OK) {
           throw Error(ErrorKind::kInternal,
                       "layer " + digest + ": cannot write " + target.string() + ": " +
-                          archive_error_string(out.a) + ": " + errno_text(archive_errno(out.a)),
+                          error_text(out.a) + ": " + errno_text(archive_errno(out.a)),
                       "free space under " + root.parent_path().string() +
                           " (or point MLBOX_HOME at a larger disk) and run again");
         }
@@ -331,12 +337,12 @@ LayerApplyStats apply_layer(const stdfs::path& blob, const image::Descriptor& de
     if (fin < ARCHIVE_WARN ||
         (fin == ARCHIVE_WARN && (archive_errno(out.a) == ENOSPC || archive_errno(out.a) == EIO))) {
       throw Error(ErrorKind::kInternal, "layer " + digest + ": cannot finish " + target.string() +
-                                            ": " + archive_error_string(out.a));
+                                            ": " + error_text(out.a));
     }
   }
   if (archive_write_close(out.a) < ARCHIVE_WARN) {
     throw Error(ErrorKind::kInternal,
-                "layer " + digest + ": cannot finish unpacking: " + archive_error_string(out.a));
+                "layer " + digest + ": cannot finish unpacking: " + error_text(out.a));
   }
   check_digest();
   return stats;
