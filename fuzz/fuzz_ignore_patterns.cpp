@@ -1,6 +1,6 @@
 // .dockerignore / context.exclude patterns, then paths matched against them. The input is
 // patterns, a blank line, then one path per line.
-#include "build/ignore_patterns.h"
+#include "builder/ignore_patterns.h"
 #include "fuzz_support.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t split = text.find("\n\n");
   std::string_view patterns = text.substr(0, split);
   std::string_view paths = split == std::string_view::npos ? "" : text.substr(split + 2);
-  mlbox::build::IgnorePatterns ignore;
+  mlbox::builder::IgnorePatterns ignore;
   try {
     ignore.add_lines(patterns, ".dockerignore");
   } catch (const mlbox::Error&) {

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   d.digest = "sha256:" + mlbox::sha256_hex(bytes);
   d.size = static_cast<int64_t>(size);
   try {
-    (void)mlbox::local::apply_layer(blob, d, dir / "root");
+    (void)mlbox::cloud::local::apply_layer(blob, d, dir / "root");
   } catch (const mlbox::Error&) {
   }
   // Nothing may land outside the root.

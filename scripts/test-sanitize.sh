@@ -7,14 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${MLBOX_ASAN_BUILD_DIR:-build-asan}
-flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# -O1 -g1: the usual sanitizer/libFuzzer level; it builds in about half the time of -O2 -g.
+flags="-O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 compilers=()
 if command -v clang++ >/dev/null; then
   flags="$flags -fsanitize=fuzzer-no-link"
   compilers=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
 fi
 start=$(date +%s)
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLBOX_BUILD_TRAINER=OFF \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None -DMLBOX_BUILD_TRAINER=OFF \
   "${compilers[@]}" -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 ninja -C "$build" mlbox_tests fuzz_replay_binaries
