@@ -42,8 +42,9 @@ step "mlbox run (the image, with runc, on this machine)"
 mlbox run
 JOB=$(mlbox --json jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 step "mlbox fetch $JOB"
-mlbox fetch "$JOB" -o "$P/fetched"
-python3 - "$P/fetched" <<'PY'
+# One folder per job: fetch refuses to write into a folder that already holds files.
+mlbox fetch "$JOB" -o "$P/fetched/$JOB"
+python3 - "$P/fetched/$JOB" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 for root, _, files in os.walk(out):

@@ -51,7 +51,7 @@ std::string normalize_name(const std::string& name) {
 
 namespace {
 
-std::string render_lock(const Lock& lock, bool with_sources) {
+std::string render_lock(const Lock& lock) {
   const LockHeader& header = lock.header;
   const auto& index_options = lock.index_options;
   const auto& packages = lock.packages;
@@ -62,11 +62,9 @@ std::string render_lock(const Lock& lock, bool with_sources) {
     const std::string& value = header.*member;
     if (!value.empty()) o << "# " << key << ": " << value << "\n";
   }
-  if (with_sources) {
-    for (const auto& dir : header.find_links) o << "# find-links: " << dir << "\n";
-    if (header.no_index) o << "# no-index: true\n";
-    if (!header.index_url.empty()) o << "# index-url: " << header.index_url << "\n";
-  }
+  for (const auto& dir : header.find_links) o << "# find-links: " << dir << "\n";
+  if (header.no_index) o << "# no-index: true\n";
+  if (!header.index_url.empty()) o << "# index-url: " << header.index_url << "\n";
   for (const auto& opt : index_options) o << opt << "\n";
   for (const auto& p : packages) {
     o << p.name << "==" << p.version;
@@ -80,11 +78,11 @@ std::string render_lock(const Lock& lock, bool with_sources) {
 }  // namespace
 
 std::string Lock::render() const {
-  return render_lock(*this, true);
+  return render_lock(*this);
 }
 
 std::string Lock::digest() const {
-  return oci_digest(render_lock(*this, false));
+  return oci_digest(render());  // what `sha256sum mlbox.lock` says
 }
 
 Lock parse_lock(const std::string& text, const std::string& name) {

@@ -30,8 +30,7 @@ struct LockHeader {
   std::string inputs_digest;  // sha256 over the inputs the lock was resolved from
   std::string resolver;       // "pip 23.2.1" / "uv 0.4.0"
   // Where freeze found the wheels, so a build that misses its cache installs from the same
-  // place without being told again. Host paths: kept out of Lock::digest(), so two machines
-  // that freeze the same pins from different folders label their images alike.
+  // place without being told again. Part of the lock (and its digest) like every header line.
   std::vector<std::string> find_links;  // "# find-links: DIR", one line each
   bool no_index = false;                // "# no-index: true"
   std::string index_url;                // "# index-url: URL"
@@ -43,8 +42,7 @@ struct Lock {
   std::vector<LockedPackage> packages;     // sorted by normalised name
 
   std::string render() const;
-  // The digest of the rendered lock less its wheel-source lines ("sha256:..."), recorded in
-  // image labels.
+  // The digest of the rendered lock ("sha256:..."), recorded in image labels.
   std::string digest() const;
 };
 
