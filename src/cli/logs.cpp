@@ -1,4 +1,4 @@
-// mlbox logs JOB [-f]: the job's output, every attempt in order; -f follows until it ends.
+// mlbox logs [JOB] [-f]: the job's output, every attempt in order; -f follows until it ends.
 #include <cstdio>
 
 #include "backends/job_backends.h"
@@ -11,11 +11,11 @@ void set_logs_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("logs", "Print a job's output (-f: follow)");
   auto id = std::make_shared<std::string>();
   auto follow = std::make_shared<bool>(false);
-  cmd->add_option("job", *id, "Job id (a unique prefix is enough)")->required();
+  cmd->add_option("job", *id, "Job id (a unique prefix is enough; default: the newest job)");
   cmd->add_flag("-f,--follow", *follow, "Keep printing until the job ends");
   cmd->callback([&ctx, id, follow] {
     jobs::JobStore store;
-    jobs::JobRecord r = store.resolve(*id);
+    jobs::JobRecord r = jobs::resolve_job_or_latest(store, *id);
     auto backend = backends::backend_for_job(r, ctx.observer());
     if (ctx.options.json) {
       nlohmann::json arr = nlohmann::json::array();
@@ -25,7 +25,7 @@ void set_logs_command(CLI::App& app, Context& ctx) {
       ctx.print_json({{"id", r.id}, {"state", jobs::to_string(r.state)}, {"lines", arr}});
       return;
     }
-    jobs::stream_logs(
+    jobs::JobRecord end = jobs::stream_logs(
         store, *backend, r, *follow,
         [](const std::string& line) {
           std::fwrite(line.data(), 1, line.size(), stdout);
@@ -33,6 +33,9 @@ void set_logs_command(CLI::App& app, Context& ctx) {
           std::fflush(stdout);
         },
         ctx.observer());
+    if (std::string why = jobs::failure_summary(*backend, end, 0).reason; !why.empty()) {
+      ctx.observer().warn("job " + end.id + " failed: " + why);
+    }
   });
 }
 

@@ -1,4 +1,4 @@
-// mlbox status JOB: state, attempts and where the outputs are.
+// mlbox status [JOB]: state, attempts, where the outputs are, and why a failed job failed.
 #include <fmt/format.h>
 
 #include "backends/job_backends.h"
@@ -10,13 +10,19 @@ namespace mlbox::cli {
 void set_status_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("status", "Show a job's state and attempts");
   auto id = std::make_shared<std::string>();
-  cmd->add_option("job", *id, "Job id (a unique prefix is enough)")->required();
+  cmd->add_option("job", *id, "Job id (a unique prefix is enough; default: the newest job)");
   cmd->callback([&ctx, id] {
     jobs::JobStore store;
-    jobs::JobRecord r = store.resolve(*id);
-    r = jobs::refresh_job(store, *backends::backend_for_job(r, ctx.observer()), r);
+    jobs::JobRecord r = jobs::resolve_job_or_latest(store, *id);
+    auto backend = backends::backend_for_job(r, ctx.observer());
+    r = jobs::refresh_job(store, *backend, r);
+    jobs::FailureSummary failure = jobs::failure_summary(*backend, r);
     if (ctx.options.json) {
-      ctx.print_json(r.to_json());
+      nlohmann::json j = r.to_json();
+      if (!failure.empty()) {
+        j["failure"] = {{"reason", failure.reason}, {"last_lines", failure.last_lines}};
+      }
+      ctx.print_json(j);
       return;
     }
     std::string out = fmt::format(
@@ -35,6 +41,11 @@ void set_status_command(CLI::App& app, Context& ctx) {
                          a.outcome.empty() ? "running" : a.outcome, a.started_at,
                          a.ended_at.empty() ? "..." : a.ended_at,
                          a.exit_code ? std::to_string(*a.exit_code) : "-");
+    }
+    if (!failure.reason.empty()) out += "reason:   " + failure.reason + "\n";
+    if (!failure.last_lines.empty()) {
+      out += fmt::format("last {} lines of its output:\n", failure.last_lines.size());
+      for (const auto& l : failure.last_lines) out += "  | " + l + "\n";
     }
     ctx.print(out);
   });

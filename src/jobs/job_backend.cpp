@@ -15,6 +15,10 @@ double default_poll_interval_seconds() {
   return 5.0;
 }
 
+std::string JobBackend::failure_reason(const JobRecord& job) {
+  return job.details.value("status_message", "");
+}
+
 double JobBackend::poll_interval_seconds() const {
   return default_poll_interval_seconds();
 }

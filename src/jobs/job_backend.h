@@ -66,6 +66,9 @@ class JobBackend {
   virtual std::vector<std::filesystem::path> fetch(const JobRecord& job,
                                                    const std::filesystem::path& dir,
                                                    bool checkpoints) = 0;
+  // Why a failed job failed, in the platform's words: the cloud's status message, or the
+  // trainer's `failure` file for a job whose outputs are on this machine. Empty when unknown.
+  virtual std::string failure_reason(const JobRecord& job);
   // Seconds between polls when following a job: $MLBOX_POLL_INTERVAL, else 5.
   virtual double poll_interval_seconds() const;
   // Whether refresh() asks nothing over the network (the job's state is on this machine):

@@ -27,6 +27,33 @@ std::vector<LogLine> read_all_logs(JobBackend& backend, const JobRecord& job) {
   return lines;
 }
 
+FailureSummary failure_summary(JobBackend& backend, const JobRecord& job, size_t lines) {
+  FailureSummary f;
+  if (job.state != JobState::kFailed) return f;
+  f.reason = backend.failure_reason(job);
+  if (lines == 0) return f;
+  std::vector<LogLine> all;
+  try {
+    backend.read_logs(job, "", all);
+  } catch (const Error&) {
+    // The reason alone still helps; logs that cannot be read are not the question here.
+  }
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    f.last_lines.push_back(all[i].text);
+  }
+  return f;
+}
+
+JobRecord resolve_job_or_latest(const JobStore& store, const std::string& id_or_prefix) {
+  if (!id_or_prefix.empty()) return store.resolve(id_or_prefix);
+  auto newest = store.list(1);
+  if (newest.empty()) {
+    throw Error(ErrorKind::kUsage, "no jobs yet",
+                "start one with 'mlbox run' (this machine) or 'mlbox submit'");
+  }
+  return newest.front();
+}
+
 std::string attempt_marker(int attempt) {
   return fmt::format("── attempt {} ──", attempt);
 }

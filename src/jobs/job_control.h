@@ -20,6 +20,19 @@ JobRecord refresh_job(JobStore& store, JobBackend& backend, const JobRecord& job
 // Every log line the job has written so far, attempt order.
 std::vector<LogLine> read_all_logs(JobBackend& backend, const JobRecord& job);
 
+// Why a job failed, for `status` and `logs`: the platform's reason and the last lines the
+// job printed (its stderr is merged into its log). Empty for a job that has not failed.
+struct FailureSummary {
+  std::string reason;
+  std::vector<std::string> last_lines;
+  bool empty() const { return reason.empty() && last_lines.empty(); }
+};
+FailureSummary failure_summary(JobBackend& backend, const JobRecord& job, size_t lines = 10);
+
+// The job `id_or_prefix` names; the newest job when it is empty (Error(kUsage) when there is
+// none yet).
+JobRecord resolve_job_or_latest(const JobStore& store, const std::string& id_or_prefix);
+
 // The line `mlbox logs` prints before an attempt's first line.
 std::string attempt_marker(int attempt);
 

@@ -367,7 +367,7 @@ JobRecord JobStore::resolve(const std::string& prefix) const {
 
 std::vector<JobRecord> JobStore::list(size_t limit) const {
   std::string sql =
-      std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY created_at DESC, id DESC";
+      std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY created_at DESC, rowid DESC";
   if (limit) sql += " LIMIT " + std::to_string(limit);
   Statement s(db_, sql.c_str());
   std::vector<JobRecord> out;

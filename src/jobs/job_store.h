@@ -92,7 +92,7 @@ class JobStore {
   // The one job whose id is `id_or_prefix` or starts with it. Throws Error(kUsage) when
   // none matches (with a did-you-mean) or several do (naming them).
   JobRecord resolve(const std::string& id_or_prefix) const;
-  // Newest first.
+  // Newest first (jobs created in the same second: the later insert first).
   std::vector<JobRecord> list(size_t limit = 0) const;
 
  private:

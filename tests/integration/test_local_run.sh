@@ -105,6 +105,22 @@ fid=$("$MLBOX" --json jobs | python3 -c 'import json,sys; print(json.load(sys.st
 [ "$(job_field "$fid" '["attempts"][0]["exit_code"]')" = 3 ] || fail "exit code not recorded"
 pass "failing job: exit 7, FAILED, exit code 3 recorded"
 
+# 2b. Why did it fail? status (no id: the newest job) and logs name the reason the trainer
+# wrote to output/failure and show the job's last lines (was: "job is required", and only
+# "job failed (exited with code 127)").
+expect_rc 7 "$MLBOX" run -- /bin/sh -c 'echo "loading data"; echo "cannot run python train.py: No such file or directory" >"$MLBOX_OUTPUT_DIR/failure"; exit 127'
+expect_rc 0 "$MLBOX" status
+grep -q "state:    FAILED" "$WORK/stdout" || { cat "$WORK/stdout"; fail "status without an id: not the newest job"; }
+grep -q "reason:   cannot run python train.py: No such file or directory" "$WORK/stdout" ||
+  { cat "$WORK/stdout"; fail "status does not say why the job failed"; }
+grep -q "  | loading data" "$WORK/stdout" || { cat "$WORK/stdout"; fail "status does not show the last lines"; }
+expect_rc 0 "$MLBOX" logs
+grep -q "loading data" "$WORK/stdout" || fail "logs without an id: not the newest job"
+grep -q "failed: cannot run python train.py" "$WORK/stderr" || { cat "$WORK/stderr"; fail "logs does not say why"; }
+"$MLBOX" --json status | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "cannot run python" in d["failure"]["reason"], d' ||
+  fail "status --json has no failure reason"
+pass "failed job: status and logs (newest job by default) give the reason and the last lines"
+
 # 3. Preemption: SIGTERM, checkpoint, attempt 2 resumes from it.
 pid_json=$("$MLBOX" --json run --detach -- /bin/sh /work/loop.sh)
 pid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$pid_json")

@@ -126,3 +126,21 @@ TEST_CASE("job store: two connections writing concurrently lose nothing") {
     CHECK(r.attempts.size() == 1);
   }
 }
+
+TEST_CASE("job store: jobs created in the same second list in insert order, newest first") {
+  fs::TempDir dir;
+  JobStore store(dir.path() / "jobs.db");
+  // Random id suffixes must not decide which job is "the newest" (status/logs without an id).
+  for (const char* id :
+       {"local-20261122-ffffff", "local-20261122-000000", "local-20261122-888888"}) {
+    JobRecord r = make(id);
+    r.created_at = "2026-11-22T10:00:00Z";
+    store.insert(r);
+  }
+  auto all = store.list();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].id == "local-20261122-888888");
+  CHECK(all[1].id == "local-20261122-000000");
+  CHECK(all[2].id == "local-20261122-ffffff");
+  CHECK(store.list(1).front().id == "local-20261122-888888");
+}

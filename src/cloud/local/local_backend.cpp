@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/strings.h"
 
 namespace mlbox::cloud::local {
 
@@ -153,6 +154,17 @@ jobs::RemoteStatus LocalBackend::refresh(const jobs::JobRecord& seen) {
   st.message = "its runner process is gone";
   observer_.warn("job " + job.id + ": its runner process is gone; marked FAILED");
   return st;
+}
+
+std::string LocalBackend::failure_reason(const jobs::JobRecord& job) {
+  std::string text;
+  if (!job.output_dir.empty() &&
+      fs::read_file_if_exists(stdfs::path(job.output_dir) / "failure", text)) {
+    std::string reason(trim(text));
+    if (reason.size() > 2000) reason = reason.substr(0, 2000) + "...";
+    if (!reason.empty()) return reason;
+  }
+  return JobBackend::failure_reason(job);
 }
 
 std::string LocalBackend::read_logs(const jobs::JobRecord& job, const std::string& cursor,

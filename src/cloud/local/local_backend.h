@@ -40,6 +40,8 @@ class LocalBackend : public jobs::JobBackend {
   std::vector<std::filesystem::path> fetch(const jobs::JobRecord& job,
                                            const std::filesystem::path& dir,
                                            bool checkpoints) override;
+  // The trainer's `failure` file in the job's output, else the runner's message.
+  std::string failure_reason(const jobs::JobRecord& job) override;
   double poll_interval_seconds() const override { return 0.2; }
   bool refresh_is_local() const override { return true; }
 
