@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/encoding.h"
+
 namespace mlbox::builder::secret_rules {
 
 size_t line_start(std::string_view data, size_t pos, size_t max) {
@@ -91,33 +93,24 @@ void add_hit(const Window& w, std::vector<Hit>& hits, int rank, std::string kind
 }
 
 bool decode_base64(std::string_view in, std::string& out) {
-  out.clear();
-  uint32_t acc = 0;
-  int bits = 0;
+  // Both alphabets (JWTs use base64url), padding optional, no whitespace: the scanner looks at
+  // single tokens. The decoding itself is util/encoding's.
+  std::string standard;
+  standard.reserve(in.size());
   for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+' || c == '-') {
-      v = 62;
-    } else if (c == '/' || c == '_') {
-      v = 63;
-    } else if (c == '=') {
-      break;
-    } else {
-      return false;
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
+    if (c == '=') break;
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/';
+    if (!ok) return false;
+    standard += c;
   }
+  // A lone trailing sextet carries no whole byte: drop it, as a lenient decoder would.
+  if (standard.size() % 4 == 1) standard.pop_back();
+  auto decoded = base64_decode(standard);
+  if (!decoded) return false;
+  out = std::move(*decoded);
   return true;
 }
 
