@@ -6,9 +6,10 @@
 #include <cstdlib>
 
 #include "catalog/machine_catalog.h"
+#include "manifest/image_ref.h"
 #include "manifest/load.h"
-#include "manifest/registry_host.h"
 #include "util/error.h"
+#include "util/host_names.h"
 #include "util/strings.h"
 
 namespace mlbox::jobs {
@@ -82,8 +83,15 @@ void check_image(const JobSpec& spec, const std::string& target, const std::stri
         "ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME), or MLBOX_IMAGE_REPOSITORY");
     return;
   }
-  auto registry = manifest::registry_of_reference(spec.image_ref);
-  if (!manifest::is_loopback_registry(registry)) return;
+  std::string why;
+  auto ref = manifest::parse_registry_reference(spec.image_ref, &why);
+  if (!ref) {
+    problems.add("image reference '" + spec.image_ref + "' is not valid: " + why,
+                 "set image.repository to REGISTRY/PATH");
+    return;
+  }
+  if (!is_loopback_host(ref->registry)) return;
+  const std::string& registry = ref->registry;
   const char* allow = std::getenv("MLBOX_ALLOW_LOCAL_REGISTRY");
   if (allow && std::string_view(allow) == "1") return;
   problems.add(fmt::format("image {} is in a registry on this machine ({}): {} cannot pull "
