@@ -6,6 +6,7 @@
 
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
+#include "unit/manifest_error_of.h"
 #include "util/error.h"
 
 using namespace mlbox;
@@ -13,16 +14,7 @@ using namespace mlbox::manifest;
 
 namespace {
 
-std::string error_of(const std::string& text) {
-  try {
-    parse(text, "mlbox.yaml");
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::kConfig);
-    return e.what();
-  }
-  FAIL("manifest was accepted");
-  return {};
-}
+using testing::error_of;
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -67,8 +59,8 @@ TEST_CASE("long values in every pattern-checked field end in errors") {
 
 TEST_CASE("long numbers under train.native are read as numbers or kept as text") {
   Manifest m = parse("name: demo\ntrain:\n  native:\n    a: 1." + std::string(50'000, '5') +
-                         "\n    b: " + std::string(30, '9') + "\n    c: 1e999\n    d: 12\n    e: " +
-                         std::string(50'000, '9') + "\n",
+                         "\n    b: " + std::string(30, '9') +
+                         "\n    c: 1e999\n    d: 12\n    e: " + std::string(50'000, '9') + "\n",
                      "mlbox.yaml");
   REQUIRE(m.train.native);
   CHECK((*m.train.native)["a"].is_number_float());

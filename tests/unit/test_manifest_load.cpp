@@ -2,6 +2,7 @@
 
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
+#include "unit/manifest_error_of.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -10,17 +11,7 @@ using namespace mlbox::manifest;
 
 namespace {
 
-// The message parse() throws for `text`, which must be invalid.
-std::string error_of(const std::string& text) {
-  try {
-    parse(text, "mlbox.yaml");
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::kConfig);
-    return e.what();
-  }
-  FAIL("manifest was accepted: " << text);
-  return {};
-}
+using testing::error_of;
 
 struct Bad {
   const char* yaml;
