@@ -45,18 +45,17 @@ cd "$WORK"
 pass "trap 2: build refuses requirements without a lock, and names the real missing piece"
 
 # --- trap 6: offline freeze ----------------------------------------------------------------
-# An index that cannot be reached is a network error (exit 5) with pip's own words, in seconds;
+# An index that cannot be reached is a network error (exit 5) with pip's own words (pip is
+# asked for one retry, not five: test_freeze_lock checks the command);
 # a requirement that no source has is exit 3. (Was: 16 s, exit 3 "no matching distribution".)
 mkdir -p offline && cd offline
 printf 'name: offline\npython:\n  version: "3.11"\n  requirements: requirements.txt\ntrain:\n  command: python train.py\nimage:\n  base: oci:%s/base:v1\n' "$WORK" >mlbox.yaml
 printf 'alpha\n' >requirements.txt
 echo 'import alpha' >train.py
 closed=$(free_port)
-start=$SECONDS
 expect_rc 5 "$MLBOX" freeze --index-url "http://127.0.0.1:$closed/simple"
 grep -q "pip cannot reach the package index" "$WORK/stderr" || { cat "$WORK/stderr"; fail "unreachable index not named"; }
 grep -qi "connection refused\|failed to establish" "$WORK/stderr" || { cat "$WORK/stderr"; fail "pip's own error hidden"; }
-[ $((SECONDS - start)) -lt 12 ] || fail "an unreachable index took $((SECONDS - start)) s to report"
 [ ! -e mlbox.lock ] || fail "a failed freeze wrote mlbox.lock"
 mkdir -p "$WORK/empty-wheelhouse"
 expect_rc 3 "$MLBOX" freeze --no-index --find-links "$WORK/empty-wheelhouse"

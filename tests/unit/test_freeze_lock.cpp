@@ -115,6 +115,7 @@ TEST_CASE("pip command pins platform and python, offline mode is isolated") {
   CHECK(cmd.find("--dry-run --ignore-installed") != std::string::npos);
   CHECK(cmd.find("--platform manylinux2014_x86_64 --python-version 3.10") != std::string::npos);
   CHECK(cmd.find("--only-binary=:all:") != std::string::npos);
+  CHECK(cmd.find("--retries 1 --timeout 15") != std::string::npos);  // offline says so in seconds
   CHECK(cmd.find("--isolated --no-index --find-links /wh") != std::string::npos);
   CHECK(argv.back() == "numpy==1.26.4");
 }
