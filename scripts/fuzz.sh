@@ -17,7 +17,7 @@ command -v clang++ >/dev/null || { echo "fuzz.sh: needs clang++ (apt-get install
 # -O1 -g1: the usual sanitizer/libFuzzer level; it builds in about half the time of -O2 -g.
 flags="-O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 flags="$flags -fsanitize=fuzzer-no-link"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None -DMLBOX_BUILD_TRAINER=OFF \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None -DMLBOX_BUILD_NATIVE=OFF \
   -DMLBOX_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null

@@ -1,7 +1,7 @@
 #include "trainer/gpu_preflight.h"
 
-#include "trainer/probe.h"
-#include "trainer/supervisor.h"
+#include "trainer/cuda_driver_probe.h"
+#include "util/utc_time.h"
 
 namespace mlbox::trainer {
 
@@ -16,26 +16,30 @@ bool job_requested_gpus(const EnvMap& env) {
   return false;
 }
 
-GpuCheck check_gpus_at_start(const EnvMap& env, bool require_gpu, FILE* log) {
+GpuCheck check_gpus_at_start(const EnvMap& env, bool require_gpu, FILE* log,
+                             const std::string& driver_library) {
   if (auto it = env.find("MLBOX_REQUIRE_GPU"); it != env.end() && it->second == "1") {
     require_gpu = true;
   }
-  ProbeReport report = probe_devices();
+  DriverProbe driver = probe_cuda_driver(driver_library);
   GpuCheck c;
-  c.usable_gpus = report.usable_gpu_count();
-  std::string ts = utc_timestamp_now();
-  std::string text = report.to_text();
-  size_t start = 0;
-  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-    std::fprintf(log, "%s mlbox-trainer: probe: %s\n", ts.c_str(),
-                 text.substr(start, nl - start).c_str());
+  std::string ts = utc_now_millis();
+  if (driver.driver_loaded) {
+    std::fprintf(log, "%s mlbox-trainer: probe: CUDA driver %s, %zu device(s)\n", ts.c_str(),
+                 driver.driver_version_text().c_str(), driver.devices.size());
+  } else {
+    std::fprintf(log, "%s mlbox-trainer: probe: no CUDA driver (%s)\n", ts.c_str(),
+                 driver.error.c_str());
   }
   c.device = "cpu";
-  for (const auto& d : report.devices) {
-    if (d.matmul_ok) {
-      c.device = "cuda:" + std::to_string(d.index) + " " + d.name;
-      break;
-    }
+  for (const auto& d : driver.devices) {
+    std::fprintf(log, "%s mlbox-trainer: probe: gpu%d %s %llu MiB sm_%d%d memory test %s\n",
+                 ts.c_str(), d.index, d.name.c_str(),
+                 static_cast<unsigned long long>(d.total_memory >> 20), d.major, d.minor,
+                 d.memory_ok ? "ok" : ("FAILED " + d.error).c_str());
+    if (!d.memory_ok) continue;
+    ++c.usable_gpus;
+    if (c.device == "cpu") c.device = "cuda:" + std::to_string(d.index) + " " + d.name;
   }
   bool wanted = require_gpu || job_requested_gpus(env);
   if (wanted && c.usable_gpus == 0) {
@@ -44,8 +48,8 @@ GpuCheck check_gpus_at_start(const EnvMap& env, bool require_gpu, FILE* log) {
                  "%s\n%s mlbox-trainer: %s: the job asked for GPUs but none is usable "
                  "(%s); training would run on the CPU\n%s\n",
                  banner, ts.c_str(), require_gpu ? "ERROR" : "WARNING",
-                 report.cuda_built ? "no CUDA device passed the check"
-                                   : "this libtorch was built without CUDA",
+                 driver.driver_loaded ? "no device passed the driver's memory test"
+                                      : driver.error.c_str(),
                  banner);
     if (require_gpu) c.ok = false;
   }

@@ -1,4 +1,5 @@
-// GPU truth at every start: what torch sees, printed before the job runs; a loud warning when
+// GPU truth at every start, from the CUDA driver itself (libcuda through dlopen: no torch in
+// the supervisor), printed before the job runs; a loud warning when
 // the job asked for GPUs and none is usable, or a refusal to start under --require-gpu.
 #pragma once
 
@@ -18,6 +19,8 @@ struct GpuCheck {
 // Did the job ask for GPUs? MLBOX_GPUS > 0, or NVIDIA_VISIBLE_DEVICES naming devices.
 bool job_requested_gpus(const EnvMap& env);
 
-GpuCheck check_gpus_at_start(const EnvMap& env, bool require_gpu, FILE* log);
+// `driver_library` is overridable for tests.
+GpuCheck check_gpus_at_start(const EnvMap& env, bool require_gpu, FILE* log,
+                             const std::string& driver_library = "libcuda.so.1");
 
 }  // namespace mlbox::trainer

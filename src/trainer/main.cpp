@@ -1,7 +1,9 @@
 // mlbox-trainer: the image's entrypoint.
 //   mlbox-trainer --version | --probe [--json] | layout [--json]
 //   mlbox-trainer [supervisor options] -- COMMAND [ARGS...]
-//   mlbox-trainer native --config FILE.json [--require-gpu]
+//   mlbox-trainer native --config FILE [--require-gpu]   one mlbox-native per GPU, supervised
+// No libtorch here: native training is its own program (src/native/), built against the
+// image's torch; GPU truth comes from the CUDA driver (trainer/cuda_driver_probe.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,13 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "trainer/cuda_driver_probe.h"
 #include "trainer/gpu_preflight.h"
-#include "trainer/native_main.h"
+#include "trainer/native_launch.h"
 #include "trainer/platform_contract.h"
-#include "trainer/probe.h"
+#include "trainer/process_ranks.h"
 #include "trainer/remote_sync.h"
 #include "trainer/supervisor.h"
 #include "util/error.h"
+#include "util/process.h"
 
 namespace {
 
@@ -31,7 +35,7 @@ int usage(FILE* out) {
                "       mlbox-trainer [--grace SECONDS] [--sync-interval SECONDS]\n"
                "                     [--stage-checkpoints DIR] [--require-gpu] [--no-timestamps]\n"
                "                     -- COMMAND [ARGS...]\n"
-               "       mlbox-trainer native --config FILE.json [--require-gpu]\n"
+               "       mlbox-trainer native --config FILE.json|FILE.yaml [supervisor options]\n"
                "exit codes: 0 ok, the job's own code when it failed, %d preempted (SIGTERM),\n"
                "            %d --require-gpu without a usable GPU, 2 usage, 3 config\n",
                kExitPreempted, kExitNoGpu);
@@ -52,55 +56,72 @@ std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
-int run_supervisor_mode(int argc, char** argv, int first) {
+struct ModeOptions {
   SupervisorOptions opts;
   bool require_gpu = false;
   std::string staging;
+};
+
+// Supervisor options shared by command mode and native mode; returns the index after them.
+int parse_supervisor_options(int argc, char** argv, int first, bool allow_command,
+                             ModeOptions& m) {
   auto env = current_environment();
   if (auto it = env.find("MLBOX_GRACE_SECONDS"); it != env.end()) {
-    opts.grace = to_ms(parse_seconds("MLBOX_GRACE_SECONDS", it->second.c_str()));
+    m.opts.grace = to_ms(parse_seconds("MLBOX_GRACE_SECONDS", it->second.c_str()));
   }
-  if (auto it = env.find("MLBOX_CHECKPOINT_STAGING"); it != env.end()) staging = it->second;
+  if (auto it = env.find("MLBOX_CHECKPOINT_STAGING"); it != env.end()) m.staging = it->second;
   int i = first;
   for (; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--") {
-      ++i;
-      break;
-    }
+    if (a == "--" && allow_command) return i + 1;
     const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
     if (a == "--grace") {
-      opts.grace = to_ms(parse_seconds(a, next));
+      m.opts.grace = to_ms(parse_seconds(a, next));
       ++i;
     } else if (a == "--sync-interval") {
-      opts.sync_interval = to_ms(parse_seconds(a, next));
+      m.opts.sync_interval = to_ms(parse_seconds(a, next));
       ++i;
     } else if (a == "--stage-checkpoints") {
       if (!next) throw mlbox::Error(mlbox::ErrorKind::kUsage, a + " needs a directory");
-      staging = next;
+      m.staging = next;
       ++i;
     } else if (a == "--require-gpu") {
-      require_gpu = true;
+      m.require_gpu = true;
     } else if (a == "--no-timestamps") {
-      opts.timestamps = false;
-    } else {
+      m.opts.timestamps = false;
+    } else if (allow_command) {
       throw mlbox::Error(mlbox::ErrorKind::kUsage, "unknown option '" + a + "'",
                          "put the command after '--': mlbox-trainer -- python train.py");
+    } else {
+      return i;
     }
   }
-  for (; i < argc; ++i) opts.command.push_back(argv[i]);
-  if (opts.command.empty()) return usage(stderr);
+  return i;
+}
 
+// Native mode: `mlbox-trainer native --config FILE [options]` runs one mlbox-native per GPU
+// under the same supervision as a command.
+struct NativeRequest {
+  std::string config;
+};
+
+int supervise(ModeOptions& m, const NativeRequest* native) {
+  auto env = current_environment();
   PlatformLayout layout = resolve_platform(env);
   create_layout_dirs(layout);
+  NativeProgram program;
+  if (native) program = locate_native_program(env);  // before anything moves
   RemoteSync remote = start_remote_sync(layout, env);
-  GpuCheck gpu = check_gpus_at_start(env, require_gpu, stderr);
+  GpuCheck gpu = check_gpus_at_start(env, m.require_gpu, stderr);
   if (!gpu.ok) return kExitNoGpu;
 
+  SupervisorOptions& opts = m.opts;
   opts.checkpoint_dir = layout.checkpoint_dir;
+  opts.publish_checkpoints = layout.rank == 0;
   if (remote.active()) opts.after_sync = [&remote](const char*) { remote.upload("checkpoints"); };
   // The job writes checkpoints to a local staging dir that the supervisor mirrors to the
   // platform's checkpoint location (a network mount on Vertex): always staged off-local.
+  std::string staging = m.staging;
   if (staging.empty() && layout.platform != "local") {
     staging =
         (std::filesystem::temp_directory_path() / ("mlbox-checkpoints-" + std::to_string(getpid())))
@@ -113,16 +134,135 @@ int run_supervisor_mode(int argc, char** argv, int first) {
   opts.attempt = layout.attempt;
   opts.job_id = layout.job_id;
   opts.device = gpu.device;
-  std::fprintf(
-      stderr, "%s mlbox-trainer: platform %s, job %s attempt %d%s\n", utc_timestamp_now().c_str(),
-      layout.platform.c_str(), layout.job_id.c_str(), layout.attempt,
-      layout.distributed()
-          ? (", rank " + std::to_string(layout.rank) + "/" + std::to_string(layout.world_size))
-                .c_str()
-          : "");
+  int per_node = 1;
+  if (native) {
+    auto config = prepare_native_config(
+        native->config, std::filesystem::temp_directory_path() /
+                            ("mlbox-native-" + std::to_string(getpid())));
+    opts.command = {program.binary.string(), "--config", config.json_path, "--base",
+                    config.base_dir};
+    if (m.require_gpu) opts.command.push_back("--require-gpu");
+    if (!program.lib_dir.empty()) opts.env["LD_LIBRARY_PATH"] = program.lib_dir.string();
+    per_node = native_processes_per_node(env, gpu.usable_gpus);
+    opts.ranks = native_rank_environments(layout, per_node);
+  } else {
+    for (const auto& [k, v] : launcher_environment(layout, gpu.usable_gpus)) opts.env[k] = v;
+  }
+  std::string where;
+  if (layout.distributed()) {
+    where = ", node " + std::to_string(layout.rank) + "/" + std::to_string(layout.world_size);
+  }
+  if (per_node > 1) where += ", " + std::to_string(per_node) + " processes on this node";
+  std::fprintf(stderr, "%s mlbox-trainer: platform %s, job %s attempt %d%s\n",
+               utc_timestamp_now().c_str(), layout.platform.c_str(), layout.job_id.c_str(),
+               layout.attempt, where.c_str());
   SupervisorResult r = run_supervised(opts);
   finish_remote_sync(remote, layout);
   return r.exit_code;
+}
+
+int run_supervisor_mode(int argc, char** argv, int first) {
+  ModeOptions m;
+  int i = parse_supervisor_options(argc, argv, first, true, m);
+  for (; i < argc; ++i) m.opts.command.push_back(argv[i]);
+  if (m.opts.command.empty()) return usage(stderr);
+  return supervise(m, nullptr);
+}
+
+int run_native_mode(int argc, char** argv) {
+  ModeOptions m;
+  NativeRequest request;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) {
+      request.config = argv[++i];
+    } else if (a.rfind("--config=", 0) == 0) {
+      request.config = a.substr(9);
+    } else {
+      int next = parse_supervisor_options(argc, argv, i, false, m);
+      if (next == i) {
+        throw mlbox::Error(mlbox::ErrorKind::kUsage, "native: unknown argument '" + a + "'",
+                           "usage: mlbox-trainer native --config FILE [--require-gpu]");
+      }
+      i = next - 1;
+    }
+  }
+  if (request.config.empty()) {
+    throw mlbox::Error(mlbox::ErrorKind::kUsage, "native: --config FILE is required",
+                       "usage: mlbox-trainer native --config FILE [--require-gpu]");
+  }
+  return supervise(m, &request);
+}
+
+// The driver's view, then (when the image has one) what the native program's torch sees.
+int run_probe(int argc, char** argv) {
+  bool json = false, require_gpu = false;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--json") == 0)
+      json = true;
+    else if (std::strcmp(argv[i], "--require-gpu") == 0)
+      require_gpu = true;
+    else
+      throw mlbox::Error(mlbox::ErrorKind::kUsage, std::string("unknown option ") + argv[i]);
+  }
+  DriverProbe driver = probe_cuda_driver();
+  int usable = 0;
+  for (const auto& d : driver.devices) usable += d.memory_ok ? 1 : 0;
+  std::string native_out;
+  int native_rc = -1;
+  auto env = current_environment();
+  try {
+    NativeProgram program = locate_native_program(env);
+    std::vector<std::string> cmd = {program.binary.string(), "--probe"};
+    if (json) cmd.push_back("--json");
+    mlbox::ProcessOptions po;
+    if (!program.lib_dir.empty()) po.env["LD_LIBRARY_PATH"] = program.lib_dir.string();
+    mlbox::ProcessResult r = mlbox::run_process(cmd, po);
+    native_out = r.out + r.err;
+    native_rc = r.exit_code;
+  } catch (const mlbox::Error&) {
+    // No native program in this image: the driver's view is the whole truth.
+  }
+  if (json) {
+    nlohmann::json devs = nlohmann::json::array();
+    for (const auto& d : driver.devices) {
+      devs.push_back({{"index", d.index},
+                      {"name", d.name},
+                      {"total_memory", d.total_memory},
+                      {"compute_capability", std::to_string(d.major) + "." + std::to_string(d.minor)},
+                      {"memory_test_ok", d.memory_ok},
+                      {"error", d.error}});
+    }
+    nlohmann::json j = {
+        {"cuda_driver",
+         {{"version", driver.driver_version_text()}, {"error", driver.error}, {"devices", devs}}},
+        {"usable_gpus", usable}};
+    if (native_rc >= 0) {
+      auto t = nlohmann::json::parse(native_out, nullptr, false);
+      j["native"] = t.is_discarded() ? nlohmann::json(native_out) : t;
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    if (driver.driver_loaded) {
+      std::printf("CUDA driver %s, %zu device(s)\n", driver.driver_version_text().c_str(),
+                  driver.devices.size());
+    } else {
+      std::printf("no CUDA driver: %s\n", driver.error.c_str());
+    }
+    for (const auto& d : driver.devices) {
+      std::printf("gpu%d %s %llu MiB sm_%d%d memory test %s\n", d.index, d.name.c_str(),
+                  static_cast<unsigned long long>(d.total_memory >> 20), d.major, d.minor,
+                  d.memory_ok ? "ok" : ("FAILED " + d.error).c_str());
+    }
+    if (native_rc >= 0) {
+      std::printf("mlbox-native (the image's torch):\n%s", native_out.c_str());
+    } else {
+      std::printf("no mlbox-native in this image (command mode only)\n");
+    }
+  }
+  if (native_rc > 0) return native_rc;
+  if (require_gpu && usable == 0) return kExitNoGpu;
+  return 0;
 }
 
 int dispatch(int argc, char** argv) {
@@ -133,23 +273,7 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (first == "--help" || first == "-h") return usage(stdout);
-  if (first == "--probe") {
-    bool json = false, require_gpu = false;
-    for (int i = 2; i < argc; ++i) {
-      if (std::strcmp(argv[i], "--json") == 0)
-        json = true;
-      else if (std::strcmp(argv[i], "--require-gpu") == 0)
-        require_gpu = true;
-      else
-        throw mlbox::Error(mlbox::ErrorKind::kUsage, std::string("unknown option ") + argv[i]);
-    }
-    auto report = probe_devices();
-    std::string text = json ? report.to_json().dump(2) + "\n" : report.to_text();
-    std::fputs(text.c_str(), stdout);
-    if (!report.cpu_matmul_ok) return 1;
-    if (require_gpu && report.usable_gpu_count() == 0) return kExitNoGpu;
-    return 0;
-  }
+  if (first == "--probe") return run_probe(argc, argv);
   if (first == "layout") {
     auto layout = resolve_platform(current_environment());
     bool json = argc > 2 && std::strcmp(argv[2], "--json") == 0;
@@ -160,7 +284,7 @@ int dispatch(int argc, char** argv) {
     }
     return 0;
   }
-  if (first == "native") return run_native_command(argc, argv);
+  if (first == "native") return run_native_mode(argc, argv);
   return run_supervisor_mode(argc, argv, 1);
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <memory>
 
 #include "trainer/dir_sync.h"
 #include "util/error.h"
@@ -25,11 +26,7 @@ namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 std::string utc_timestamp_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  char millis[32];
-  std::snprintf(millis, sizeof millis, ".%03ldZ", ts.tv_nsec / 1000000);
-  return format_utc(static_cast<int64_t>(ts.tv_sec), "%Y-%m-%dT%H:%M:%S") + millis;
+  return utc_now_millis();
 }
 
 nlohmann::json SupervisorResult::to_json() const {
@@ -55,8 +52,8 @@ Error sys_error(const std::string& what) {
 // Splits a stream into lines and writes each with a timestamp prefix.
 class LineStream {
  public:
-  LineStream(FILE* sink, bool timestamps, std::deque<std::string>* tail)
-      : sink_(sink), timestamps_(timestamps), tail_(tail) {}
+  LineStream(FILE* sink, bool timestamps, std::deque<std::string>* tail, std::string prefix = "")
+      : sink_(sink), timestamps_(timestamps), tail_(tail), prefix_(std::move(prefix)) {}
   void feed(const char* data, size_t n) {
     buf_.append(data, n);
     size_t start = 0;
@@ -74,9 +71,10 @@ class LineStream {
   void emit(std::string_view line) {
     if (timestamps_) {
       std::string ts = utc_timestamp_now();
-      std::fprintf(sink_, "%s %.*s\n", ts.c_str(), static_cast<int>(line.size()), line.data());
+      std::fprintf(sink_, "%s %s%.*s\n", ts.c_str(), prefix_.c_str(), static_cast<int>(line.size()),
+                   line.data());
     } else {
-      std::fprintf(sink_, "%.*s\n", static_cast<int>(line.size()), line.data());
+      std::fprintf(sink_, "%s%.*s\n", prefix_.c_str(), static_cast<int>(line.size()), line.data());
     }
     std::fflush(sink_);
     if (tail_) {
@@ -87,6 +85,7 @@ class LineStream {
   FILE* sink_;
   bool timestamps_;
   std::deque<std::string>* tail_;
+  std::string prefix_;
   std::string buf_;
 };
 
@@ -104,7 +103,7 @@ bool needs_sync(const SupervisorOptions& o) {
 }
 
 void sync_local_checkpoints(const SupervisorOptions& o, const char* why) {
-  if (!needs_sync(o)) return;
+  if (!needs_sync(o) || !o.publish_checkpoints) return;
   try {
     SyncStats s = sync_directory(o.staging_checkpoint_dir, o.checkpoint_dir);
     if (s.copied || s.removed || s.skipped_busy) {
@@ -120,7 +119,7 @@ void sync_local_checkpoints(const SupervisorOptions& o, const char* why) {
 // The local mirror first, then (when the checkpoint dir mirrors a bucket) the upload.
 void sync_checkpoints(const SupervisorOptions& o, const char* why) {
   sync_local_checkpoints(o, why);
-  if (!o.after_sync) return;
+  if (!o.after_sync || !o.publish_checkpoints) return;
   try {
     o.after_sync(why);
   } catch (const std::exception& e) {
@@ -164,6 +163,67 @@ void write_summary(const SupervisorOptions& o, const SupervisorResult& r) {
 
 }  // namespace
 
+namespace {
+
+// One process the supervisor started: the command, with one rank's environment on top.
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1, err_fd = -1;
+  bool out_open = true, err_open = true, done = false;
+  int status = 0;
+  int exec_errno = 0;
+  std::deque<std::string> err_tail;
+  std::unique_ptr<LineStream> out_lines, err_lines;
+};
+
+void start_child(const SupervisorOptions& o, const EnvMap& overlay, const sigset_t& old_mask,
+                 const std::string& prefix, Child& c) {
+  int out_pipe[2], err_pipe[2], exec_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC) || pipe2(exec_pipe, O_CLOEXEC)) {
+    throw sys_error("pipe");
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : o.env) {
+    if (!overlay.count(k)) env_strings.push_back(k + "=" + v);
+  }
+  for (const auto& [k, v] : overlay) env_strings.push_back(k + "=" + v);
+  std::vector<char*> argv;
+  for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw sys_error("fork");
+  if (pid == 0) {
+    setpgid(0, 0);
+    for (const auto& kv : env_strings) putenv(const_cast<char*>(kv.c_str()));
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    execvp(argv[0], argv.data());
+    int e = errno;
+    (void)!write(exec_pipe[1], &e, sizeof e);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // both sides, so signals can be forwarded whichever runs first
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  close(exec_pipe[1]);
+  if (read(exec_pipe[0], &c.exec_errno, sizeof c.exec_errno) != sizeof c.exec_errno) {
+    c.exec_errno = 0;
+  }
+  close(exec_pipe[0]);
+  c.pid = pid;
+  c.out_fd = out_pipe[0];
+  c.err_fd = err_pipe[0];
+  c.out_lines = std::make_unique<LineStream>(o.out, o.timestamps, nullptr, prefix);
+  c.err_lines = std::make_unique<LineStream>(o.err, o.timestamps, &c.err_tail, prefix);
+}
+
+bool failed(const Child& c) {
+  return c.done && (c.exec_errno || !WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0);
+}
+
+}  // namespace
+
 SupervisorResult run_supervised(const SupervisorOptions& o) {
   if (o.command.empty()) {
     throw Error(ErrorKind::kUsage, "no command to supervise",
@@ -188,76 +248,67 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
   int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) throw sys_error("signalfd");
 
-  int out_pipe[2], err_pipe[2], exec_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC) || pipe2(exec_pipe, O_CLOEXEC)) {
-    throw sys_error("pipe");
-  }
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : o.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> argv;
-  for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
+  std::vector<EnvMap> ranks = o.ranks.empty() ? std::vector<EnvMap>{EnvMap{}} : o.ranks;
+  std::vector<Child> children(ranks.size());
   auto started = Clock::now();
-  pid_t pid = fork();
-  if (pid < 0) throw sys_error("fork");
-  if (pid == 0) {
-    setpgid(0, 0);
-    for (const auto& kv : env_strings) putenv(const_cast<char*>(kv.c_str()));
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    execvp(argv[0], argv.data());
-    int e = errno;
-    (void)!write(exec_pipe[1], &e, sizeof e);
-    _exit(127);
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    std::string prefix = ranks.size() > 1 ? "[rank " + std::to_string(i) + "] " : "";
+    start_child(o, ranks[i], old_mask, prefix, children[i]);
   }
-  setpgid(pid, pid);  // both sides, so signals can be forwarded whichever runs first
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  close(exec_pipe[1]);
-  int exec_errno = 0;
-  if (read(exec_pipe[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno) exec_errno = 0;
-  close(exec_pipe[0]);
+  auto signal_all = [&](int sig) {
+    for (auto& c : children) {
+      if (!c.done) kill(-c.pid, sig);
+    }
+  };
+  auto all_done = [&] {
+    for (const auto& c : children) {
+      if (!c.done) return false;
+    }
+    return true;
+  };
+  auto pipes_open = [&] {
+    for (const auto& c : children) {
+      if (c.out_open || c.err_open) return true;
+    }
+    return false;
+  };
 
-  std::deque<std::string> err_tail;
-  LineStream out_lines(o.out, o.timestamps, nullptr);
-  LineStream err_lines(o.err, o.timestamps, &err_tail);
   SupervisorResult r;
-  bool child_done = false;
-  int status = 0;
-  bool term_pending = false, draining = false;
+  bool term_pending = false, draining = false, stopping_peers = false;
   Clock::time_point term_deadline{}, drain_deadline{};
   auto next_sync = started + o.sync_interval;
-  bool out_open = true, err_open = true;
 
-  while (out_open || err_open || !child_done) {
+  while (pipes_open() || !all_done()) {
     auto now = Clock::now();
-    if (term_pending && !child_done && now >= term_deadline) {
-      note(o, "grace period of " + std::to_string(o.grace.count()) +
-                  " ms is over: killing process group " + std::to_string(pid));
-      kill(-pid, SIGKILL);
+    if (term_pending && !all_done() && now >= term_deadline) {
+      note(o, "grace period of " + std::to_string(o.grace.count()) + " ms is over: killing " +
+                  (children.size() > 1 ? "the ranks' process groups"
+                                       : "process group " + std::to_string(children[0].pid)));
+      signal_all(SIGKILL);
       r.killed_after_grace = true;
       term_pending = false;
     }
     if (draining && now >= drain_deadline) break;  // a grandchild holds the pipes
-    if (o.sync_interval.count() > 0 && now >= next_sync && !child_done) {
+    if (o.sync_interval.count() > 0 && now >= next_sync && !all_done()) {
       sync_checkpoints(o, "periodic");
       next_sync = Clock::now() + o.sync_interval;
     }
-    pollfd fds[3] = {{sfd, POLLIN, 0},
-                     {out_open ? out_pipe[0] : -1, POLLIN, 0},
-                     {err_open ? err_pipe[0] : -1, POLLIN, 0}};
-    int timeout_ms = 200;
-    if (poll(fds, 3, timeout_ms) < 0 && errno != EINTR) throw sys_error("poll");
+    std::vector<pollfd> fds = {{sfd, POLLIN, 0}};
+    for (const auto& c : children) {
+      fds.push_back({c.out_open ? c.out_fd : -1, POLLIN, 0});
+      fds.push_back({c.err_open ? c.err_fd : -1, POLLIN, 0});
+    }
+    if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) throw sys_error("poll");
     char buf[65536];
-    for (int i = 1; i <= 2; ++i) {
+    for (size_t i = 1; i < fds.size(); ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Child& c = children[(i - 1) / 2];
+      bool is_out = (i - 1) % 2 == 0;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n > 0) {
-        (i == 1 ? out_lines : err_lines).feed(buf, static_cast<size_t>(n));
+        (is_out ? c.out_lines : c.err_lines)->feed(buf, static_cast<size_t>(n));
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        (i == 1 ? out_open : err_open) = false;
+        (is_out ? c.out_open : c.err_open) = false;
       }
     }
     if (fds[0].revents & POLLIN) {
@@ -265,8 +316,8 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
       while (read(sfd, &si, sizeof si) == sizeof si) {
         int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGCHLD) continue;  // reaped below
-        if (child_done) continue;
-        kill(-pid, sig);
+        if (all_done()) continue;
+        signal_all(sig);
         if (sig == SIGTERM && !term_pending && r.outcome.empty()) {
           r.outcome = "preempted";
           term_pending = true;
@@ -283,22 +334,49 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
       int st = 0;
       pid_t w = waitpid(-1, &st, WNOHANG);
       if (w <= 0) break;
-      if (w == pid) {
-        child_done = true;
-        status = st;
+      for (size_t i = 0; i < children.size(); ++i) {
+        Child& c = children[i];
+        if (w != c.pid) continue;
+        c.done = true;
+        c.status = st;
+        // One rank failing ends the job (as torchrun does): the others get SIGTERM and the
+        // grace period, so that none waits forever on a collective.
+        if (children.size() > 1 && failed(c) && !stopping_peers && r.outcome.empty()) {
+          stopping_peers = true;
+          note(o, "rank " + std::to_string(i) + " failed: stopping the other ranks");
+          signal_all(SIGTERM);
+          term_pending = true;
+          term_deadline = Clock::now() + o.grace;
+        }
+      }
+      if (all_done() && !draining) {
         draining = true;
         drain_deadline = Clock::now() + std::chrono::seconds(2);
       }
     }
   }
-  out_lines.finish();
-  err_lines.finish();
-  close(out_pipe[0]);
-  close(err_pipe[0]);
+  for (auto& c : children) {
+    c.out_lines->finish();
+    c.err_lines->finish();
+    close(c.out_fd);
+    close(c.err_fd);
+    kill(-c.pid, SIGKILL);  // leftovers of the job's process groups
+  }
   close(sfd);
-  kill(-pid, SIGKILL);  // leftovers of the job's process group
   sigprocmask(SIG_SETMASK, &old_mask, nullptr);
 
+  // The result speaks for the first rank that failed (or exec'd nothing), else rank 0.
+  size_t which = 0;
+  for (size_t i = 0; i < children.size(); ++i) {
+    if (failed(children[i])) {
+      which = i;
+      break;
+    }
+  }
+  const Child& chosen = children[which];
+  int status = chosen.status;
+  int exec_errno = chosen.exec_errno;
+  const std::deque<std::string>& err_tail = chosen.err_tail;
   r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (WIFEXITED(status)) {
     r.child_exit_code = WEXITSTATUS(status);
@@ -326,6 +404,9 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
     r.exit_code = r.child_signal ? 128 + r.child_signal : r.child_exit_code;
     r.failure_reason = quote_command(o.command) + " " + how +
                        (tail.empty() ? "" : "; last lines of its stderr:" + tail);
+  }
+  if (children.size() > 1 && !r.failure_reason.empty() && r.outcome == "failed") {
+    r.failure_reason = "rank " + std::to_string(which) + ": " + r.failure_reason;
   }
   sync_checkpoints(o, "final");
   note(o, "job " + r.outcome + " (" + how + ") after " + std::to_string(r.duration_s) +

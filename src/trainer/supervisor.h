@@ -1,5 +1,5 @@
-// Supervisor mode: `mlbox-trainer -- python train.py ...`. Runs the user's command in its own
-// process group with the platform layout in its environment, streams its output line by line
+// Supervisor mode: `mlbox-trainer -- python train.py ...`. Runs the user's command (or, in
+// native mode, one mlbox-native process per GPU) in its own process group with the platform layout in its environment, streams its output line by line
 // with UTC timestamps, forwards signals, and turns SIGTERM (spot reclaim, cancel) into an
 // orderly stop: the child gets SIGTERM, then `grace` to finish, then SIGKILL; checkpoints are
 // synced to their destination and the exit code says "preempted" (75) rather than "failed".
@@ -14,17 +14,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "trainer/exit_codes.h"
 #include "trainer/platform_contract.h"
 
 namespace mlbox::trainer {
 
-// Exit codes of mlbox-trainer (supervisor and native mode).
-inline constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: stopped by SIGTERM, resume on retry
-inline constexpr int kExitNoGpu = 69;      // EX_UNAVAILABLE: --require-gpu and no usable GPU
 
 struct SupervisorOptions {
   std::vector<std::string> command;
   EnvMap env;                                      // set on top of the inherited environment
+  // One process per entry, each with that entry on top of `env` (one process per GPU in
+  // native mode: RANK, LOCAL_RANK, ...); empty: one process. Their output lines are prefixed
+  // "[rank i]" when there are several; one failing stops the others (SIGTERM, then the grace).
+  std::vector<EnvMap> ranks;
   std::chrono::milliseconds grace{25000};          // SIGTERM -> SIGKILL
   std::chrono::milliseconds sync_interval{60000};  // periodic checkpoint sync; 0: only at exit
   // Called after each checkpoint sync (periodic and final) with the reason: uploads the
@@ -32,6 +34,10 @@ struct SupervisorOptions {
   std::function<void(const char* why)> after_sync;
   std::string staging_checkpoint_dir;  // what the child writes (its MLBOX_CHECKPOINT_DIR)
   std::string checkpoint_dir;          // durable destination; empty or equal: no sync
+  // False on every node but the first: they restore from the destination but never write to
+  // it (a shared destination, as Vertex's /gcs mount is, would lose rank 0's checkpoints to
+  // another node's empty mirror).
+  bool publish_checkpoints = true;
   std::string output_dir;              // failure reason + summary.json; empty: none
   std::string device;                  // for summary.json ("cpu", "cuda:0 NVIDIA H100 ...")
   int attempt = 1;

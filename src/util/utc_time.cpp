@@ -1,5 +1,8 @@
 #include "util/utc_time.h"
 
+#include <time.h>
+
+#include <cstdio>
 #include <ctime>
 
 namespace mlbox {
@@ -25,6 +28,14 @@ int64_t parse_rfc3339(const std::string& text) {
   std::tm tm{};
   if (text.size() < 19 || !strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
   return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string utc_now_millis() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char millis[32];
+  std::snprintf(millis, sizeof millis, ".%03ldZ", ts.tv_nsec / 1000000);
+  return format_utc(static_cast<int64_t>(ts.tv_sec), "%Y-%m-%dT%H:%M:%S") + millis;
 }
 
 }  // namespace mlbox

@@ -12,6 +12,8 @@ std::string format_rfc3339(int64_t unix_seconds);
 std::string format_utc(int64_t unix_seconds, const char* strftime_format);
 // Now, as format_rfc3339.
 std::string utc_now_rfc3339();
+// Now with milliseconds, for log lines: "2026-11-22T14:52:31.123Z".
+std::string utc_now_millis();
 // Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS..." read as UTC (fractions and the zone
 // suffix ignored); -1 when malformed.
 int64_t parse_rfc3339(const std::string& text);

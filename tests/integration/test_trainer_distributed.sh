@@ -90,4 +90,31 @@ R0_ENV=("${COMMON[@]}" AWS_BATCH_JOB_NODE_INDEX=0)
 R1_ENV=("${COMMON[@]}" AWS_BATCH_JOB_NODE_INDEX=1 AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1)
 run_pair batch
 check_pair batch "$B"
+
+# One process per GPU: the supervisor starts MLBOX_NPROC_PER_NODE ranks on one node (the
+# documented hook that stands CPU ranks in for GPUs; on a GPU machine it is the GPU count).
+echo "== one node, 2 processes (MLBOX_NPROC_PER_NODE=2 standing in for 2 GPUs)"
+PORT=$(free_port)
+N="$WORK/pernode"
+MLBOX_NPROC_PER_NODE=2 MASTER_PORT=$PORT MLBOX_OUTPUT_DIR="$N" \
+  "$T" native --config "$WORK/ranked.json" >"$WORK/pernode.out" 2>"$WORK/pernode.log" \
+  || { tail -20 "$WORK/pernode.log"; fail "pernode: exit $?"; }
+grep -q "2 processes on this node" "$WORK/pernode.log" || fail "pernode: no per-node process count"
+grep -q "\[rank 1\] .*rank 1/2 joining 127.0.0.1" "$WORK/pernode.log" ||
+  { grep rank "$WORK/pernode.log" | head; fail "pernode: rank 1 did not join as 1/2"; }
+check_pair pernode "$N"
+MLBOX_NPROC_PER_NODE=two "$T" native --config "$WORK/ranked.json" 2>"$WORK/bad.log" && fail "MLBOX_NPROC_PER_NODE=two accepted"
+grep -q "MLBOX_NPROC_PER_NODE='two'" "$WORK/bad.log" || fail "bad MLBOX_NPROC_PER_NODE not named"
+
+# Command mode: one process per node, with what torchrun / Lightning read.
+echo "== command mode exports the launcher variables"
+env AWS_BATCH_JOB_ID="job#0" AWS_BATCH_JOB_NUM_NODES=2 AWS_BATCH_JOB_MAIN_NODE_INDEX=0 \
+  AWS_BATCH_JOB_NODE_INDEX=1 AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=10.0.0.5 \
+  MLBOX_OUTPUT_DIR="$WORK/cmd" "$T" --no-timestamps -- env >"$WORK/cmd.env" 2>"$WORK/cmd.log" ||
+  { cat "$WORK/cmd.log"; fail "command mode"; }
+for kv in NNODES=2 NODE_RANK=1 RANK=1 WORLD_SIZE=2 LOCAL_RANK=0 MASTER_ADDR=10.0.0.5 \
+          PET_NNODES=2 PET_NODE_RANK=1 PET_MASTER_ADDR=10.0.0.5 PET_NPROC_PER_NODE=1 \
+          MLBOX_GPUS_PER_NODE=1; do
+  grep -qx "$kv" "$WORK/cmd.env" || { cat "$WORK/cmd.env"; fail "command mode: $kv not exported"; }
+done
 echo PASS

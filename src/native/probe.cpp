@@ -1,4 +1,4 @@
-#include "trainer/probe.h"
+#include "native/probe.h"
 
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/torch.h>

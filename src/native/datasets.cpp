@@ -1,10 +1,10 @@
-#include "trainer/datasets.h"
+#include "native/datasets.h"
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <numeric>
 
-#include "trainer/array_readers.h"
+#include "native/array_readers.h"
 #include "util/error.h"
 #include "util/fs.h"
 

@@ -1,4 +1,4 @@
-#include "trainer/checkpoint_format.h"
+#include "native/checkpoint_format.h"
 
 #include <array>
 #include <cstdint>

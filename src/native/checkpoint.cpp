@@ -1,4 +1,4 @@
-#include "trainer/checkpoint.h"
+#include "native/checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/Generator.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "trainer/checkpoint_format.h"
+#include "native/checkpoint_format.h"
 #include "util/fs.h"
 
 namespace mlbox::trainer {

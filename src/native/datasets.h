@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "trainer/native_config.h"
+#include "native/native_config.h"
 
 namespace mlbox::trainer {
 

@@ -1,4 +1,4 @@
-#include "trainer/tensorboard_writer.h"
+#include "native/tensorboard_writer.h"
 
 #include <sys/time.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "trainer/crc32c.h"
+#include "native/crc32c.h"
 #include "util/error.h"
 
 namespace mlbox::trainer {

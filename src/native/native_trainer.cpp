@@ -1,4 +1,4 @@
-#include "trainer/native_trainer.h"
+#include "native/native_trainer.h"
 
 #include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/script.h>
@@ -12,11 +12,11 @@
 #include <random>
 #include <sstream>
 
-#include "trainer/checkpoint.h"
-#include "trainer/datasets.h"
-#include "trainer/distributed.h"
-#include "trainer/history.h"
-#include "trainer/tensorboard_writer.h"
+#include "native/checkpoint.h"
+#include "native/datasets.h"
+#include "native/distributed.h"
+#include "native/history.h"
+#include "native/tensorboard_writer.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -144,13 +144,18 @@ Evaluation evaluate(torch::jit::Module& model, const TensorDataset& ds, const Na
   return {loss_sum / static_cast<double>(ds.size()), den > 0 ? correct / den : 0};
 }
 
-torch::Device pick_device(const NativeConfig& c) {
+// One process per GPU: rank i on a node trains on cuda:LOCAL_RANK (the supervisor starts one
+// process per visible GPU and sets LOCAL_RANK).
+torch::Device pick_device(const NativeConfig& c, int local_rank) {
   bool cuda = torch::cuda::is_available();
   if (c.device == "cuda" && !cuda) {
     throw Error(ErrorKind::kConfig, c.config_path + ": device: cuda, but no CUDA device is usable",
                 "use device: auto to fall back to the CPU (mlbox-trainer --probe shows why)");
   }
-  return (c.device == "cpu" || !cuda) ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA);
+  if (c.device == "cpu" || !cuda) return torch::Device(torch::kCPU);
+  int count = static_cast<int>(torch::cuda::device_count());
+  int index = count > 0 ? local_rank % count : 0;
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
 std::string fmt_metrics(const std::map<std::string, double>& m) {
@@ -174,7 +179,7 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   // MLBOX_JIT_OPTIMIZE=1 turns them back on (a diagnostic).
   const char* jit_opt = std::getenv("MLBOX_JIT_OPTIMIZE");
   torch::jit::setGraphExecutorOptimize(jit_opt && std::string(jit_opt) == "1");
-  torch::Device device = pick_device(c);
+  torch::Device device = pick_device(c, layout.local_rank);
   const bool root = layout.rank == 0;
   auto say = [&](const std::string& text) {
     if (!root) return;

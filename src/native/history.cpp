@@ -1,4 +1,4 @@
-#include "trainer/history.h"
+#include "native/history.h"
 
 #include "util/fs.h"
 

@@ -1,4 +1,4 @@
-#include "trainer/native_config.h"
+#include "native/native_config.h"
 
 #include <algorithm>
 #include <filesystem>

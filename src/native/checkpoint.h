@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "trainer/checkpoint_format.h"
+#include "native/checkpoint_format.h"
 
 namespace mlbox::trainer {
 

@@ -3,13 +3,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "trainer/array_readers.h"
-#include "trainer/checkpoint_format.h"
-#include "trainer/crc32c.h"
+#include "native/array_readers.h"
+#include "native/checkpoint_format.h"
+#include "native/crc32c.h"
 #include "trainer/dir_sync.h"
-#include "trainer/history.h"
-#include "trainer/native_config.h"
-#include "trainer/tensorboard_writer.h"
+#include "native/history.h"
+#include "native/native_config.h"
+#include "native/tensorboard_writer.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "trainer/native_config.h"
+#include "native/native_config.h"
 #include "trainer/platform_contract.h"
 
 namespace mlbox::trainer {

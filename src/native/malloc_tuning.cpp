@@ -1,4 +1,4 @@
-#include "trainer/malloc_tuning.h"
+#include "native/malloc_tuning.h"
 
 #include <cstdlib>
 #include <string>

@@ -1,4 +1,4 @@
-#include "trainer/array_readers.h"
+#include "native/array_readers.h"
 
 #include <archive.h>
 #include <archive_entry.h>
