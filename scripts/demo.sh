@@ -3,7 +3,7 @@
 #   a local registry (Debian's docker-registry on 127.0.0.1), the native TorchScript example
 #   on scikit-learn's digits: mlbox freeze -> build -> push -> run -> fetch, then the
 #   validation accuracy and where the model is. A second run reuses the cached base, layers
-#   and trainer bundle.
+#   and trainer bundle, and mlbox-native compiled against the locked torch.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 bash "$ROOT/scripts/install-deps.sh"
@@ -29,9 +29,10 @@ cd "$P"
 sed -i "s|^framework:|image:\n  repository: $REGISTRY/native-digits\n  base: \"$BASE\"\nframework:|" mlbox.yaml
 mlbox machines --gpu T4 --spot | head -4
 
-step "mlbox freeze"
-mlbox freeze --no-index
-step "mlbox build (native: no daemon)"
+step "mlbox freeze (torch from a local wheelhouse: Debian's libtorch as a torch wheel)"
+WHEELHOUSE=$(/usr/bin/python3 "$ROOT/docker/make_torch_wheel.py" "$MLBOX_HOME/wheels")
+mlbox freeze --no-index --find-links "$WHEELHOUSE"
+step "mlbox build (native: no daemon; the first build compiles mlbox-native against that torch)"
 mlbox build
 step "mlbox push"
 mlbox push

@@ -14,6 +14,7 @@
 #include "builder/context_layers.h"
 #include "builder/labels.h"
 #include "builder/staged_context.h"
+#include "builder/native_program.h"
 #include "builder/trainer_bundle.h"
 #include "core/locked_observer.h"
 #include "freeze/lock.h"
@@ -308,6 +309,16 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   int64_t mtime = image::source_date_epoch();
   LayerCache cache(project / ".mlbox" / "layer-cache.json");
   std::string settings = fmt::format("{}:{}", image::compressor_identity(o.compression), mtime);
+  // Where pip finds the locked wheels: the build's flags, else where `mlbox freeze` resolved.
+  NativeBuildOptions from = o;
+  if (plan.has_lock && from.find_links.empty() && !from.no_index && from.index_url.empty()) {
+    const freeze::LockHeader& h = plan.lock.header;
+    from.find_links = h.find_links;
+    from.no_index = h.no_index;
+    from.index_url = h.index_url;
+  }
+  bool from_lock_header = from.find_links != o.find_links || from.no_index != o.no_index ||
+                          from.index_url != o.index_url;
   if (plan.has_lock && !plan.lock.packages.empty()) {
     const freeze::Lock& lock = plan.lock;
     std::string platform =
@@ -319,14 +330,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
                                 lock.packages.size(), platform, python));
       stdfs::create_directories(project / ".mlbox");
       fs::TempDir stage(project / ".mlbox", "deps-");
-      NativeBuildOptions from = o;
-      if (from.find_links.empty() && !from.no_index && from.index_url.empty() &&
-          (!lock.header.find_links.empty() || lock.header.no_index ||
-           !lock.header.index_url.empty())) {
-        // The build was told nothing: install from where `mlbox freeze` resolved.
-        from.find_links = lock.header.find_links;
-        from.no_index = lock.header.no_index;
-        from.index_url = lock.header.index_url;
+      if (from_lock_header) {
         observer.info(fmt::format(
             "installing from mlbox freeze's wheel sources{}{}{}",
             from.no_index ? " --no-index" : "",
@@ -354,6 +358,37 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
                    });
   add(trainer_layer, "COPY trainer/ /opt/mlbox/ # mlbox native",
       "mlbox-trainer " + bundle.binary_sha256.substr(0, 12));
+
+  // 4b. Native mode: mlbox-native compiled against the lock's torch (builder/native_program.h),
+  // cached by what it was built from. Command mode gets none: no libtorch from mlbox.
+  if (m.train.native) {
+    if (!plan.has_lock) {
+      throw Error(ErrorKind::kConfig,
+                  "native mode (train.native) needs mlbox.lock with torch: mlbox-native is "
+                  "compiled against the image's own torch",
+                  "set `framework: {name: pytorch, version: X}` or pin torch in the "
+                  "requirements, then run `mlbox freeze`");
+    }
+    NativeProgramInputs ni;
+    ni.lock = &plan.lock;
+    ni.lock_path = "mlbox.lock";
+    ni.platform = plan.lock.header.platform.empty() ? "manylinux2014_x86_64"
+                                                     : plan.lock.header.platform;
+    ni.python = plan.lock.header.python.empty() ? m.python.version : plan.lock.header.python;
+    ni.python_exe = o.python_exe;
+    ni.find_links = from.find_links;
+    ni.no_index = from.no_index;
+    ni.index_url = from.index_url;
+    ni.cache_root = o.native_cache;
+    NativeProgram native = ensure_native_program(ni, runner, observer);
+    auto native_layer =
+        cached_layer("native", fmt::format("native:{}:{}", native.key, settings), cache, store, lo,
+                     observer, [&](image::LayerWriter& w) {
+                       return w.write(image::entries_from_directory(native.dir, "opt/mlbox/native"));
+                     });
+    add(native_layer, "COPY native/ /opt/mlbox/native/ # mlbox native",
+        fmt::format("mlbox-native for torch {}", native.torch_version));
+  }
 
   // 5. The context, spread over layers by builder/context_layers.h: vendored directories and
   // large files below the code layer, each cached by the stat of its files, so that a code

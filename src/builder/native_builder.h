@@ -1,6 +1,7 @@
 // The native builder: assembles the image on the host without a daemon or root.
 //   base (from an OCI layout) -> deps layer (mlbox.lock installed with pip --target for the
-//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> vendor
+//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> native layer (train.native only: mlbox-native
+//   compiled against the lock's torch, /opt/mlbox/native) -> vendor
 //   and assets layers (the context's large directories and files, builder/context_layers.h) ->
 //   code layer (/workspace)
 // Each layer is a deterministic tar, compressed in parallel, stored by digest in the
@@ -44,6 +45,7 @@ struct NativeBuildOptions {
   image::CompressionOptions compression;
   std::filesystem::path trainer_binary;  // empty: builder::locate_trainer_binary()
   std::filesystem::path trainer_cache;   // empty: $MLBOX_HOME/cache/trainer
+  std::filesystem::path native_cache;    // empty: $MLBOX_NATIVE_CACHE or $MLBOX_HOME/cache/native
   // Where pip finds the locked wheels (the lock itself carries --extra-index-url lines).
   std::string python_exe = "python3";
   std::vector<std::string> find_links;

@@ -65,77 +65,98 @@ stdfs::path locate_trainer_binary() {
               "build it (scripts/build.sh) or set MLBOX_TRAINER=/path/to/mlbox-trainer");
 }
 
-TrainerBundle ensure_trainer_bundle(const stdfs::path& binary, const stdfs::path& cache_root,
-                                    CommandRunner& runner, Observer& observer) {
-  TrainerBundle b;
-  b.binary_sha256 = sha256_file_hex(binary);
-  b.dir = cache_root / b.binary_sha256.substr(0, 32);
-  auto count = [&b]() {
-    for (const auto& e : stdfs::recursive_directory_iterator(b.dir)) {
-      if (e.is_regular_file()) {
-        ++b.files;
-        b.bytes += e.file_size();
-      }
-    }
-  };
-  if (stdfs::exists(b.dir / "bin" / "mlbox-trainer")) {
-    count();
-    return b;
+void write_program_bundle(const BundleSpec& spec, const stdfs::path& stage, CommandRunner& runner) {
+  if (fs::which("patchelf").empty()) {
+    throw Error(ErrorKind::kConfig, "patchelf is needed to bundle " + spec.name,
+                "apt-get install patchelf");
   }
-  observer.info("bundling mlbox-trainer with its shared libraries");
-  ProcessResult ldd = runner.run({"ldd", binary.string()}, {});
+  ProcessResult ldd = runner.run({"ldd", spec.binary.string()}, {});
   if (!ldd.ok()) {
-    throw Error(ErrorKind::kInternal, "ldd " + binary.string() + " failed: " + ldd.err);
+    throw Error(ErrorKind::kInternal, "ldd " + spec.binary.string() + " failed: " + ldd.err);
   }
   LddClosure closure = parse_ldd(ldd.out);
-
-  stdfs::create_directories(cache_root);
-  fs::TempDir stage(cache_root, ".stage-");
-  stdfs::create_directories(stage.path() / "bin");
-  stdfs::create_directories(stage.path() / "lib");
-  stdfs::copy_file(binary, stage.path() / "bin" / "mlbox-trainer");
+  stdfs::create_directories(stage / "bin");
+  stdfs::create_directories(stage / "lib");
+  stdfs::path program = stage / "bin" / spec.name;
+  stdfs::copy_file(spec.binary, program, stdfs::copy_options::overwrite_existing);
+  auto patch = [&](std::vector<std::string> argv) {
+    ProcessResult r = runner.run(argv, {});
+    if (!r.ok()) {
+      throw Error(ErrorKind::kInternal, argv[0] + " failed: " + r.err,
+                  "install patchelf and binutils (apt-get install patchelf binutils)");
+    }
+  };
+  // Debug info stays on the host: the image gets what runs.
+  if (!fs::which("strip").empty()) patch({"strip", "--strip-unneeded", program.string()});
+  std::string provided = spec.provided_dir.empty()
+                             ? std::string()
+                             : stdfs::weakly_canonical(spec.provided_dir).string() + "/";
   std::vector<std::string> libs;
   for (const auto& lib : closure.libs) {
-    auto dest = stage.path() / "lib" / lib.soname;
+    if (!provided.empty() &&
+        stdfs::weakly_canonical(lib.path).string().starts_with(provided)) {
+      continue;  // the image has it (the torch wheel in the deps layer)
+    }
+    auto dest = stage / "lib" / lib.soname;
     if (stdfs::exists(dest)) continue;
     stdfs::copy_file(stdfs::canonical(lib.path), dest);
     stdfs::permissions(dest, stdfs::perms(0755));
     libs.push_back(dest.string());
   }
   std::string loader_name = closure.loader.filename().string();
-  stdfs::copy_file(stdfs::canonical(closure.loader), stage.path() / "lib" / loader_name,
+  stdfs::copy_file(stdfs::canonical(closure.loader), stage / "lib" / loader_name,
                    stdfs::copy_options::overwrite_existing);
-  stdfs::permissions(stage.path() / "lib" / loader_name, stdfs::perms(0755));
+  stdfs::permissions(stage / "lib" / loader_name, stdfs::perms(0755));
 
-  std::string interp = std::string(kTrainerPrefix) + "/lib/" + loader_name;
-  auto patch = [&](std::vector<std::string> argv) {
-    ProcessResult r = runner.run(argv, {});
-    if (!r.ok()) {
-      throw Error(ErrorKind::kInternal, "patchelf failed: " + r.err,
-                  "install patchelf (apt-get install patchelf)");
-    }
-  };
-  if (fs::which("patchelf").empty()) {
-    throw Error(ErrorKind::kConfig, "patchelf is needed to bundle mlbox-trainer",
-                "apt-get install patchelf");
-  }
+  std::string interp = spec.prefix + "/lib/" + loader_name;
+  std::string rpath;
+  for (const auto& dir : spec.rpath_first) rpath += dir + ":";
+  rpath += spec.prefix + "/lib:$ORIGIN/../lib";
   // DT_RUNPATH applies only to an object's own dependencies, so every library gets
   // $ORIGIN as well as the binary.
-  patch({"patchelf", "--set-interpreter", interp, "--set-rpath",
-         std::string(kTrainerPrefix) + "/lib:$ORIGIN/../lib",
-         (stage.path() / "bin" / "mlbox-trainer").string()});
+  patch({"patchelf", "--set-interpreter", interp, "--set-rpath", rpath, program.string()});
   for (size_t i = 0; i < libs.size(); i += 64) {
     std::vector<std::string> argv = {"patchelf", "--set-rpath", "$ORIGIN"};
     for (size_t j = i; j < std::min(libs.size(), i + 64); ++j) argv.push_back(libs[j]);
     patch(argv);
   }
+}
+
+void count_bundle(const stdfs::path& dir, size_t& files, uint64_t& bytes) {
+  files = 0;
+  bytes = 0;
+  for (const auto& e : stdfs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) {
+      ++files;
+      bytes += e.file_size();
+    }
+  }
+}
+
+TrainerBundle ensure_trainer_bundle(const stdfs::path& binary, const stdfs::path& cache_root,
+                                    CommandRunner& runner, Observer& observer) {
+  TrainerBundle b;
+  b.binary_sha256 = sha256_file_hex(binary);
+  b.dir = cache_root / b.binary_sha256.substr(0, 32);
+  if (stdfs::exists(b.dir / "bin" / "mlbox-trainer")) {
+    count_bundle(b.dir, b.files, b.bytes);
+    return b;
+  }
+  observer.info("bundling mlbox-trainer with its shared libraries");
+  stdfs::create_directories(cache_root);
+  fs::TempDir stage(cache_root, ".stage-");
+  BundleSpec spec;
+  spec.binary = binary;
+  spec.name = "mlbox-trainer";
+  spec.prefix = kTrainerPrefix;
+  write_program_bundle(spec, stage.path(), runner);
   std::error_code ec;
   stdfs::rename(stage.path(), b.dir, ec);
   if (ec && !stdfs::exists(b.dir / "bin" / "mlbox-trainer")) {
     throw Error(ErrorKind::kInternal,
                 "cannot store trainer bundle at " + b.dir.string() + ": " + ec.message());
   }
-  count();
+  count_bundle(b.dir, b.files, b.bytes);
   return b;
 }
 

@@ -1,8 +1,7 @@
-// The trainer bundle: mlbox-trainer plus its whole shared-library closure and the dynamic
-// loader, laid out for /opt/mlbox/ in an image (bin/, lib/), with the ELF interpreter set to
-// /opt/mlbox/lib/<loader> and rpaths relative to $ORIGIN (patchelf), so it runs on any base
-// -- glibc or not, with or without libtorch -- and leaks no LD_LIBRARY_PATH to the user's
-// process. Bundles are cached by the binary's content under $MLBOX_HOME/cache/trainer/.
+// The trainer bundle: mlbox-trainer (the supervisor; no libtorch) plus its whole shared-library
+// closure and the dynamic loader, laid out for /opt/mlbox/ in an image (bin/, lib/), with the
+// ELF interpreter set to /opt/mlbox/lib/<loader> and rpaths relative to $ORIGIN (patchelf), so
+// it runs on any base -- glibc or not -- and leaks no LD_LIBRARY_PATH to the user's process. Bundles are cached by the binary's content under $MLBOX_HOME/cache/trainer/.
 #pragma once
 
 #include <filesystem>
@@ -35,6 +34,23 @@ struct TrainerBundle {
   size_t files = 0;
   uint64_t bytes = 0;
 };
+
+// A program with its shared-library closure and the dynamic loader, laid out as bin/<name> and
+// lib/ for `prefix` in an image: interpreter <prefix>/lib/<loader>, RUNPATH `rpath_first`
+// then <prefix>/lib, every library's RUNPATH $ORIGIN; the program stripped of debug info.
+// Libraries that resolve under `provided_dir` are left out: the image has them elsewhere
+// (mlbox-native's torch, from the deps layer).
+struct BundleSpec {
+  std::filesystem::path binary;
+  std::string name;    // "mlbox-trainer", "mlbox-native"
+  std::string prefix;  // "/opt/mlbox", "/opt/mlbox/native"
+  std::vector<std::string> rpath_first;
+  std::filesystem::path provided_dir;
+};
+void write_program_bundle(const BundleSpec& spec, const std::filesystem::path& stage,
+                          CommandRunner& runner);
+// Files and bytes under a bundle directory.
+void count_bundle(const std::filesystem::path& dir, size_t& files, uint64_t& bytes);
 
 // Where the mlbox-trainer binary is: $MLBOX_TRAINER, else next to the running mlbox, else
 // ../lib/mlbox/ from it, else PATH. Throws Error(kConfig) when none is found.

@@ -40,23 +40,6 @@ constexpr const char* kBlobTempPrefix = "blob-";
               fmt::format("{}: {}: {}", path.string(), what, std::strerror(err)), hint);
 }
 
-// An exclusive flock held for the object's life.
-class FileLock {
- public:
-  explicit FileLock(const stdfs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail_io(path, "cannot open lock file");
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) fail_io(path, "cannot lock");
-    }
-  }
-  ~FileLock() { ::close(fd_); }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 }  // namespace
 
@@ -164,7 +147,7 @@ OciLayout::OciLayout(stdfs::path root, Mode mode) : root_(std::move(root)), mode
   }
   stdfs::create_directories(root_ / kTempDir, ec);
   {
-    FileLock lock(root_ / kTempDir / "index.lock");
+    fs::FileLock lock(root_ / kTempDir / "index.lock");
     std::string layout;
     if (fs::read_file_if_exists(root_ / kLayoutFile, layout)) {
       json j = parse_json_document(layout, (root_ / kLayoutFile).string());
@@ -285,7 +268,7 @@ ImageIndex OciLayout::read_index() const {
 void OciLayout::tag(std::string_view tag, const Descriptor& manifest) {
   if (tag.empty()) throw Error(ErrorKind::kUsage, "empty image tag");
   require_writable();
-  FileLock lock(root_ / kTempDir / "index.lock");
+  fs::FileLock lock(root_ / kTempDir / "index.lock");
   ImageIndex index = read_index();
   std::vector<Descriptor> kept;
   for (auto& d : index.manifests) {
@@ -364,7 +347,7 @@ size_t OciLayout::clean_temp_files() {
   }
   // write_file_atomic's temp files for index.json and oci-layout are created only under
   // the index lock.
-  FileLock lock(root_ / kTempDir / "index.lock");
+  fs::FileLock lock(root_ / kTempDir / "index.lock");
   for (const auto& entry : stdfs::directory_iterator(root_, ec)) {
     std::string name = entry.path().filename().string();
     if (starts_with(name, ".index.json.tmp-") || starts_with(name, ".oci-layout.tmp-")) {

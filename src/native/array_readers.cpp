@@ -1,7 +1,5 @@
 #include "native/array_readers.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -122,26 +120,113 @@ NdArray read_npy(const std::string& path) {
   return parse_npy(read_maybe_gzip(path), path);
 }
 
-NdArray read_npz(const std::string& path, const std::string& key) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> ar(archive_read_new(), &archive_read_free);
-  archive_read_support_format_zip(ar.get());
-  if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw bad(path, std::string("cannot open .npz: ") + archive_error_string(ar.get()));
-  }
-  std::vector<std::string> names;
-  archive_entry* entry = nullptr;
-  while (archive_read_next_header(ar.get(), &entry) == ARCHIVE_OK) {
-    std::string entry_name = archive_entry_pathname(entry);
-    names.push_back(entry_name);
-    if (entry_name != key + ".npy") continue;
-    std::string bytes;
-    char buf[1 << 16];
-    la_ssize_t n;
-    while ((n = archive_read_data(ar.get(), buf, sizeof buf)) > 0) {
-      bytes.append(buf, static_cast<size_t>(n));
+namespace {
+
+uint32_t le32(const std::string& b, size_t at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<size_t>(i)]);
+  return v;
+}
+uint16_t le16(const std::string& b, size_t at) {
+  return static_cast<uint16_t>(static_cast<unsigned char>(b[at]) |
+                               (static_cast<unsigned char>(b[at + 1]) << 8));
+}
+uint64_t le64(const std::string& b, size_t at) {
+  return static_cast<uint64_t>(le32(b, at)) | (static_cast<uint64_t>(le32(b, at + 4)) << 32);
+}
+
+struct ZipEntry {
+  std::string name;
+  uint16_t method = 0;
+  uint32_t crc = 0;
+  uint64_t compressed = 0, size = 0, offset = 0;
+};
+
+// The central directory of a .npz (a zip, ZIP64 as numpy writes it with force_zip64).
+std::vector<ZipEntry> zip_entries(const std::string& b, const std::string& path) {
+  if (b.size() < 22) throw bad(path, "not a .npz (zip) file: too short");
+  size_t eocd = std::string::npos;
+  size_t lowest = b.size() > 22 + 65535 ? b.size() - 22 - 65535 : 0;
+  for (size_t i = b.size() - 22 + 1; i-- > lowest;) {
+    if (le32(b, i) == 0x06054b50) {
+      eocd = i;
+      break;
     }
-    if (n < 0) throw bad(path, std::string("corrupt .npz: ") + archive_error_string(ar.get()));
-    return parse_npy(bytes, path + ":" + entry_name);
+  }
+  if (eocd == std::string::npos) throw bad(path, "not a .npz (zip) file: no end of central directory");
+  uint64_t count = le16(b, eocd + 10);
+  uint64_t cd = le32(b, eocd + 16);
+  if ((count == 0xFFFF || cd == 0xFFFFFFFF) && eocd >= 20 && le32(b, eocd - 20) == 0x07064b50) {
+    uint64_t z64 = le64(b, eocd - 20 + 8);
+    if (z64 + 56 > b.size() || le32(b, z64) != 0x06064b50) throw bad(path, "corrupt .npz: bad ZIP64 record");
+    count = le64(b, z64 + 32);
+    cd = le64(b, z64 + 48);
+  }
+  std::vector<ZipEntry> out;
+  size_t at = cd;
+  for (uint64_t n = 0; n < count; ++n) {
+    if (at + 46 > b.size() || le32(b, at) != 0x02014b50) throw bad(path, "corrupt .npz: bad central directory");
+    ZipEntry e;
+    e.method = le16(b, at + 10);
+    e.crc = le32(b, at + 16);
+    e.compressed = le32(b, at + 20);
+    e.size = le32(b, at + 24);
+    size_t name_len = le16(b, at + 28), extra_len = le16(b, at + 30), comment_len = le16(b, at + 32);
+    e.offset = le32(b, at + 42);
+    if (at + 46 + name_len + extra_len > b.size()) throw bad(path, "corrupt .npz: truncated entry");
+    e.name = b.substr(at + 46, name_len);
+    size_t x = at + 46 + name_len, x_end = x + extra_len;
+    while (x + 4 <= x_end) {
+      uint16_t id = le16(b, x), len = le16(b, x + 2);
+      size_t f = x + 4;
+      if (id == 0x0001) {  // ZIP64: the fields that overflowed, in this order
+        if (e.size == 0xFFFFFFFF && f + 8 <= x_end) e.size = le64(b, f), f += 8;
+        if (e.compressed == 0xFFFFFFFF && f + 8 <= x_end) e.compressed = le64(b, f), f += 8;
+        if (e.offset == 0xFFFFFFFF && f + 8 <= x_end) e.offset = le64(b, f), f += 8;
+      }
+      x += 4 + len;
+    }
+    out.push_back(e);
+    at = x_end + comment_len;
+  }
+  return out;
+}
+
+std::string zip_read(const std::string& b, const ZipEntry& e, const std::string& name) {
+  if (e.offset + 30 > b.size() || le32(b, e.offset) != 0x04034b50) throw bad(name, "corrupt .npz: bad local header");
+  size_t data = e.offset + 30 + le16(b, e.offset + 26) + le16(b, e.offset + 28);
+  if (data + e.compressed > b.size()) throw bad(name, "corrupt .npz: truncated data");
+  std::string out;
+  if (e.method == 0) {
+    out = b.substr(data, e.compressed);
+  } else if (e.method == 8) {
+    out.resize(e.size);
+    z_stream z{};
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) throw bad(name, "zlib: cannot inflate");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(b.data() + data));
+    z.avail_in = static_cast<uInt>(e.compressed);
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    int rc = inflate(&z, Z_FINISH);
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || z.total_out != e.size) throw bad(name, "corrupt .npz: deflate data");
+  } else {
+    throw bad(name, "unsupported .npz compression method " + std::to_string(e.method));
+  }
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()));
+  if (crc != e.crc) throw bad(name, "corrupt .npz: CRC mismatch");
+  return out;
+}
+
+}  // namespace
+
+NdArray read_npz(const std::string& path, const std::string& key) {
+  std::string bytes = fs::read_file(path);
+  std::vector<std::string> names;
+  for (const ZipEntry& e : zip_entries(bytes, path)) {
+    names.push_back(e.name);
+    if (e.name != key + ".npy") continue;
+    return parse_npy(zip_read(bytes, e, path + ":" + e.name), path + ":" + e.name);
   }
   throw Error(ErrorKind::kConfig, path + ": no array '" + key + "' in the .npz",
               "arrays present: " + join(names, ", ") + " (set features_key / labels_key)");

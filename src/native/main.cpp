@@ -56,23 +56,22 @@ bool wants_gpu(const EnvMap& env) {
 // build of torch cannot use: the line says which).
 int torch_gpu_check(const EnvMap& env, bool require_gpu, std::string& device) {
   ProbeReport report = probe_devices();
-  std::string ts = utc_now_millis();
-  std::fprintf(stderr, "%s mlbox-native: torch %s%s, %d thread(s)\n", ts.c_str(),
-               report.torch_version.c_str(),
+  // No timestamps: the supervisor stamps every line of this process.
+  std::fprintf(stderr, "mlbox-native: torch %s%s, %d thread(s)\n", report.torch_version.c_str(),
                report.cuda_runtime.empty() ? " (CPU build)"
                                            : (" CUDA runtime " + report.cuda_runtime).c_str(),
                report.threads);
   device = "cpu";
   for (const auto& d : report.devices) {
-    std::fprintf(stderr, "%s mlbox-native: cuda:%d %s matmul %s\n", ts.c_str(), d.index,
+    std::fprintf(stderr, "mlbox-native: cuda:%d %s matmul %s\n", d.index,
                  d.name.c_str(), d.matmul_ok ? "ok" : ("FAILED " + d.error).c_str());
     if (d.matmul_ok && device == "cpu") device = "cuda:" + std::to_string(d.index) + " " + d.name;
   }
   bool usable = device != "cpu";
   if ((require_gpu || wants_gpu(env)) && !usable) {
     std::fprintf(stderr,
-                 "%s mlbox-native: %s: the job asked for GPUs but this torch can use none (%s)\n",
-                 ts.c_str(), require_gpu ? "ERROR" : "WARNING",
+                 "mlbox-native: %s: the job asked for GPUs but this torch can use none (%s)\n",
+                 require_gpu ? "ERROR" : "WARNING",
                  report.cuda_built ? "no CUDA device passed the check"
                                    : "torch was built without CUDA: pin a CUDA torch in mlbox.lock");
     if (require_gpu) return kExitNoGpu;

@@ -161,11 +161,29 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   return r.exit_code;
 }
 
+bool is_this_program(const std::string& path) {
+  std::error_code ec, ec2;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto other = std::filesystem::canonical(path, ec2);
+  return !ec && !ec2 && self == other;
+}
+
+int run_native_mode(int argc, char** argv);
+
 int run_supervisor_mode(int argc, char** argv, int first) {
   ModeOptions m;
   int i = parse_supervisor_options(argc, argv, first, true, m);
   for (; i < argc; ++i) m.opts.command.push_back(argv[i]);
   if (m.opts.command.empty()) return usage(stderr);
+  // A native image's CMD is `mlbox-trainer native --config ...` behind the ENTRYPOINT
+  // `mlbox-trainer --`: one supervisor is enough, so this process runs native mode itself.
+  if (m.opts.command.size() >= 2 && m.opts.command[1] == "native" && is_this_program(m.opts.command[0])) {
+    std::vector<char*> args = {argv[0]};
+    for (size_t k = 1; k < m.opts.command.size(); ++k) {
+      args.push_back(m.opts.command[k].data());
+    }
+    return run_native_mode(static_cast<int>(args.size()), args.data());
+  }
   return supervise(m, nullptr);
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,26 @@
 #include "util/error.h"
 
 namespace mlbox::fs {
+
+FileLock::FileLock(const stdfs::path& path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw Error(ErrorKind::kInternal,
+                "cannot open lock file " + path.string() + ": " + std::strerror(errno));
+  }
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      int err = errno;
+      ::close(fd_);
+      throw Error(ErrorKind::kInternal, "cannot lock " + path.string() + ": " + std::strerror(err));
+    }
+  }
+}
+
+FileLock::~FileLock() {
+  ::close(fd_);
+}
+
 
 std::string read_file(const stdfs::path& path) {
   std::string out;

@@ -15,6 +15,19 @@ bool read_file_if_exists(const stdfs::path& path, std::string& out);
 void write_file_atomic(const stdfs::path& path, std::string_view data, int mode = 0644);
 
 // A directory removed (recursively) when the object dies.
+// An exclusive flock on `path` (created when missing), held for the object's life.
+// Throws Error(kInternal) naming the path when it cannot be opened or locked.
+class FileLock {
+ public:
+  explicit FileLock(const stdfs::path& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 class TempDir {
  public:
   explicit TempDir(const stdfs::path& parent = stdfs::temp_directory_path(),

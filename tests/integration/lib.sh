@@ -46,3 +46,9 @@ preempt_when_ready() {
   PREEMPT_RC=$?
   set -e
 }
+
+# Shared by the tests that build native-mode images (and kept between runs): the torch test
+# wheel (Debian's libtorch with a real wheel's layout, docker/make_torch_wheel.py) and
+# mlbox-native compiled against it (minutes the first time, then a cache hit).
+export MLBOX_NATIVE_CACHE=${MLBOX_NATIVE_CACHE:-$MLBOX_BUILD_DIR/test-cache/native}
+torch_wheelhouse() { /usr/bin/python3 "$MLBOX_SOURCE_DIR/docker/make_torch_wheel.py" "$MLBOX_BUILD_DIR/test-cache"; }

@@ -39,7 +39,7 @@ cd "$P"
 # Shorter than the example (4 epochs), same model and data.
 sed -i "s|^framework:|image:\n  repository: 127.0.0.1:$PORT/e2e/native-digits\n  base: \"$BASE\"\nframework:|; s|^    epochs: 10|    epochs: 4|" mlbox.yaml
 
-"$MLBOX" freeze --no-index >/dev/null
+"$MLBOX" freeze --no-index --find-links "$(torch_wheelhouse)" >/dev/null
 "$MLBOX" --json build >"$WORK/build.json"
 DIGEST=$(json "$WORK/build.json" 'd["digest"]')
 "$MLBOX" --json push >"$WORK/push.json"

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "native/array_readers.h"
@@ -167,4 +169,47 @@ TEST_CASE("history keeps Keras' shape") {
   CHECK(j["history"]["loss"][1] == 0.5);
   History back = History::from_json(j);
   CHECK(back.epochs_recorded() == 2);
+}
+
+TEST_CASE("npz archives as numpy writes them: stored, deflated, ZIP64 headers, bad input") {
+  mlbox::fs::TempDir dir;
+  std::string script =
+      "import numpy as np, sys\n"
+      "d = sys.argv[1]\n"
+      "x = np.arange(12, dtype=np.float32).reshape(3, 4)\n"
+      "y = np.array([1, 2, 3], dtype=np.int64)\n"
+      "np.savez(d + '/stored.npz', x=x, y=y)\n"
+      "np.savez_compressed(d + '/deflated.npz', x=x, y=y)\n";
+  std::string py = (dir.path() / "make.py").string();
+  mlbox::fs::write_file_atomic(py, script);
+  REQUIRE(std::system(("/usr/bin/python3 " + py + " " + dir.path().string()).c_str()) == 0);
+  for (const char* name : {"stored.npz", "deflated.npz"}) {
+    std::string path = (dir.path() / name).string();
+    NdArray x = read_npz(path, "x");
+    CHECK(x.shape == std::vector<int64_t>{3, 4});
+    CHECK(x.dtype == "f4");
+    REQUIRE(x.data.size() == 48);
+    float last = 0;
+    std::memcpy(&last, x.data.data() + 44, 4);
+    CHECK(last == 11.0f);
+    NdArray y = read_npz(path, "y");
+    CHECK(y.dtype == "i8");
+    CHECK(y.numel() == 3);
+    try {
+      read_npz(path, "z");
+      FAIL("missing key accepted");
+    } catch (const mlbox::Error& e) {
+      CHECK(std::string(e.hint()).find("x.npy, y.npy") != std::string::npos);
+    }
+  }
+  // Truncated and flipped archives: an error naming the file, never a crash.
+  std::string bytes = mlbox::fs::read_file(dir.path() / "deflated.npz");
+  std::string cut = (dir.path() / "cut.npz").string();
+  mlbox::fs::write_file_atomic(cut, bytes.substr(0, bytes.size() / 2));
+  CHECK_THROWS_AS(read_npz(cut, "x"), mlbox::Error);
+  std::string flipped = bytes;
+  flipped[60] = static_cast<char>(flipped[60] ^ 0x5a);
+  std::string bad = (dir.path() / "flipped.npz").string();
+  mlbox::fs::write_file_atomic(bad, flipped);
+  CHECK_THROWS_AS(read_npz(bad, "x"), mlbox::Error);
 }
