@@ -1,5 +1,6 @@
 #include "builder/dockerfile_context.h"
 
+#include "builder/native_program.h"
 #include "builder/trainer_bundle.h"
 #include "dockerfile/render.h"
 #include "util/fs.h"
@@ -15,7 +16,12 @@ DockerfileContext write_dockerfile_context(const BuildPlan& plan, const Dockerfi
       o.trainer_cache.empty() ? fs::mlbox_home() / "cache" / "trainer" : o.trainer_cache;
   TrainerBundle bundle = ensure_trainer_bundle(trainer, cache, runner, observer);
 
-  StageInputs in{project, project / "mlbox.lock", bundle.dir, o.wheel_dirs};
+  StageInputs in{project, project / "mlbox.lock", bundle.dir, o.wheel_dirs, {}};
+  if (plan.manifest.train.native) {
+    // The compile stage builds mlbox-native against the torch the deps step installs.
+    locked_torch(plan.lock, "mlbox.lock");
+    in.native_sources = locate_native_sources();
+  }
   DockerfileContext out;
   out.context = stage_context(
       plan.manifest, in, o.context_dir.empty() ? project / ".mlbox" / "context" : o.context_dir,
@@ -29,6 +35,7 @@ DockerfileContext write_dockerfile_context(const BuildPlan& plan, const Dockerfi
   df.offline_wheels = out.context.has_wheels;
   df.cmd = plan.cmd;
   df.labels = plan.labels;
+  df.native = plan.manifest.train.native.has_value();
   out.dockerfile = o.dockerfile.empty() ? project / ".mlbox" / "Dockerfile" : o.dockerfile;
   fs::write_file_atomic(out.dockerfile, dockerfile::render_dockerfile(df));
   return out;

@@ -132,7 +132,7 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   std::string wheel_sha = torch.sha256.front();
   NativeProgram p;
   p.torch_version = torch.version;
-  p.key = sha256_hex(fmt::format("mlbox-native v1\n{}\n{}\n{}\n{}\n{}\n", native_sources_digest(src),
+  p.key = sha256_hex(fmt::format("mlbox-native v2\n{}\n{}\n{}\n{}\n{}\n", native_sources_digest(src),
                                  wheel_sha, compiler, cmake_version, in.platform));
   stdfs::path root = in.cache_root;
   if (root.empty()) {
@@ -228,7 +228,8 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   std::vector<std::string> configure = {
       "cmake", "-S", (work / "src" / "native").string(), "-B", (work / "build").string(),
       "-DCMAKE_BUILD_TYPE=Release", "-DTorch_DIR=" + torch_cmake.string(),
-      "-DMLBOX_VERSION=" + std::string(MLBOX_VERSION), "-DCMAKE_CXX_FLAGS=" + prefix_map,
+      "-DMLBOX_VERSION=" + std::string(MLBOX_VERSION), "-DMLBOX_NATIVE_STATIC_DEPS=ON",
+      "-DCMAKE_CXX_FLAGS=" + prefix_map,
       "-DCMAKE_C_FLAGS=" + prefix_map};
   if (!fs::which("ninja").empty()) {
     configure.push_back("-G");

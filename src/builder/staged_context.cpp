@@ -1,5 +1,7 @@
 #include "builder/staged_context.h"
 
+#include "builder/native_program.h"
+
 #include <set>
 
 #include "builder/context_filter.h"
@@ -101,6 +103,12 @@ StagedContext stage_context(const manifest::Manifest& m, const StageInputs& in,
   }
   link_or_copy(in.lock_file, tmp.path() / "mlbox.lock");
   link_tree(in.trainer_bundle, tmp.path() / "trainer");
+  if (!in.native_sources.empty()) {
+    for (const auto& f : native_source_files(in.native_sources)) {
+      stdfs::create_directories((tmp.path() / "native-src" / f).parent_path());
+      link_or_copy(in.native_sources / f, tmp.path() / "native-src" / f);
+    }
+  }
   if (!in.wheel_dirs.empty()) {
     stdfs::create_directories(tmp.path() / "wheels");
     for (const auto& dir : in.wheel_dirs) {

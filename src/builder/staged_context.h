@@ -22,6 +22,9 @@ struct StageInputs {
   std::filesystem::path lock_file;
   std::filesystem::path trainer_bundle;           // from ensure_trainer_bundle
   std::vector<std::filesystem::path> wheel_dirs;  // staged into wheels/ when non-empty
+  // Native mode: mlbox-native's sources (builder/native_program.h), staged into native-src/
+  // for the Dockerfile's compile stage. Empty: none.
+  std::filesystem::path native_sources;
 };
 
 struct StagedContext {

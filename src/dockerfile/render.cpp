@@ -63,6 +63,23 @@ std::string labels_block(const std::map<std::string, std::string>& labels) {
   return out + "\n";
 }
 
+// The compile stage of native mode. It starts from the deps stage, so it compiles against
+// exactly the torch the image runs; the compiler and CMake stay in this stage.
+std::string native_stage(const DockerfileInputs& in) {
+  if (!in.native) return "";
+  return R"(
+# mlbox-native: native training compiled against the torch installed above (the lock's wheel);
+# only the program reaches the final stage. A CUDA torch needs the CUDA toolkit here: use a
+# -devel CUDA base for a native-mode project.
+FROM mlbox-deps AS mlbox-native
+COPY native-src/ /opt/mlbox/native-src/
+RUN if ! command -v cmake >/dev/null 2>&1 || ! command -v c++ >/dev/null 2>&1; then       apt-get update &&       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends         cmake make g++ nlohmann-json3-dev libfmt-dev zlib1g-dev libssl-dev &&       rm -rf /var/lib/apt/lists/*;     fi &&     cmake -S /opt/mlbox/native-src/native -B /tmp/mlbox-native -DCMAKE_BUILD_TYPE=Release       -DTorch_DIR=/opt/mlbox/site-packages/torch/share/cmake/Torch       -DMLBOX_NATIVE_STATIC_DEPS=ON -DMLBOX_VERSION=)" +
+         std::string(MLBOX_VERSION) + R"(       -DCMAKE_BUILD_RPATH=/opt/mlbox/site-packages/torch/lib &&     cmake --build /tmp/mlbox-native --parallel &&     install -D -m 0755 /tmp/mlbox-native/mlbox-native /opt/mlbox/native/bin/mlbox-native
+
+FROM mlbox-deps
+)";
+}
+
 }  // namespace
 
 std::string exec_form(const std::vector<std::string>& argv) {
@@ -80,6 +97,11 @@ std::string render_dockerfile(const DockerfileInputs& in) {
   replace_all(text, "{{PYTHON}}", "python" + in.python_version);
   replace_all(text, "{{SYSTEM_PACKAGES}}", system_packages_block(in));
   replace_all(text, "{{DEPS_RUN}}", deps_block(in));
+  replace_all(text, "{{NATIVE_STAGE}}", native_stage(in));
+  replace_all(text, "{{NATIVE_COPY}}",
+              in.native ? "# mlbox-native from its compile stage.\n"
+                          "COPY --from=mlbox-native /opt/mlbox/native/ /opt/mlbox/native/\n"
+                        : "");
   replace_all(text, "{{TRAINER_DIR}}", "trainer");
   replace_all(text, "{{CODE_SOURCE}}", "code/");
   replace_all(text, "{{LABELS}}", labels_block(in.labels));

@@ -16,6 +16,9 @@ struct DockerfileInputs {
   bool install_deps = true;      // false when the lock pins nothing
   bool offline_wheels = false;   // a wheels/ dir is staged in the context
   std::vector<std::string> cmd;  // exec form
+  // Native mode: a stage compiles mlbox-native (native-src/ in the context) against the torch
+  // the deps step installed; the final stage copies only the program.
+  bool native = false;
   std::map<std::string, std::string> labels;
 };
 

@@ -265,7 +265,7 @@ int run_probe(int argc, char** argv) {
       std::printf("CUDA driver %s, %zu device(s)\n", driver.driver_version_text().c_str(),
                   driver.devices.size());
     } else {
-      std::printf("no CUDA driver: %s\n", driver.error.c_str());
+      std::printf("%s\n", driver.error.c_str());
     }
     for (const auto& d : driver.devices) {
       std::printf("gpu%d %s %llu MiB sm_%d%d memory test %s\n", d.index, d.name.c_str(),
