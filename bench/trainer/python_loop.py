@@ -11,11 +11,13 @@ VARIANT
   lean       the same, but batches gathered with index_select from a torch.randperm order
              instead of the DataLoader (no per-sample __getitem__ / collate): a leaner loop
              than most users write.
+BENCH_DEVICE=cuda (bench/gpu) trains on the GPU: the model and each batch moved with .to().
 `samples_per_sec` counts the training steps only (batch fetch, forward, backward, step,
 metrics), like mlbox-trainer's; `samples_per_cpu_sec` the same over process CPU time
 (time.process_time); `loop_seconds` is the whole epoch loop, validation included.
 """
 import json
+import os
 import sys
 import time
 
@@ -46,7 +48,8 @@ n_val = int(len(x) * val_split)  # Keras semantics, as mlbox-trainer: the last f
 x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
 
 torch.manual_seed(seed)
-model = build(0, mnist=True)
+device = torch.device(os.environ.get("BENCH_DEVICE", "cpu"))
+model = build(0, mnist=True).to(device)
 optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
 loss_fn = torch.nn.CrossEntropyLoss()
 train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch, shuffle=True)
@@ -72,6 +75,7 @@ while done < steps:
         if done >= steps:
             complete = False
             break
+        xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
         optimizer.zero_grad()
         out = model(xb)
         loss = loss_fn(out, yb)
@@ -81,6 +85,8 @@ while done < steps:
         correct += (out.argmax(1) == yb).sum().item()
         seen += len(yb)
         done += 1
+    if device.type == "cuda":
+        torch.cuda.synchronize()
     train_seconds += time.perf_counter() - t0
     cpu_seconds += time.process_time() - c0
     samples += seen
@@ -90,6 +96,7 @@ while done < steps:
     val_loss, val_correct = 0.0, 0
     with torch.no_grad():
         for xb, yb in val_loader:
+            xb, yb = xb.to(device), yb.to(device)
             out = model(xb)
             val_loss += loss_fn(out, yb).item() * len(yb)
             val_correct += (out.argmax(1) == yb).sum().item()
