@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -190,10 +191,15 @@ void start_child(const SupervisorOptions& o, const EnvMap& overlay, const sigset
   std::vector<char*> argv;
   for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw sys_error("fork");
   if (pid == 0) {
     setpgid(0, 0);
+    // The job does not outlive its supervisor (a SIGKILLed mlbox-trainer outside a container
+    // would otherwise leave it training into the checkpoint dir the next attempt uses).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     for (const auto& kv : env_strings) putenv(const_cast<char*>(kv.c_str()));
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);

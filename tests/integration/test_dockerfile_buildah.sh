@@ -59,9 +59,12 @@ CTR=$("${B[@]}" from --pull-never localhost/mlbox-it:latest)
 out=$("${B[@]}" run --isolation chroot "$CTR" -- python3 -c 'import alpha, beta, gamma; print(beta.__version__)')
 [ "$out" = "2.1" ] || fail "locked packages not importable in the image: $out"
 pass "locked wheels installed in the image (beta $out)"
-"${B[@]}" run --isolation chroot "$CTR" -- /opt/mlbox/bin/mlbox-trainer --probe | grep -q "cpu matmul ok" \
-  || fail "mlbox-trainer --probe failed inside the image"
-pass "mlbox-trainer runs inside the built image"
+"${B[@]}" run --isolation chroot "$CTR" -- /opt/mlbox/bin/mlbox-trainer --probe >"$WORK/probe.out" 2>&1 \
+  || { cat "$WORK/probe.out"; fail "mlbox-trainer --probe failed inside the image"; }
+grep -q "no mlbox-native in this image" "$WORK/probe.out" || { cat "$WORK/probe.out"; fail "probe output"; }
+"${B[@]}" run --isolation chroot "$CTR" -- sh -c 'find / -xdev -name "libtorch*" | head -1' >"$WORK/torch.out"
+[ ! -s "$WORK/torch.out" ] || fail "a command-mode image has libtorch: $(cat "$WORK/torch.out")"
+pass "mlbox-trainer runs inside the built image; no libtorch in a command-mode image"
 "${B[@]}" run --isolation chroot "$CTR" -- sh -c 'test ! -e /workspace/notes.tmp && test -f /workspace/src/train.py' \
   || fail "code layer content wrong"
 pass "code layer holds the filtered context"
