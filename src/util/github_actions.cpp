@@ -73,8 +73,9 @@ std::vector<std::string> error_annotations(std::string_view message, std::string
       auto rel = p.lexically_relative(workspace);
       if (!rel.empty() && *rel.begin() != "..") p = rel;
     }
+    // The hint belongs to the first problem (manifest errors carry the first one's).
     out.push_back("::error file=" + escape_property(p.string()) + ",line=" + row + ",col=" + col +
-                  "::" + escape_data(rest + suffix));
+                  "::" + escape_data(rest + (out.empty() ? suffix : "")));
   }
   if (out.empty()) out.push_back("::error::" + escape_data(std::string(message) + suffix));
   return out;

@@ -20,7 +20,7 @@ std::string escape_property(std::string_view text);
 // The annotations for an error message: one per line of the form "FILE:LINE:COL: what"
 // (manifest and config errors carry one per problem), with FILE made relative to
 // `workspace` when inside it (so GitHub links it); when no line has a location, one
-// "::error::" annotation with the whole message. `hint` is added to each.
+// "::error::" annotation with the whole message. `hint` is added to the first.
 std::vector<std::string> error_annotations(std::string_view message, std::string_view hint,
                                            const std::filesystem::path& workspace);
 

@@ -15,7 +15,7 @@ TEST_CASE("github: error annotations carry file, line and column") {
   CHECK(a[0] ==
         "::error file=mlbox.yaml,line=3,col=7::resources.nodes is 0, expected an integer >= "
         "1%0Ahint: fix the manifest");
-  CHECK(a[1].starts_with("::error file=mlbox.yaml,line=9,col=1::unknown key 'trian'"));
+  CHECK(a[1] == "::error file=mlbox.yaml,line=9,col=1::unknown key 'trian', did you mean 'train'?");
   // Outside the workspace the path stays absolute; properties are escaped.
   auto b = github::error_annotations("/etc/x,y.yaml:1:2: bad", "", "/work/repo");
   CHECK(b == std::vector<std::string>{"::error file=/etc/x%2Cy.yaml,line=1,col=2::bad"});
