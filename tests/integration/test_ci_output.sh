@@ -78,3 +78,24 @@ for want in "### mlbox job \`$JOB\`" "| state | **SUCCEEDED** |" "| digest | \`s
   grep -qF "$want" "$GITHUB_STEP_SUMMARY" || { cat "$GITHUB_STEP_SUMMARY"; fail "summary lacks '$want'"; }
 done
 pass "submit --follow: exit 0 for SUCCEEDED, job_id + image_digest in \$GITHUB_OUTPUT, summary with state, digest and console link"
+
+# --- the ready pipelines in examples/ci parse, and their credential steps match mlbox ----
+$PY - "$MLBOX_SOURCE_DIR/examples/ci" <<'PY' || fail "examples/ci pipelines are malformed"
+import sys, yaml
+d = sys.argv[1]
+gh = yaml.safe_load(open(f"{d}/github-actions.yml"))
+assert gh["permissions"]["id-token"] == "write", "GitHub needs id-token: write for OIDC"
+steps = gh["jobs"]["train"]["steps"]
+names = [s.get("name", "") for s in steps]
+for want in ("Freeze check", "Build", "Push", "Submit (AWS Batch)", "Submit (Vertex AI)"):
+    assert want in names, want
+runs = "\n".join(s.get("run", "") for s in steps)
+for want in ("AWS_WEB_IDENTITY_TOKEN_FILE", "external_account", "--follow", "mlbox freeze"):
+    assert want in runs, want
+gl = yaml.safe_load(open(f"{d}/gitlab-ci.yml"))
+assert gl[".aws"]["id_tokens"]["AWS_OIDC_TOKEN"]["aud"] == "sts.amazonaws.com"
+assert "GCP_OIDC_TOKEN" in gl[".gcp"]["id_tokens"]
+for job in ("freeze-check", "train-aws", "train-gcp"):
+    assert job in gl, job
+PY
+pass "examples/ci: both pipelines parse, ask for OIDC tokens and run freeze check, build, push, submit --follow"
