@@ -172,10 +172,37 @@ TEST_CASE("aws endpoints: per-service env, global env, then the public endpoint"
   CHECK(both.endpoint_overridden(ecr_service()));
 }
 
+TEST_CASE("aws endpoints: the profile's services section and endpoint_url") {
+  AwsHome h("",
+            "[default]\nservices = local\nendpoint_url = http://127.0.0.1:7000\n"
+            "[services local]\necr =\n  endpoint_url = http://127.0.0.1:7001/\n"
+            "cloudwatch_logs =\n  endpoint_url = http://127.0.0.1:7002\n"
+            "[profile plain]\nregion = us-east-1\n");
+  AwsConfigChain c(env_from_map({{"HOME", h.home()}}));
+  CHECK(c.endpoint(ecr_service(), "us-east-1") == "http://127.0.0.1:7001");
+  CHECK(c.endpoint(logs_service(), "us-east-1") == "http://127.0.0.1:7002");
+  CHECK(c.endpoint(batch_service(), "us-east-1") == "http://127.0.0.1:7000");
+  CHECK(c.endpoint_overridden(batch_service()));
+  // The service variable beats the services section; the global one beats endpoint_url.
+  AwsConfigChain e(env_from_map({{"HOME", h.home()},
+                                 {"AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:8001"},
+                                 {"AWS_ENDPOINT_URL", "http://127.0.0.1:8000"}}));
+  CHECK(e.endpoint(ecr_service(), "us-east-1") == "http://127.0.0.1:8001");
+  CHECK(e.endpoint(logs_service(), "us-east-1") == "http://127.0.0.1:7002");
+  CHECK(e.endpoint(batch_service(), "us-east-1") == "http://127.0.0.1:8000");
+  AwsConfigChain off(
+      env_from_map({{"HOME", h.home()}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}));
+  CHECK(off.endpoint(ecr_service(), "us-east-1") == "https://api.ecr.us-east-1.amazonaws.com");
+  AwsConfigChain plain(env_from_map({{"HOME", h.home()}, {"AWS_PROFILE", "plain"}}));
+  CHECK_FALSE(plain.endpoint_overridden(ecr_service()));
+  CHECK(services_key(logs_service()) == "cloudwatch_logs");
+}
+
 TEST_CASE("aws ini: sections, comments, nested values") {
   auto ini = parse_aws_ini("[a]\nx = 1\n; c\n# c\ny=2\r\nnested =\n  z = 3\n[profile b]\nx=4\n");
   CHECK(ini["a"]["x"] == "1");
   CHECK(ini["a"]["y"] == "2");
   CHECK(ini["a"].count("z") == 0);
+  CHECK(ini["a"]["nested.z"] == "3");
   CHECK(ini["profile b"]["x"] == "4");
 }

@@ -48,23 +48,34 @@ std::string endpoint_env_name(const ServiceInfo& service) {
 IniSections parse_aws_ini(std::string_view text) {
   IniSections out;
   std::string section;
+  std::string parent;  // the last key with an empty value: indented lines nest under it
   bool have_section = false;
   for (const auto& raw : split(text, '\n')) {
     std::string line(raw);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::string_view t = trim(line);
     if (t.empty() || t.front() == '#' || t.front() == ';') continue;
-    // Indented lines continue a nested value ("s3 =\n  max_concurrent_requests = 4").
-    if (line.front() == ' ' || line.front() == '\t') continue;
+    auto eq = t.find('=');
+    // Indented lines continue a nested value ("s3 =\n  max_concurrent_requests = 4"),
+    // kept as "s3.max_concurrent_requests".
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (have_section && !parent.empty() && eq != std::string_view::npos)
+        out[section][parent + "." + std::string(trim(t.substr(0, eq)))] =
+            std::string(trim(t.substr(eq + 1)));
+      continue;
+    }
+    parent.clear();
     if (t.front() == '[' && t.back() == ']') {
       section = std::string(trim(t.substr(1, t.size() - 2)));
       have_section = true;
       out[section];
       continue;
     }
-    auto eq = t.find('=');
     if (!have_section || eq == std::string_view::npos) continue;
-    out[section][std::string(trim(t.substr(0, eq)))] = std::string(trim(t.substr(eq + 1)));
+    std::string key(trim(t.substr(0, eq)));
+    std::string value(trim(t.substr(eq + 1)));
+    if (value.empty()) parent = key;
+    out[section][key] = value;
   }
   return out;
 }
@@ -178,8 +189,37 @@ std::string AwsConfigChain::require_region() const {
               "configure)");
 }
 
+std::string services_key(const ServiceInfo& service) {
+  std::string key;
+  for (char c : service.service_id)
+    key += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+std::optional<std::string> AwsConfigChain::configured_endpoint(const ServiceInfo& service) const {
+  auto ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  AwsProfile p = profile_settings(profile_);
+  if ((ignore && to_lower(*ignore) == "true") ||
+      to_lower(p.get("ignore_configured_endpoint_urls")) == "true")
+    return std::nullopt;
+  // The SDKs' order: the service's variable, the profile's services section, the global
+  // variable, the profile's endpoint_url.
+  if (auto e = env(endpoint_env_name(service))) return e;
+  if (std::string name = p.get("services"); !name.empty()) {
+    IniSections conf = load(config_file());
+    auto it = conf.find("services " + name);
+    if (it != conf.end()) {
+      auto url = it->second.find(services_key(service) + ".endpoint_url");
+      if (url != it->second.end() && !url->second.empty()) return url->second;
+    }
+  }
+  if (auto e = env("AWS_ENDPOINT_URL")) return e;
+  if (std::string url = p.get("endpoint_url"); !url.empty()) return url;
+  return std::nullopt;
+}
+
 bool AwsConfigChain::endpoint_overridden(const ServiceInfo& service) const {
-  return env(endpoint_env_name(service)) || env("AWS_ENDPOINT_URL");
+  return configured_endpoint(service).has_value();
 }
 
 std::string AwsConfigChain::endpoint(const ServiceInfo& service, const std::string& region) const {
@@ -187,8 +227,7 @@ std::string AwsConfigChain::endpoint(const ServiceInfo& service, const std::stri
     while (!url.empty() && url.back() == '/') url.pop_back();
     return url;
   };
-  if (auto e = env(endpoint_env_name(service))) return strip(*e);
-  if (auto e = env("AWS_ENDPOINT_URL")) return strip(*e);
+  if (auto e = configured_endpoint(service)) return strip(*e);
   std::string suffix = region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   return fmt::format("https://{}.{}.{}", service.endpoint_prefix, region, suffix);
 }

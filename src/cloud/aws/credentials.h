@@ -3,8 +3,12 @@
 // and the config file (AWS_CONFIG_FILE, ~/.aws/config; sections "[default]",
 // "[profile NAME]", "[sso-session NAME]"), the region and the service endpoints:
 //   region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region` in the config file;
-//   endpoint: AWS_ENDPOINT_URL_<SERVICE_ID> (upper case, spaces -> '_'), AWS_ENDPOINT_URL,
-//     then https://<endpointPrefix>.<region>.amazonaws.com (".com.cn" in China regions).
+//   endpoint: AWS_ENDPOINT_URL_<SERVICE_ID> (upper case, spaces -> '_'), the profile's
+//     `services` section ("[services NAME]", "<service_id lower case> =\n  endpoint_url ="),
+//     AWS_ENDPOINT_URL, the profile's endpoint_url, then
+//     https://<endpointPrefix>.<region>.amazonaws.com (".com.cn" in China regions);
+//     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
+//     ignore_configured_endpoint_urls) keeps only the last.
 #pragma once
 
 #include <filesystem>
@@ -31,8 +35,8 @@ const ServiceInfo& s3_service();
 const ServiceInfo& sts_service();
 const ServiceInfo& sso_service();
 
-// An INI file as the AWS CLI reads it: section -> key -> value (nested sub-sections, the
-// indented lines under "s3 =", are skipped).
+// An INI file as the AWS CLI reads it: section -> key -> value; the indented lines of a
+// nested value ("s3 =\n  endpoint_url = U") become "s3.endpoint_url".
 using IniSection = std::map<std::string, std::string>;
 using IniSections = std::map<std::string, IniSection>;
 IniSections parse_aws_ini(std::string_view text);
@@ -77,7 +81,7 @@ class AwsConfigChain {
   std::string region_source() const;
   // The service's base URL without a trailing slash.
   std::string endpoint(const ServiceInfo& service, const std::string& region) const;
-  // Whether the endpoint for this service was overridden by the environment.
+  // Whether the endpoint for this service was configured (environment or profile).
   bool endpoint_overridden(const ServiceInfo& service) const;
   const std::string& profile() const { return profile_; }
   std::filesystem::path credentials_file() const;
@@ -85,6 +89,7 @@ class AwsConfigChain {
 
  private:
   IniSections load(const std::filesystem::path& path) const;
+  std::optional<std::string> configured_endpoint(const ServiceInfo& service) const;
 
   config::EnvGetter env_;
   std::string profile_;
@@ -93,5 +98,7 @@ class AwsConfigChain {
 
 // "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS" for "CloudWatch Logs".
 std::string endpoint_env_name(const ServiceInfo& service);
+// "cloudwatch_logs": the key of a services section.
+std::string services_key(const ServiceInfo& service);
 
 }  // namespace mlbox::cloud::aws
