@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "jobs/job_store.h"
+#include "util/error.h"
 #include "util/github_actions.h"
 
 namespace mlbox::cli {
@@ -30,9 +31,23 @@ void annotate_error_for_ci(const std::string& message, const std::string& hint) 
     std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+namespace {
+
+// The command's work is done when these are written: a file that cannot be written is a
+// warning, not a failure of the build, push or submitted job.
+void append_or_warn(const std::string& file, const std::string& text) {
+  try {
+    github::append_to_file(file, text);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "mlbox: warning: %s\n", e.what());
+  }
+}
+
+}  // namespace
+
 void write_ci_outputs(const std::map<std::string, std::string>& outputs) {
   if (!in_github_actions() || env("GITHUB_OUTPUT").empty()) return;
-  github::append_to_file(env("GITHUB_OUTPUT"), github::output_lines(outputs));
+  append_or_warn(env("GITHUB_OUTPUT"), github::output_lines(outputs));
 }
 
 void report_job_to_ci(const jobs::JobRecord& job) {
@@ -53,7 +68,7 @@ void report_job_to_ci(const jobs::JobRecord& job) {
   if (!console.empty()) md += fmt::format("| console | [{}]({}) |\n", job.backend, console);
   md += fmt::format("\nFollow it with `mlbox logs -f {}`; `mlbox status {}` for its attempts.\n\n",
                     job.id, job.id);
-  github::append_to_file(summary_file, md);
+  append_or_warn(summary_file, md);
 }
 
 }  // namespace mlbox::cli
