@@ -22,7 +22,7 @@ ECS_TOKEN="ecs-auth-$RANDOM$RANDOM"
 PROJ=$WORK/proj
 make_image "$PROJ" v1 "300K,20K" 3 >/dev/null
 PW="ecr-pw-$RANDOM$RANDOM"
-start_aws_fake keyless ecr,sts --ecr-password "$PW" --ecr-repo team/model \
+start_aws_fake keyless ecr,sts,batch,logs --batch-queue gpu-spot --ecr-password "$PW" --ecr-repo team/model \
   --oidc-key "$WORK/oidc/issuer.pub" --sts-role "$ROLE" --imds-role mlbox-instance \
   --container-auth-token "$ECS_TOKEN" --sso-access-token "$SSO_TOKEN" \
   --sso-role "$AWS_TEST_ACCOUNT/MLBoxDeveloper"
@@ -62,6 +62,21 @@ push_with "web identity" AWS_WEB_IDENTITY_TOKEN_FILE="$WORK/oidc-token" AWS_ROLE
   { cat "$AWS_FAKE_LOG"; fail "expected one unsigned AssumeRoleWithWebIdentity"; }
 grep -q "$(cut -d. -f3 "$WORK/oidc-token")" "$WORK/stderr" && fail "the OIDC token reached the -vv log"
 pass "web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE): unsigned STS call, ECR signed with the role's credentials"
+
+# The Batch backend (what `mlbox submit --target batch` drives) gets the same credentials.
+TOOL="$MLBOX_BUILD_DIR/tests/mlbox_aws_tool"
+cat >"$WORK/spec.json" <<EOF_SPEC
+{"name": "digits", "image_ref": "$HOST/team/model:v1",
+ "image_digest": "sha256:$(printf image | sha256sum | cut -d' ' -f1)", "command": ["python", "train.py"],
+ "machine": "g4dn.xlarge", "output_uri": "s3://mlbox-out/runs/r1", "job_queue": "gpu-spot",
+ "job_role_arn": "arn:aws:iam::$AWS_TEST_ACCOUNT:role/mlbox-job", "max_runtime_seconds": 3600}
+EOF_SPEC
+: >"$AWS_FAKE_LOG"
+expect_rc 0 env AWS_WEB_IDENTITY_TOKEN_FILE="$WORK/oidc-token" AWS_ROLE_ARN="$ROLE" "$TOOL" submit "$WORK/spec.json"
+[ "$(fake_log_count 'e.get("operation") == "SubmitJob"')" = 1 ] || { cat "$AWS_FAKE_LOG"; fail "no accepted SubmitJob"; }
+[ "$(fake_log_count 'e.get("operation") == "AssumeRoleWithWebIdentity"')" = 1 ] || fail "Batch calls walked the chain more than once"
+[ "$(fake_log_count '"rejected" in e')" = 0 ] || { cat "$AWS_FAKE_LOG"; fail "the fake rejected a Batch request"; }
+pass "Batch: RegisterJobDefinition and SubmitJob signed with the web identity role's credentials, one STS call"
 
 # --- web identity from a profile -------------------------------------------------------------
 cat >"$AWS_CONFIG_FILE" <<EOF_CONF
