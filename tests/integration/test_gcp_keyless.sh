@@ -128,6 +128,40 @@ grep -q '"caller": "user:cid.apps", "delegates": \["projects/-/serviceAccounts/'
   { cat "$WORK/sts.log"; fail "generateAccessToken did not get the user token and the delegate"; }
 pass "impersonated_service_account: user credentials -> generateAccessToken (with a delegate) -> push"
 
+# --- submit to Vertex AI (the fake) with the same federated credentials and a quota project --
+$PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$ISSUED" \
+  --requests "$WORK/requests.jsonl" --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
+  2>"$WORK/vertex.log" &
+cleanup_hooks+=("kill $!")
+for _ in $(seq 600); do [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
+[ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
+V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
+cat >"$PROJ/mlbox.yaml" <<YAML
+name: digits
+python: {version: "3.11"}
+train:
+  command: python train.py
+image:
+  repository: us-docker.pkg.dev/mlbox-test/repo/app
+targets:
+  vertex:
+    project: mlbox-test
+    region: us-central1
+    output: gs://mlbox-out/runs
+YAML
+echo 'print("hi")' >"$PROJ/train.py"
+GOOGLE_APPLICATION_CREDENTIALS="$WORK/wif.json" GOOGLE_CLOUD_QUOTA_PROJECT=mlbox-billing \
+  CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" \
+  expect_rc 0 "$MLBOX" -C "$PROJ" --json submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1
+$PY - "$WORK/requests.jsonl" <<'PY' || fail "the CustomJob request lacks x-goog-user-project"
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+creates = [r for r in reqs if r["method"] == "POST" and r["path"].endswith("/customJobs")]
+assert len(creates) == 1, reqs
+assert creates[0]["user_project"] == "mlbox-billing", creates[0]
+PY
+pass "submit --target vertex with external_account credentials: the Vertex fake accepts the impersonated token; x-goog-user-project = GOOGLE_CLOUD_QUOTA_PROJECT"
+
 # --- what must fail ----------------------------------------------------------------------
 mint --ttl -60 >"$WORK/oidc-token"
 GOOGLE_APPLICATION_CREDENTIALS="$WORK/wif.json" expect_rc 4 "$MLBOX" -C "$PROJ" -vv push "$REF"
