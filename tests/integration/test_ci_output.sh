@@ -79,6 +79,26 @@ for want in "### mlbox job \`$JOB\`" "| state | **SUCCEEDED** |" "| digest | \`s
 done
 pass "submit --follow: exit 0 for SUCCEEDED, job_id + image_digest in \$GITHUB_OUTPUT, summary with state, digest and console link"
 
+# --- submit --target local --follow: the job's outcome is the exit code ---------------------
+mkdir -p "$WORK/local"
+$PY - "$WORK/local-spec.json" <<'PY'
+import json, sys
+entries = [{"path": "bin", "type": "dir"}, {"path": "bin/busybox", "src": "/bin/busybox", "mode": "0755"},
+           {"path": "bin/sh", "type": "symlink", "target": "busybox"}]
+json.dump({"layers": [{"compression": "gzip", "entries": entries}],
+           "config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh", "-c", "exit 0"]}}, open(sys.argv[1], "w"))
+PY
+$PY "$MLBOX_SOURCE_DIR/tests/integration/local/oci_by_hand.py" "$WORK/local/.mlbox/oci" latest \
+  "$WORK/local-spec.json" >/dev/null
+: >"$GITHUB_OUTPUT"
+: >"$GITHUB_STEP_SUMMARY"
+(cd "$WORK/local" && GITHUB_ACTIONS=true expect_rc 7 "$MLBOX" submit --target local --follow -- /bin/sh -c 'echo failing; exit 3')
+grep -q "^job_id=local-" "$GITHUB_OUTPUT" || { cat "$GITHUB_OUTPUT"; fail "local job: no job_id output"; }
+grep -qF "| state | **FAILED** |" "$GITHUB_STEP_SUMMARY" || { cat "$GITHUB_STEP_SUMMARY"; fail "local job: summary without FAILED"; }
+grep -q "^::error::" "$WORK/stderr" || fail "a failed job is not annotated"
+(cd "$WORK/local" && expect_rc 0 "$MLBOX" submit --target local --follow -- /bin/sh -c 'exit 0')
+pass "submit --target local --follow: exit 7 when the job fails (annotated, FAILED in the summary), 0 when it succeeds"
+
 # --- the ready pipelines in examples/ci parse, and their credential steps match mlbox ----
 $PY - "$MLBOX_SOURCE_DIR/examples/ci" <<'PY' || fail "examples/ci pipelines are malformed"
 import sys, yaml
