@@ -61,6 +61,8 @@ push_with "web identity" AWS_WEB_IDENTITY_TOKEN_FILE="$WORK/oidc-token" AWS_ROLE
 [ "$(fake_log_count 'e.get("operation") == "AssumeRoleWithWebIdentity" and not e["signed"] and e["input"] == {"RoleArn": "'$ROLE'", "RoleSessionName": "gh-run-1"}')" = 1 ] ||
   { cat "$AWS_FAKE_LOG"; fail "expected one unsigned AssumeRoleWithWebIdentity"; }
 grep -q "$(cut -d. -f3 "$WORK/oidc-token")" "$WORK/stderr" && fail "the OIDC token reached the -vv log"
+grep -q "AWS credentials: AssumeRoleWithWebIdentity ($ROLE, token $WORK/oidc-token) (key \*\*\*\*[A-Z0-9]\{4\}, until " "$WORK/stderr" ||
+  { grep "AWS credentials" "$WORK/stderr"; fail "-vv does not say where the credentials came from"; }
 pass "web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE): unsigned STS call, ECR signed with the role's credentials"
 
 # The Batch backend (what `mlbox submit --target batch` drives) gets the same credentials.

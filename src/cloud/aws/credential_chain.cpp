@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/utc_time.h"
 
 namespace mlbox::cloud::aws {
 
@@ -96,6 +97,7 @@ AwsCredentialChain::AwsCredentialChain(net::HttpClient& http, config::EnvGetter 
   meta.connect_timeout = std::chrono::seconds(1);
   meta.stall_timeout = std::chrono::seconds(5);
   metadata_http_ = std::make_unique<net::HttpClient>(meta, http.observer());
+  options_.observer = &http.observer();
   net::HttpClient* m = metadata_http_.get();
   options_.metadata_send = [m](const net::Request& r, const net::RetryPolicy& p) {
     return m->send(r, p);
@@ -140,6 +142,16 @@ AwsCredentials AwsCredentialChain::credentials() {
                 "or run `aws configure` / `aws sso login` and set AWS_PROFILE");
   }
   cached = std::move(found);
+  if (options_.observer) {
+    // The key id's last 4 characters, as `aws configure list` shows it.
+    const std::string& id = cached->access_key_id;
+    std::string shown = "****" + (id.size() > 4 ? id.substr(id.size() - 4) : std::string());
+    options_.observer->debug(
+        cached->expires_at > 0
+            ? fmt::format("AWS credentials: {} (key {}, until {})", cached->source, shown,
+                          format_rfc3339(cached->expires_at))
+            : fmt::format("AWS credentials: {} (key {})", cached->source, shown));
+  }
   return *cached;
 }
 

@@ -30,6 +30,7 @@
 #include "cloud/aws/credential_cache.h"
 #include "cloud/aws/credentials.h"
 #include "cloud/aws/sts_requests.h"
+#include "core/events.h"
 #include "net/http_client.h"
 #include "util/process.h"
 
@@ -44,6 +45,7 @@ class AwsCredentialChain {
     CommandRunner* runner = nullptr;  // credential_process; null: the system's
     std::function<int64_t()> now;     // seconds since the epoch
     std::filesystem::path cache_dir;  // assumed roles on disk; empty: memory only
+    Observer* observer = nullptr;     // told (debug) where credentials came from; no secret
   };
   // A chain with a memory cache of its own (tests).
   explicit AwsCredentialChain(Options options);
