@@ -192,6 +192,29 @@ TEST_CASE("chain: botocore's order") {
     auto c = s.chain()->credentials();
     CHECK(c.access_key_id == "ASIAWEB");
     CHECK(c.source.find("AssumeRoleWithWebIdentity") != std::string::npos);
+    // STS endpoint overrides: the service's variable, then the global one.
+    s.env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9000/";
+    s.sts = [](const Request& r) {
+      CHECK(r.url == "http://127.0.0.1:9000/");
+      return reply(200, sts_xml("AssumeRoleWithWebIdentity", "ASIAWEB"));
+    };
+    s.chain()->credentials();
+    s.env["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:9001";
+    s.sts = [](const Request& r) {
+      CHECK(r.url == "http://127.0.0.1:9001/");
+      return reply(200, sts_xml("AssumeRoleWithWebIdentity", "ASIAWEB"));
+    };
+    s.chain()->credentials();
+    // No region at all: the global endpoint, signed for us-east-1.
+    s.env.erase("AWS_ENDPOINT_URL");
+    s.env.erase("AWS_ENDPOINT_URL_STS");
+    s.env.erase("AWS_REGION");
+    s.env["AWS_CONFIG_FILE"] = (s.dir.path() / "none").string();
+    s.sts = [](const Request& r) {
+      CHECK(r.url == "https://sts.amazonaws.com/");
+      return reply(200, sts_xml("AssumeRoleWithWebIdentity", "ASIAWEB"));
+    };
+    s.chain()->credentials();
   }
   SUBCASE("credential_process before keys in the config file") {
     s.env["AWS_SHARED_CREDENTIALS_FILE"] = (s.dir.path() / "none").string();
