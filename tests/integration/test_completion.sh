@@ -10,11 +10,13 @@ complete_bash() {
     _ "$WORK/mlbox.bash" "$@"
 }
 [ "$(complete_bash mlbox pu | sort | tr '\n' ' ')" = "pull push " ] || fail "bash: 'pu' -> $(complete_bash mlbox pu)"
-complete_bash mlbox push --no | grep -qx -- "--no-create" || fail "bash: push --no-create not offered"
-complete_bash mlbox -C proj submit --fo | grep -qx -- "--follow" || fail "bash: submit --follow after a global option"
-complete_bash mlbox --js | grep -qx -- "--json" || fail "bash: global --json"
+# (Captured first: with pipefail, `producer | grep -q` fails when grep stops reading early.)
+offers() { local out; out=$("${@:2}"); grep -qx -- "$1" <<<"$out"; }
+offers --no-create complete_bash mlbox push --no || fail "bash: push --no-create not offered"
+offers --follow complete_bash mlbox -C proj submit --fo || fail "bash: submit --follow after a global option"
+offers --json complete_bash mlbox --js || fail "bash: global --json"
 mkdir -p "$WORK/d" && touch "$WORK/d/mlbox.yaml"
-(cd "$WORK/d" && complete_bash mlbox build --trainer mlb) | grep -qx "mlbox.yaml" || fail "bash: files after --trainer"
+(cd "$WORK/d" && offers mlbox.yaml complete_bash mlbox build --trainer mlb) || fail "bash: files after --trainer"
 pass "bash: subcommands, their options, global options, files after options that take a value"
 
 expect_rc 2 "$MLBOX" completion tcsh
@@ -24,10 +26,10 @@ pass "an unknown shell is a usage error"
 if command -v fish >/dev/null; then
   "$MLBOX" completion fish >"$WORK/mlbox.fish"
   fish -n "$WORK/mlbox.fish" || fail "fish: the script does not parse"
-  fish -c "source $WORK/mlbox.fish; complete -C'mlbox pu'" | cut -f1 | sort | tr '\n' ' ' | grep -qx "pull push " ||
-    fail "fish: 'pu' -> $(fish -c "source $WORK/mlbox.fish; complete -C'mlbox pu'")"
-  fish -c "source $WORK/mlbox.fish; complete -C'mlbox submit --fol'" | grep -q -- "^--follow" ||
-    fail "fish: submit --follow not offered"
+  got=$(fish -c "source $WORK/mlbox.fish; complete -C'mlbox pu'" | cut -f1 | sort | tr '\n' ' ')
+  [ "$got" = "pull push " ] || fail "fish: 'pu' -> $got"
+  got=$(fish -c "source $WORK/mlbox.fish; complete -C'mlbox submit --fol'" | cut -f1)
+  grep -qx -- "--follow" <<<"$got" || fail "fish: submit --follow not offered ($got)"
   pass "fish: the script parses; subcommands and their options complete"
 else
   echo "note: fish not installed; its script was not checked"
