@@ -8,6 +8,7 @@
 #include "builder/external_builder.h"
 #include "builder/native_builder.h"
 #include "builder/plan.h"
+#include "cli/ci_output.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
 #include "image/compressor.h"
@@ -115,6 +116,7 @@ void set_build_command(CLI::App& app, Context& ctx) {
       r = builder::build_external(plan, o, runner, ctx.observer());
     }
 
+    write_ci_outputs({{"image_digest", r.manifest.digest}});
     if (ctx.options.json) {
       ctx.print_json(builder::to_json(r));
       return;

@@ -22,5 +22,6 @@ void set_cancel_command(CLI::App& app, Context& ctx);
 void set_fetch_command(CLI::App& app, Context& ctx);
 void set_machines_command(CLI::App& app, Context& ctx);
 void set_config_command(CLI::App& app, Context& ctx);
+void set_completion_command(CLI::App& app, Context& ctx);
 
 }  // namespace mlbox::cli

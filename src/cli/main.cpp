@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/exceptions.h>
 
+#include "cli/ci_output.h"
 #include "cli/commands.h"
 #include "util/error.h"
 
@@ -16,6 +17,7 @@ void print_error(const mlbox::cli::Context& ctx, const std::string& message,
   fmt::print(stderr, "mlbox: {}error:{} {}\n", color ? "\033[31m" : "", color ? "\033[0m" : "",
              message);
   if (!hint.empty()) fmt::print(stderr, "  hint: {}\n", hint);
+  mlbox::cli::annotate_error_for_ci(message, hint);
 }
 
 }  // namespace
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   cli::set_fetch_command(app, ctx);
   cli::set_machines_command(app, ctx);
   cli::set_config_command(app, ctx);
+  cli::set_completion_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "backends/image_push.h"
+#include "cli/ci_output.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
 #include "config/settings.h"
@@ -50,6 +51,7 @@ void set_push_command(CLI::App& app, Context& ctx) {
     r.store = image::project_store_path(ctx.project_dir());
     r.registry.trace_headers = ctx.options.verbose >= 2;
     registry::PushSummary s = backends::push_image(r, ctx.observer());
+    write_ci_outputs({{"image_digest", s.digest}, {"image", s.reference + "@" + s.digest}});
     if (ctx.options.json) {
       ctx.print_json(s.to_json());
       return;

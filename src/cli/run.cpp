@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/ci_output.h"
 #include "cli/commands.h"
 #include "cli/run_local.h"
 #include "cloud/local/local_backend.h"
@@ -64,6 +65,7 @@ void run_local_job(Context& ctx, const RunFlags& f) {
   const std::string id = job.record.id;
   if (f.detach) {
     backend.start_detached(job, o);
+    report_job_to_ci(job.record);
     if (ctx.options.json) {
       ctx.print_json({{"id", id}, {"state", "QUEUED"}, {"output_dir", job.record.output_dir}});
     } else {
@@ -77,6 +79,7 @@ void run_local_job(Context& ctx, const RunFlags& f) {
   jobs::JobState state =
       backend.run_attached(job, o, ctx.options.json ? +[](const std::string&) {} : print_line);
   auto record = jobs::JobStore().find(id);
+  if (record) report_job_to_ci(*record);
   if (ctx.options.json && record) ctx.print_json(record->to_json());
   if (state != jobs::JobState::kSucceeded) {
     int code = record && !record->attempts.empty() && record->attempts.back().exit_code

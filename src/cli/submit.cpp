@@ -6,6 +6,7 @@
 
 #include "backends/image_push.h"
 #include "backends/job_backends.h"
+#include "cli/ci_output.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
 #include "cli/run_local.h"
@@ -79,6 +80,7 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
   jobs::JobStore store;
   jobs::JobRecord r = jobs::submit_job(store, *backend, in, steps, ctx.observer());
   if (!f.follow) {
+    report_job_to_ci(r);
     ctx.options.json ? ctx.print_json(r.to_json()) : ctx.print(r.id);
     return;
   }
@@ -86,6 +88,7 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
     if (!ctx.options.json) ctx.print(line);
   };
   r = jobs::stream_logs(store, *backend, r, true, print, ctx.observer());
+  report_job_to_ci(r);
   if (ctx.options.json) ctx.print_json(r.to_json());
   if (r.state != jobs::JobState::kSucceeded) {
     throw Error(ErrorKind::kJobFailed, fmt::format("job {} {}", r.id, jobs::to_string(r.state)),

@@ -19,7 +19,8 @@ error shapes AWS uses ({"__type": code, "message": ...} and x-amzn-ErrorType):
     recursively through structures, lists and maps).
 Accepted requests go to the service plug-in (in-memory state) and are logged, one JSON
 line each: {"service", "operation", "input", "target", "content_type", "time"}.
-Plug-ins live in aws_fake_services.py. GET /__fake/state returns every plug-in's state;
+Plug-ins live in aws_fake_services.py; STS (query protocol), the SSO portal, IMDSv2 and
+the ECS credentials endpoint in aws_fake_credentials.py (see there). GET /__fake/state returns every plug-in's state;
 POST /__fake/<service>/<command> drives a plug-in (see each plug-in); POST /__fake/throttle
 {"count": N} makes the next N API requests answer 400 ThrottlingException.
 """
@@ -291,17 +292,21 @@ class Model:
 
 class Fake:
     def __init__(self, args):
-        import aws_fake_services
+        import aws_fake_credentials, aws_fake_services
         self.args = args
+        # Key id -> (secret, session token); the credential services add what they issue.
         self.creds = {args.access_key: (args.secret_key, args.session_token or "")}
+        self.principals = {}
         self.lock = threading.RLock()
         self.throttle = 0  # the next N API requests answer ThrottlingException
         self.log_lock = threading.Lock()
         self.plugins = {}
+        plugins = dict(aws_fake_services.PLUGINS, sts=aws_fake_credentials.Sts)
         for name in args.services.split(","):
-            cls = aws_fake_services.PLUGINS[name]
+            cls = plugins[name]
             model = Model(os.path.join(args.specs, cls.MODEL))
             self.plugins[name] = cls(self, model)
+        self.endpoints = aws_fake_credentials.MetadataEndpoints(self)
         self.by_target = {p.model.meta.get("targetPrefix"): p for p in self.plugins.values()
                           if p.model.meta.get("targetPrefix")}
 
@@ -319,7 +324,14 @@ class Fake:
         path = raw_path.split("?")[0]
         if path.startswith("/__fake/"):
             return self.control(method, path, body)
+        routed = self.endpoints.route(method, raw_path, headers)
+        if routed is not None:
+            return routed
         hdr = {k.lower(): v for k, v in headers}
+        if "sts" in self.plugins and hdr.get("content-type", "").startswith(
+                "application/x-www-form-urlencoded") and "x-amz-target" not in hdr:
+            # The query protocol (STS): Action=...&Version=... form bodies, XML answers.
+            return self.plugins["sts"].handle(method, raw_path, headers, body)
         with self.lock:
             throttled = self.throttle > 0
             self.throttle -= 1 if throttled else 0
@@ -498,8 +510,9 @@ def main():
     ap.add_argument("--account", default="123456789012")
     ap.add_argument("--services", default="ecr")
     ap.add_argument("--s3-proxy", help="verify S3 SigV4 requests, then forward them here")
-    import aws_fake_services
+    import aws_fake_credentials, aws_fake_services
     aws_fake_services.add_arguments(ap)
+    aws_fake_credentials.add_arguments(ap)
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True

@@ -25,7 +25,8 @@ Cloud Logging: POST /v2/entries:list {resourceNames, filter (resource.type="ml_j
 Cloud Storage: GET /storage/v1/b/{b}/o?prefix=&pageToken=, GET /storage/v1/b/{b}/o/{o}?alt=media,
   POST /upload/storage/v1/b/{b}/o?uploadType=media|resumable&name=, PUT {session} with
   Content-Range (308 + Range until complete).
-Each Vertex request is appended to --requests as one JSON line {method, path, body}.
+Each Vertex request is appended to --requests as one JSON line {method, path, body,
+user_project (the x-goog-user-project header)}.
 """
 import argparse, base64, hashlib, json, os, re, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -239,7 +240,9 @@ def make_handler(st):
         def record(self, body):
             if st.args.requests:
                 with st.lock, open(st.args.requests, "a") as f:
-                    f.write(json.dumps({"method": self.command, "path": self.path, "body": body}) + "\n")
+                    f.write(json.dumps({"method": self.command, "path": self.path, "body": body,
+                                        "user_project": self.headers.get("x-goog-user-project")})
+                            + "\n")
 
         def handle_any(self):
             raw = self.body()

@@ -6,6 +6,8 @@ AWS_TEST_KEY=AKIDMLBOXTEST0000001
 AWS_TEST_SECRET=mlbox/test+secret/0123456789abcdefghijklmn
 AWS_TEST_ACCOUNT=123456789012
 AWS_TEST_REGION=us-east-1
+# Hermetic: never ask a real instance metadata service (tests that want IMDS point at a fake).
+export AWS_EC2_METADATA_DISABLED=true
 
 # start_aws_fake NAME SERVICES [extra args...]: starts aws_fake.py; sets AWS_FAKE_PORT,
 # AWS_FAKE_URL and AWS_FAKE_LOG (its JSON-lines request log).

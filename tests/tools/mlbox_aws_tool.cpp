@@ -71,13 +71,13 @@ int run(int argc, char** argv) {
   StderrObserver observer;
   if (cmd.rfind("s3-", 0) == 0) {
     net::HttpClient http(net::TransportConfig{}, observer);
-    cloud::aws::AwsConfigChain chain(config::process_env());
+    cloud::aws::AwsCredentialChain chain(http, config::process_env());
     cloud::aws::S3Options opt;
     if (cmd == "s3-put" && argc >= 7) {
       opt.multipart_threshold = std::stoull(argv[5]);
       opt.part_size = std::stoull(argv[6]);
     }
-    auto s3 = cloud::aws::S3Client::from_chain(http, chain, chain.require_region(), opt);
+    auto s3 = cloud::aws::S3Client::from_chain(http, chain, chain.config().require_region(), opt);
     if (cmd == "s3-put") {
       s3.put_file(argv[2], argv[3], argv[4]);
       std::cout << json{{"parts", s3.last_parts()}}.dump() << "\n";

@@ -98,7 +98,8 @@ struct Fakes {
          {"GCE_METADATA_HOST", "127.0.0.1:" + std::to_string(oauth->port())},
          {"CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM", vertex_url() + "/"},
          {"CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING", vertex_url() + "/"},
-         {"STORAGE_EMULATOR_HOST", vertex_url()}});
+         {"STORAGE_EMULATOR_HOST", vertex_url()},
+         {"GOOGLE_CLOUD_QUOTA_PROJECT", "mlbox-quota"}});
   }
 };
 
@@ -144,6 +145,7 @@ struct Backend {
     adc = std::make_unique<AdcCredentials>(o);
     VertexBackend::Options vo;
     vo.env = f.env();
+    vo.quota_project = [this] { return adc->quota_project(); };
     backend = std::make_unique<VertexBackend>(
         http, [this] { return adc->access_token(); }, observer, vo);
   }
@@ -193,6 +195,8 @@ TEST_CASE("vertex backend against the fakes: submit, status, logs per attempt, f
   // What the fake received is what plan_requests shows.
   auto line = nlohmann::json::parse(read_text(fakes.dir.path() / "requests.jsonl"));
   CHECK(line["body"] == plan[0]["body"]);
+  // The quota project (GOOGLE_CLOUD_QUOTA_PROJECT) travels as x-goog-user-project.
+  CHECK(line["user_project"] == "mlbox-quota");
 
   auto job = record_of(submitted);
   std::vector<jobs::JobState> states;

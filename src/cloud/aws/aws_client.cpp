@@ -129,6 +129,14 @@ AwsClient::AwsClient(net::HttpClient& http, const ServiceInfo& service, AwsCrede
   }
 }
 
+AwsClient::AwsClient(net::HttpClient& http, const ServiceInfo& service,
+                     CredentialsSource credentials, std::string region, std::string endpoint,
+                     AwsClientOptions options)
+    : AwsClient(http, service, AwsCredentials{}, std::move(region), std::move(endpoint),
+                std::move(options)) {
+  credentials_source_ = std::move(credentials);
+}
+
 SigningOptions AwsClient::signing_options() const {
   SigningOptions o;
   o.region = region_;
@@ -138,6 +146,7 @@ SigningOptions AwsClient::signing_options() const {
 
 net::Outcome AwsClient::attempt(net::Request request, const SigningOptions& signing,
                                 const net::RetryPolicy& policy) {
+  if (credentials_source_) credentials_ = credentials_source_();
   sign_request(request, credentials_, signing);
   return http_.send(request, policy);
 }

@@ -39,6 +39,9 @@ AwsErrorBody parse_aws_error(const net::Response& response);
 bool is_auth_error_code(std::string_view code);
 bool is_throttling_error_code(std::string_view code);
 
+// Returns the credentials to sign the next request with.
+using CredentialsSource = std::function<AwsCredentials()>;
+
 struct AwsClientOptions {
   int max_throttle_retries = 4;
   std::chrono::milliseconds throttle_base_delay{400};
@@ -50,6 +53,9 @@ class AwsClient {
  public:
   // `endpoint`: base URL without a trailing slash (AwsConfigChain::endpoint()).
   AwsClient(net::HttpClient& http, const ServiceInfo& service, AwsCredentials credentials,
+            std::string region, std::string endpoint, AwsClientOptions options = {});
+  // With credentials asked for before each request (a chain that renews expiring ones).
+  AwsClient(net::HttpClient& http, const ServiceInfo& service, CredentialsSource credentials,
             std::string region, std::string endpoint, AwsClientOptions options = {});
 
   // JSON 1.1: POST / with X-Amz-Target: <targetPrefix>.<operation>.
@@ -77,6 +83,7 @@ class AwsClient {
   net::HttpClient& http_;
   const ServiceInfo& service_;
   AwsCredentials credentials_;
+  CredentialsSource credentials_source_;
   std::string region_;
   std::string endpoint_;
   AwsClientOptions options_;

@@ -15,34 +15,36 @@ namespace stdfs = std::filesystem;
 
 BatchBackend::BatchBackend(config::EnvGetter env, std::string region, Observer& observer,
                            const catalog::MachineCatalog& catalog)
-    : chain_(std::move(env)),
-      region_(std::move(region)),
+    : region_(std::move(region)),
       observer_(observer),
       catalog_(catalog),
-      http_(std::make_unique<net::HttpClient>(net::TransportConfig::for_cloud_api(), observer)) {}
+      http_(std::make_unique<net::HttpClient>(net::TransportConfig::for_cloud_api(), observer)),
+      chain_(*http_, std::move(env)) {}
 
 BatchBackend::~BatchBackend() = default;
 
 std::string BatchBackend::region_for(const jobs::JobSpec& spec) const {
   if (!spec.region.empty()) return spec.region;
   if (!region_.empty()) return region_;
-  return chain_.require_region();
+  return chain_.config().require_region();
 }
 
 std::string BatchBackend::job_region(const jobs::JobRecord& job) const {
   std::string r = job.details.value("region", "");
   if (!r.empty()) return r;
-  return region_.empty() ? chain_.require_region() : region_;
+  return region_.empty() ? chain_.config().require_region() : region_;
 }
 
 AwsClient BatchBackend::batch(const std::string& region) {
-  return AwsClient(*http_, batch_service(), chain_.credentials(), region,
-                   chain_.endpoint(batch_service(), region));
+  return AwsClient(
+      *http_, batch_service(), [this] { return chain_.credentials(); }, region,
+      chain_.config().endpoint(batch_service(), region));
 }
 
 AwsClient BatchBackend::logs(const std::string& region) {
-  return AwsClient(*http_, logs_service(), chain_.credentials(), region,
-                   chain_.endpoint(logs_service(), region));
+  return AwsClient(
+      *http_, logs_service(), [this] { return chain_.credentials(); }, region,
+      chain_.config().endpoint(logs_service(), region));
 }
 
 const catalog::Machine& BatchBackend::machine_for(const jobs::JobSpec& spec) const {
@@ -62,7 +64,7 @@ const catalog::Machine& BatchBackend::machine_for(const jobs::JobSpec& spec) con
 
 nlohmann::json BatchBackend::plan_requests(const jobs::JobSpec& spec) {
   std::string region = region_for(spec);
-  std::string endpoint = chain_.endpoint(batch_service(), region);
+  std::string endpoint = chain_.config().endpoint(batch_service(), region);
   nlohmann::json def = job_definition_request(spec, machine_for(spec));
   std::string name = def["jobDefinitionName"];
   nlohmann::json plan = nlohmann::json::array();

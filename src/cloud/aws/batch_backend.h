@@ -9,7 +9,7 @@
 
 #include "catalog/machine_catalog.h"
 #include "cloud/aws/aws_client.h"
-#include "cloud/aws/credentials.h"
+#include "cloud/aws/credential_chain.h"
 #include "config/settings.h"
 #include "core/events.h"
 #include "jobs/job_backend.h"
@@ -47,11 +47,11 @@ class BatchBackend : public jobs::JobBackend {
   std::string job_region(const jobs::JobRecord& job) const;
   const catalog::Machine& machine_for(const jobs::JobSpec& spec) const;
 
-  AwsConfigChain chain_;
   std::string region_;
   Observer& observer_;
   const catalog::MachineCatalog& catalog_;
   std::unique_ptr<net::HttpClient> http_;
+  AwsCredentialChain chain_;
   std::string last_definition_;
   bool last_registered_ = false;
 };

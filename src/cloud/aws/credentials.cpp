@@ -28,6 +28,14 @@ const ServiceInfo& s3_service() {
   static const ServiceInfo s{"S3", "s3", "s3", ""};
   return s;
 }
+const ServiceInfo& sts_service() {
+  static const ServiceInfo s{"STS", "sts", "sts", ""};
+  return s;
+}
+const ServiceInfo& sso_service() {
+  static const ServiceInfo s{"SSO", "portal.sso", "awsssoportal", ""};
+  return s;
+}
 
 std::string endpoint_env_name(const ServiceInfo& service) {
   std::string name = "AWS_ENDPOINT_URL_";
@@ -40,23 +48,34 @@ std::string endpoint_env_name(const ServiceInfo& service) {
 IniSections parse_aws_ini(std::string_view text) {
   IniSections out;
   std::string section;
+  std::string parent;  // the last key with an empty value: indented lines nest under it
   bool have_section = false;
   for (const auto& raw : split(text, '\n')) {
     std::string line(raw);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::string_view t = trim(line);
     if (t.empty() || t.front() == '#' || t.front() == ';') continue;
-    // Indented lines continue a nested value ("s3 =\n  max_concurrent_requests = 4").
-    if (line.front() == ' ' || line.front() == '\t') continue;
+    auto eq = t.find('=');
+    // Indented lines continue a nested value ("s3 =\n  max_concurrent_requests = 4"),
+    // kept as "s3.max_concurrent_requests".
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (have_section && !parent.empty() && eq != std::string_view::npos)
+        out[section][parent + "." + std::string(trim(t.substr(0, eq)))] =
+            std::string(trim(t.substr(eq + 1)));
+      continue;
+    }
+    parent.clear();
     if (t.front() == '[' && t.back() == ']') {
       section = std::string(trim(t.substr(1, t.size() - 2)));
       have_section = true;
       out[section];
       continue;
     }
-    auto eq = t.find('=');
     if (!have_section || eq == std::string_view::npos) continue;
-    out[section][std::string(trim(t.substr(0, eq)))] = std::string(trim(t.substr(eq + 1)));
+    std::string key(trim(t.substr(0, eq)));
+    std::string value(trim(t.substr(eq + 1)));
+    if (value.empty()) parent = key;
+    out[section][key] = value;
   }
   return out;
 }
@@ -99,94 +118,60 @@ IniSections AwsConfigChain::load(const fs::path& path) const {
 
 namespace {
 
-const std::map<std::string, std::string>* find_section(const IniSections& ini,
-                                                       const std::string& name) {
-  auto it = ini.find(name);
-  return it == ini.end() ? nullptr : &it->second;
-}
-
-std::string get(const std::map<std::string, std::string>& s, const char* key) {
-  auto it = s.find(key);
-  return it == s.end() ? "" : it->second;
+std::string config_section_name(const std::string& profile) {
+  return profile == "default" ? "default" : "profile " + profile;
 }
 
 }  // namespace
 
-std::optional<AwsCredentials> AwsConfigChain::find_credentials() const {
-  auto id = env("AWS_ACCESS_KEY_ID");
-  auto secret = env("AWS_SECRET_ACCESS_KEY");
-  if (id && secret) {
-    return AwsCredentials{*id, *secret, env("AWS_SESSION_TOKEN").value_or(""), "environment"};
-  }
-  if (id || secret) {
-    throw Error(
-        ErrorKind::kAuth,
-        fmt::format("{} is set but {} is not", id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-                    id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"),
-        "set both, or unset both and use a profile (AWS_PROFILE)");
-  }
+std::string AwsProfile::get(const std::string& key) const {
+  if (auto it = credentials.find(key); it != credentials.end() && !it->second.empty())
+    return it->second;
+  if (auto it = config.find(key); it != config.end()) return it->second;
+  return "";
+}
+
+std::string AwsProfile::where(const std::string& key) const {
+  if (auto it = credentials.find(key); it != credentials.end() && !it->second.empty())
+    return credentials_where;
+  return config_where;
+}
+
+AwsProfile AwsConfigChain::profile_settings(const std::string& name) const {
+  AwsProfile p;
+  p.name = name;
   fs::path cred_file = credentials_file();
   fs::path conf_file = config_file();
   IniSections creds = load(cred_file);
   IniSections conf = load(conf_file);
-  const auto* s = find_section(creds, profile_);
-  std::string where = fmt::format("{} [{}]", cred_file.string(), profile_);
-  if (!s || get(*s, "aws_access_key_id").empty()) {
-    s = find_section(conf, profile_ == "default" ? "default" : "profile " + profile_);
-    if (!s && profile_ == "default") s = find_section(conf, "profile default");
-    where = fmt::format("{} [{}]", conf_file.string(),
-                        profile_ == "default" ? "default" : "profile " + profile_);
+  if (auto it = creds.find(name); it != creds.end()) {
+    p.credentials = it->second;
+    p.in_credentials_file = true;
   }
-  if (s && !get(*s, "aws_access_key_id").empty()) {
-    if (get(*s, "aws_secret_access_key").empty()) {
-      throw Error(ErrorKind::kAuth, where + " has aws_access_key_id but no aws_secret_access_key",
-                  "add aws_secret_access_key to that profile (aws configure)");
-    }
-    return AwsCredentials{get(*s, "aws_access_key_id"), get(*s, "aws_secret_access_key"),
-                          get(*s, "aws_session_token"), where};
+  auto it = conf.find(config_section_name(name));
+  if (it == conf.end() && name == "default") it = conf.find("profile default");
+  if (it != conf.end()) {
+    p.config = it->second;
+    p.in_config_file = true;
   }
-  if (s) {
-    for (const char* key : {"role_arn", "sso_session", "sso_start_url", "credential_process",
-                            "web_identity_token_file"}) {
-      if (!get(*s, key).empty()) {
-        throw Error(ErrorKind::kAuth,
-                    fmt::format("{} gets its credentials through {}, which mlbox does not "
-                                "support yet",
-                                where, key),
-                    fmt::format("export static credentials first: eval \"$(aws configure "
-                                "export-credentials --profile {} --format env)\"",
-                                profile_));
-      }
-    }
-  }
-  bool profile_known =
-      find_section(creds, profile_) ||
-      find_section(conf, profile_ == "default" ? "default" : "profile " + profile_);
-  if (profile_explicit_ && !profile_known) {
-    throw Error(ErrorKind::kConfig,
-                fmt::format("AWS profile '{}' (AWS_PROFILE) is not in {} nor in {}", profile_,
-                            cred_file.string(), conf_file.string()),
-                "create it with `aws configure --profile " + profile_ + "` or unset AWS_PROFILE");
-  }
-  return std::nullopt;
+  p.credentials_where = fmt::format("{} [{}]", cred_file.string(), name);
+  p.config_where = fmt::format("{} [{}]", conf_file.string(), config_section_name(name));
+  return p;
 }
 
-AwsCredentials AwsConfigChain::credentials() const {
-  if (auto c = find_credentials()) return *c;
-  throw Error(ErrorKind::kAuth,
-              fmt::format("no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set "
-                          "and profile '{}' has none in {} or {}",
-                          profile_, credentials_file().string(), config_file().string()),
-              "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
-              "temporary credentials), or run `aws configure` / set AWS_PROFILE");
+std::optional<IniSection> AwsConfigChain::sso_session(const std::string& name) const {
+  IniSections conf = load(config_file());
+  auto it = conf.find("sso-session " + name);
+  if (it == conf.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<std::string> AwsConfigChain::region() const {
   if (auto r = env("AWS_REGION")) return r;
   if (auto r = env("AWS_DEFAULT_REGION")) return r;
-  IniSections conf = load(config_file());
-  const auto* s = find_section(conf, profile_ == "default" ? "default" : "profile " + profile_);
-  if (s && !get(*s, "region").empty()) return get(*s, "region");
+  AwsProfile p = profile_settings(profile_);
+  if (auto it = p.config.find("region"); it != p.config.end() && !it->second.empty())
+    return it->second;
   return std::nullopt;
 }
 
@@ -204,8 +189,37 @@ std::string AwsConfigChain::require_region() const {
               "configure)");
 }
 
+std::string services_key(const ServiceInfo& service) {
+  std::string key;
+  for (char c : service.service_id)
+    key += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+std::optional<std::string> AwsConfigChain::configured_endpoint(const ServiceInfo& service) const {
+  auto ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  AwsProfile p = profile_settings(profile_);
+  if ((ignore && to_lower(*ignore) == "true") ||
+      to_lower(p.get("ignore_configured_endpoint_urls")) == "true")
+    return std::nullopt;
+  // The SDKs' order: the service's variable, the profile's services section, the global
+  // variable, the profile's endpoint_url.
+  if (auto e = env(endpoint_env_name(service))) return e;
+  if (std::string name = p.get("services"); !name.empty()) {
+    IniSections conf = load(config_file());
+    auto it = conf.find("services " + name);
+    if (it != conf.end()) {
+      auto url = it->second.find(services_key(service) + ".endpoint_url");
+      if (url != it->second.end() && !url->second.empty()) return url->second;
+    }
+  }
+  if (auto e = env("AWS_ENDPOINT_URL")) return e;
+  if (std::string url = p.get("endpoint_url"); !url.empty()) return url;
+  return std::nullopt;
+}
+
 bool AwsConfigChain::endpoint_overridden(const ServiceInfo& service) const {
-  return env(endpoint_env_name(service)) || env("AWS_ENDPOINT_URL");
+  return configured_endpoint(service).has_value();
 }
 
 std::string AwsConfigChain::endpoint(const ServiceInfo& service, const std::string& region) const {
@@ -213,8 +227,7 @@ std::string AwsConfigChain::endpoint(const ServiceInfo& service, const std::stri
     while (!url.empty() && url.back() == '/') url.pop_back();
     return url;
   };
-  if (auto e = env(endpoint_env_name(service))) return strip(*e);
-  if (auto e = env("AWS_ENDPOINT_URL")) return strip(*e);
+  if (auto e = configured_endpoint(service)) return strip(*e);
   std::string suffix = region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   return fmt::format("https://{}.{}.{}", service.endpoint_prefix, region, suffix);
 }

@@ -5,13 +5,14 @@
 namespace mlbox::cloud::aws {
 
 EcrCredentials::EcrCredentials(net::HttpClient& http, config::EnvGetter env, Clock clock)
-    : http_(http), chain_(std::move(env)), clock_(std::move(clock)) {
+    : http_(http), chain_(http, std::move(env)), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
 AwsClient EcrCredentials::client_for(const EcrHost& ecr) {
-  return AwsClient(http_, ecr_service(), chain_.credentials(), ecr.region,
-                   chain_.endpoint(ecr_service(), ecr.region));
+  return AwsClient(
+      http_, ecr_service(), [this] { return chain_.credentials(); }, ecr.region,
+      chain_.config().endpoint(ecr_service(), ecr.region));
 }
 
 std::optional<registry::Credential> EcrCredentials::for_registry(const std::string& host) {

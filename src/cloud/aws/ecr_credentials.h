@@ -1,7 +1,7 @@
 // Registry credentials for Amazon ECR hosts (<account>.dkr.ecr.<region>.amazonaws.com):
-// user "AWS" and the password from ECR GetAuthorizationToken, signed with the AWS
-// credential chain, cached in memory until shortly before the token expires (12 h).
-// Also the "create the repository when it is missing" step of a push.
+// user "AWS" and the password from ECR GetAuthorizationToken, signed with credentials from
+// the AWS credential chain (credential_chain.h), cached in memory until shortly before the token
+// expires (12 h). Also the "create the repository when it is missing" step of a push.
 #pragma once
 
 #include <chrono>
@@ -9,7 +9,7 @@
 #include <map>
 #include <mutex>
 
-#include "cloud/aws/credentials.h"
+#include "cloud/aws/credential_chain.h"
 #include "cloud/aws/ecr_client.h"
 #include "core/events.h"
 #include "net/http_client.h"
@@ -38,7 +38,7 @@ class EcrCredentials : public registry::CredentialProvider {
   AwsClient client_for(const EcrHost& ecr);
 
   net::HttpClient& http_;
-  AwsConfigChain chain_;
+  AwsCredentialChain chain_;
   Clock clock_;
   std::mutex mutex_;
   std::map<std::string, EcrToken> tokens_;  // "<account>/<region>" -> token

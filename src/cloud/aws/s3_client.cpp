@@ -127,15 +127,22 @@ S3Client::S3Client(net::HttpClient& http, AwsCredentials credentials, std::strin
       region_(std::move(region)),
       endpoint_(client_.endpoint()) {}
 
-S3Client S3Client::from_chain(net::HttpClient& http, const AwsConfigChain& chain,
-                              const std::string& region, S3Options options,
-                              const AwsCredentials* credentials) {
+S3Client::S3Client(net::HttpClient& http, CredentialsSource credentials, std::string region,
+                   std::string endpoint, S3Options options)
+    : client_(http, s3_service(), std::move(credentials), region, endpoint),
+      options_(options),
+      region_(std::move(region)),
+      endpoint_(client_.endpoint()) {}
+
+S3Client S3Client::from_chain(net::HttpClient& http, AwsCredentialChain& chain,
+                              const std::string& region, S3Options options) {
   // The chain's endpoint (overrides, and .amazonaws.com.cn for China regions); a custom
   // endpoint (s3rver, MinIO) gets path-style addressing.
-  std::string endpoint = chain.endpoint(s3_service(), region);
-  if (chain.endpoint_overridden(s3_service())) options.path_style = true;
-  return S3Client(http, credentials ? *credentials : chain.credentials(), region, endpoint,
-                  options);
+  std::string endpoint = chain.config().endpoint(s3_service(), region);
+  if (chain.config().endpoint_overridden(s3_service())) options.path_style = true;
+  chain.credentials();  // fail early, before any transfer starts
+  return S3Client(
+      http, [&chain] { return chain.credentials(); }, region, endpoint, options);
 }
 
 SigningOptions S3Client::signing() const {

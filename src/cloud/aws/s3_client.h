@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cloud/aws/aws_client.h"
+#include "cloud/aws/credential_chain.h"
 
 namespace mlbox::cloud::aws {
 
@@ -31,11 +32,12 @@ class S3Client {
   // `endpoint`: "https://s3.<region>.amazonaws.com" or an override (then path-style).
   S3Client(net::HttpClient& http, AwsCredentials credentials, std::string region,
            std::string endpoint, S3Options options);
-  // From the chain: region and endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
-  // `credentials`: instead of the chain's (e.g. a container's task-role credentials).
-  static S3Client from_chain(net::HttpClient& http, const AwsConfigChain& chain,
-                             const std::string& region, S3Options options = {},
-                             const AwsCredentials* credentials = nullptr);
+  S3Client(net::HttpClient& http, CredentialsSource credentials, std::string region,
+           std::string endpoint, S3Options options);
+  // From the chain: credentials (asked for before each request, so long transfers outlive
+  // expiring role credentials), endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
+  static S3Client from_chain(net::HttpClient& http, AwsCredentialChain& chain,
+                             const std::string& region, S3Options options = {});
 
   std::optional<S3Object> stat(const std::string& bucket, const std::string& key);
   void put_file(const std::string& bucket, const std::string& key,

@@ -1,6 +1,6 @@
 #include "cloud/aws/s3_object_store.h"
 
-#include "cloud/aws/container_credentials.h"
+#include "cloud/aws/credential_chain.h"
 #include "net/http_client.h"
 
 namespace mlbox::cloud::aws {
@@ -39,25 +39,15 @@ class S3Store : public jobs::ObjectStore {
   S3Client& s3_;
 };
 
-// The chain's credentials, else (inside a Batch/ECS container) the task role's.
-AwsCredentials credentials_for(const AwsConfigChain& chain, net::HttpClient& http,
-                               const config::EnvGetter& env) {
-  if (auto c = chain.find_credentials()) return *c;
-  if (auto c = container_credentials(http, env)) return *c;
-  return chain.credentials();  // throws, saying what to set
-}
-
 // The resources first (initialised before the store that uses them).
 struct S3Resources {
   S3Resources(config::EnvGetter env, const std::string& region, Observer& observer)
-      : chain(env),
-        http(net::TransportConfig::for_cloud_api(), observer),
-        credentials(credentials_for(chain, http, env)),
-        s3(S3Client::from_chain(http, chain, region.empty() ? chain.require_region() : region, {},
-                                &credentials)) {}
-  AwsConfigChain chain;
+      : http(net::TransportConfig::for_cloud_api(), observer),
+        chain(http, std::move(env)),
+        s3(S3Client::from_chain(http, chain,
+                                region.empty() ? chain.config().require_region() : region)) {}
   net::HttpClient http;
-  AwsCredentials credentials;
+  AwsCredentialChain chain;
   S3Client s3;
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@ struct AwsCredentials {
   std::string secret_access_key;
   std::string session_token;  // temporary credentials only
   std::string source;         // where they came from, for messages ("environment", ...)
+  int64_t expires_at = 0;     // seconds since the epoch; 0: they do not expire
 };
 
 struct SigningOptions {

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "cloud/gcp/external_account.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/redact.h"
@@ -28,6 +29,10 @@ std::string AdcSource::describe() const {
       return fmt::format("gcloud user credentials {}", file);
     case Kind::kMetadata:
       return fmt::format("metadata server {}", token_uri);
+    case Kind::kExternalAccount:
+      return fmt::format("external_account credentials {}", file);
+    case Kind::kImpersonated:
+      return fmt::format("impersonated_service_account credentials {} ({})", file, account);
     case Kind::kNone:
       break;
   }
@@ -244,13 +249,33 @@ AdcSource AdcCredentials::discover() {
       s.kind = AdcSource::Kind::kAuthorizedUser;
       s.token_uri = json_string(j, "token_uri");
       if (s.token_uri.empty()) s.token_uri = kDefaultTokenUri;
+    } else if (type == "external_account") {
+      auto account = parse_external_account(j, s.file);  // fails early on a bad file
+      s.kind = AdcSource::Kind::kExternalAccount;
+      s.token_uri = account.token_url;
+      s.account = impersonated_account(account.impersonation_url);
+    } else if (type == "impersonated_service_account") {
+      s.kind = AdcSource::Kind::kImpersonated;
+      s.token_uri = json_string(j, "service_account_impersonation_url");
+      s.account = impersonated_account(s.token_uri);
+      if (s.token_uri.empty() || !j.contains("source_credentials") ||
+          !j["source_credentials"].is_object()) {
+        throw Error(ErrorKind::kAuth,
+                    fmt::format("{}: impersonated_service_account credentials need "
+                                "service_account_impersonation_url and source_credentials",
+                                s.file),
+                    "write the file with `gcloud auth application-default login "
+                    "--impersonate-service-account SA_EMAIL`");
+      }
     } else {
       throw Error(ErrorKind::kAuth,
                   fmt::format("{} ({}): credential type \"{}\" is not supported (mlbox reads "
-                              "service_account and authorized_user files)",
+                              "service_account, authorized_user, external_account and "
+                              "impersonated_service_account files)",
                               s.file, origin, type),
                   kAdcHint);
     }
+    s.quota_project = json_string(j, "quota_project_id");
   };
   auto gac = env("GOOGLE_APPLICATION_CREDENTIALS");
   if (gac && !gac->empty()) {
@@ -315,6 +340,12 @@ AdcSource AdcCredentials::source() {
   return source_;
 }
 
+std::string AdcCredentials::quota_project() {
+  if (auto q = env("GOOGLE_CLOUD_QUOTA_PROJECT"); q && !q->empty()) return *q;
+  std::lock_guard lock(mutex_);
+  return discover().quota_project;
+}
+
 std::string AdcCredentials::not_found_reason() {
   std::lock_guard lock(mutex_);
   discover();
@@ -342,11 +373,16 @@ std::string AdcCredentials::access_token() {
 AccessToken AdcCredentials::fetch(const AdcSource& source) {
   switch (source.kind) {
     case AdcSource::Kind::kServiceAccount:
-      return fetch_service_account(source);
+      return fetch_service_account(read_json_file(source.file), source.file, source.describe());
     case AdcSource::Kind::kAuthorizedUser:
-      return fetch_authorized_user(source);
+      return fetch_authorized_user(read_json_file(source.file), source.file, source.token_uri,
+                                   source.describe());
     case AdcSource::Kind::kMetadata:
       return fetch_metadata(source);
+    case AdcSource::Kind::kExternalAccount:
+      return fetch_external_account(source);
+    case AdcSource::Kind::kImpersonated:
+      return fetch_impersonated(source);
     case AdcSource::Kind::kNone:
       break;
   }
@@ -365,13 +401,15 @@ AccessToken AdcCredentials::post_token_form(const std::string& token_uri, const 
   return parse_token_response(options_.send(r, net::RetryPolicy{}), what, token_uri, now);
 }
 
-AccessToken AdcCredentials::fetch_service_account(const AdcSource& source) {
-  auto key = parse_service_account_key(read_json_file(source.file), source.file);
+AccessToken AdcCredentials::fetch_service_account(const nlohmann::json& key_json,
+                                                  const std::string& file,
+                                                  const std::string& what) {
+  auto key = parse_service_account_key(key_json, file);
   std::string jwt = make_jwt_assertion(key, kCloudPlatformScope, options_.now());
   std::string form = "grant_type=" + percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
                      "&assertion=" + percent_encode(jwt);
   try {
-    return post_token_form(key.token_uri, form, source.describe());
+    return post_token_form(key.token_uri, form, what);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::kAuth) throw;
     throw Error(ErrorKind::kAuth, e.what(),
@@ -383,19 +421,61 @@ AccessToken AdcCredentials::fetch_service_account(const AdcSource& source) {
   }
 }
 
-AccessToken AdcCredentials::fetch_authorized_user(const AdcSource& source) {
-  nlohmann::json j = read_json_file(source.file);
+AccessToken AdcCredentials::fetch_authorized_user(const nlohmann::json& j, const std::string& file,
+                                                  const std::string& token_uri,
+                                                  const std::string& what) {
   std::string form = "grant_type=refresh_token";
   for (const char* name : {"client_id", "client_secret", "refresh_token"}) {
     std::string v = json_string(j, name);
     if (v.empty()) {
       throw Error(ErrorKind::kAuth,
-                  fmt::format("{}: authorized_user credentials have no \"{}\"", source.file, name),
+                  fmt::format("{}: authorized_user credentials have no \"{}\"", file, name),
                   "run `gcloud auth application-default login` again");
     }
     form += fmt::format("&{}={}", name, percent_encode(v));
   }
-  return post_token_form(source.token_uri, form, source.describe());
+  return post_token_form(token_uri, form, what);
+}
+
+AccessToken AdcCredentials::fetch_external_account(const AdcSource& source) {
+  ExternalAccount account = parse_external_account(read_json_file(source.file), source.file);
+  std::string subject = read_subject_token(account, options_.send);
+  AccessToken sts = exchange_token(options_.send, account, subject, options_.now());
+  if (account.impersonation_url.empty()) return sts;
+  return generate_access_token(options_.send, account.impersonation_url, sts.value, {},
+                               account.lifetime_seconds, source.describe(), options_.now());
+}
+
+AccessToken AdcCredentials::fetch_impersonated(const AdcSource& source) {
+  nlohmann::json j = read_json_file(source.file);
+  const nlohmann::json& src = j["source_credentials"];
+  std::string type = json_string(src, "type");
+  std::string what = source.describe() + " source_credentials";
+  AccessToken base;
+  if (type == "authorized_user") {
+    std::string uri = json_string(src, "token_uri");
+    base = fetch_authorized_user(src, source.file, uri.empty() ? kDefaultTokenUri : uri, what);
+  } else if (type == "service_account") {
+    base = fetch_service_account(src, source.file, what);
+  } else {
+    throw Error(ErrorKind::kAuth,
+                fmt::format("{}: source_credentials of type \"{}\" are not supported "
+                            "(authorized_user or service_account)",
+                            source.file, type),
+                kAdcHint);
+  }
+  std::vector<std::string> delegates;
+  if (j.contains("delegates") && j["delegates"].is_array()) {
+    for (const auto& d : j["delegates"]) {
+      if (!d.is_string()) continue;
+      std::string name = d.get<std::string>();
+      // gcloud writes e-mails; the API takes resource names.
+      delegates.push_back(name.starts_with("projects/") ? name
+                                                        : "projects/-/serviceAccounts/" + name);
+    }
+  }
+  return generate_access_token(options_.send, source.token_uri, base.value, delegates, 3600,
+                               source.describe(), options_.now());
 }
 
 AccessToken AdcCredentials::fetch_metadata(const AdcSource& source) {

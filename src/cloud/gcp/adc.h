@@ -1,12 +1,17 @@
 // Google Application Default Credentials: an OAuth2 access token for the cloud-platform
 // scope, found the way Google's client libraries and gcloud find one:
 //   1. $GOOGLE_APPLICATION_CREDENTIALS -> a service_account key (RS256 JWT bearer grant to
-//      its token_uri) or an authorized_user file (refresh_token grant);
+//      its token_uri), an authorized_user file (refresh_token grant), an external_account
+//      file (workload identity federation: a CI's OIDC token exchanged at the Security Token
+//      Service, then optionally a service account impersonated) or an
+//      impersonated_service_account file (external_account.h);
 //   2. gcloud's application_default_credentials.json ($CLOUDSDK_CONFIG or ~/.config/gcloud),
 //      written by `gcloud auth application-default login`;
 //   3. the GCE/GKE metadata server ($GCE_METADATA_HOST, default metadata.google.internal),
 //      tried last with a short timeout; $NO_GCE_CHECK=true skips it.
 // Tokens are cached until shortly before they expire. No token, key or JWT is ever logged.
+// The quota project (GOOGLE_CLOUD_QUOTA_PROJECT, else the file's quota_project_id) goes to
+// API calls as x-goog-user-project (google_api.h).
 #pragma once
 
 #include <cstdint>
@@ -39,11 +44,19 @@ using HttpSend = std::function<net::Outcome(const net::Request&, const net::Retr
 
 // Where the credentials were found.
 struct AdcSource {
-  enum class Kind { kNone, kServiceAccount, kAuthorizedUser, kMetadata };
+  enum class Kind {
+    kNone,
+    kServiceAccount,
+    kAuthorizedUser,
+    kMetadata,
+    kExternalAccount,
+    kImpersonated
+  };
   Kind kind = Kind::kNone;
   std::string file;              // the JSON file (service account / authorized user)
   std::string account;           // client_email for a service account
   std::string token_uri;         // where tokens come from (metadata: the token URL)
+  std::string quota_project;     // the file's quota_project_id
   std::string describe() const;  // "service-account key /p/key.json (sa@p.iam...)"
 };
 
@@ -71,14 +84,21 @@ class AdcCredentials {
   bool available();
   // The source found (kind kNone before the first access_token()/available()).
   AdcSource source();
+  // GOOGLE_CLOUD_QUOTA_PROJECT, else the credentials file's quota_project_id; "" when
+  // neither (API calls then bill the credentials' own project).
+  std::string quota_project();
   // Why no source was found ("GOOGLE_APPLICATION_CREDENTIALS is not set; ... not found").
   std::string not_found_reason();
 
  private:
   AdcSource discover();  // holds mutex_
   AccessToken fetch(const AdcSource& source);
-  AccessToken fetch_service_account(const AdcSource& source);
-  AccessToken fetch_authorized_user(const AdcSource& source);
+  AccessToken fetch_service_account(const nlohmann::json& key_json, const std::string& file,
+                                    const std::string& what);
+  AccessToken fetch_authorized_user(const nlohmann::json& j, const std::string& file,
+                                    const std::string& token_uri, const std::string& what);
+  AccessToken fetch_external_account(const AdcSource& source);
+  AccessToken fetch_impersonated(const AdcSource& source);
   AccessToken fetch_metadata(const AdcSource& source);
   AccessToken post_token_form(const std::string& token_uri, const std::string& form,
                               const std::string& what);

@@ -49,7 +49,8 @@ struct GcsResources {
   GcsResources(config::EnvGetter env, Observer& observer)
       : http(net::TransportConfig::for_cloud_api(), observer),
         adc(AdcCredentials::for_process(net::TransportConfig::for_cloud_api(), observer)),
-        api(http, [this] { return adc->access_token(); }),
+        api(
+            http, [this] { return adc->access_token(); }, [this] { return adc->quota_project(); }),
         gcs(api, env) {}
   net::HttpClient http;
   std::unique_ptr<AdcCredentials> adc;

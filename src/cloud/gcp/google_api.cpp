@@ -42,6 +42,10 @@ void throw_google_error(const std::string& method, const std::string& url,
 
 net::Outcome GoogleApi::send(net::Request request, const net::RetryPolicy& policy) {
   request.headers.emplace_back("Authorization", "Bearer " + token_());
+  if (quota_project_) {
+    if (std::string q = quota_project_(); !q.empty())
+      request.headers.emplace_back("x-goog-user-project", q);
+  }
   return http_.send(request, policy);
 }
 

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 VertexBackend::VertexBackend(net::HttpClient& http, GoogleApi::TokenFn token, Observer& observer,
                              Options options)
-    : api_(http, std::move(token)), observer_(observer), options_(std::move(options)) {
+    : api_(http, std::move(token), options.quota_project),
+      observer_(observer),
+      options_(std::move(options)) {
   if (!options_.catalog) options_.catalog = &catalog::builtin_machine_catalog();
 }
 
@@ -254,6 +256,7 @@ std::unique_ptr<jobs::JobBackend> make_vertex_backend(const config::Settings& se
   res.adc = AdcCredentials::for_process(transport, observer);
   VertexBackend::Options options;
   options.env = config::process_env();
+  options.quota_project = [a = res.adc.get()] { return a->quota_project(); };
   options.project = settings.get("project");
   options.region = settings.get("region");
   return std::make_unique<OwningVertexBackend>(std::move(res), observer, std::move(options));

@@ -22,7 +22,8 @@ class VertexBackend : public jobs::JobBackend {
  public:
   struct Options {
     config::EnvGetter env;
-    std::string project;  // defaults for specs that name none
+    GoogleApi::TokenFn quota_project;  // x-goog-user-project (AdcCredentials::quota_project)
+    std::string project;               // defaults for specs that name none
     std::string region;
     const catalog::MachineCatalog* catalog = nullptr;  // default: the built-in one
   };
