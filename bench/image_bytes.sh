@@ -10,8 +10,8 @@
 # mlbox-trainer -- /bin/true) seconds, median of REPEATS.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BEFORE=${1:?usage: bench/image_bytes.sh BEFORE_BUILD_DIR [AFTER_BUILD_DIR] [REPEATS]}
-AFTER=${2:-$ROOT/build}
+BEFORE=$(realpath "${1:?usage: bench/image_bytes.sh BEFORE_BUILD_DIR [AFTER_BUILD_DIR] [REPEATS]}")
+AFTER=$(realpath "${2:-$ROOT/build}")
 REPEATS=${3:-3}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlbox-bench.XXXXXX")
 trap 'kill $REG_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT

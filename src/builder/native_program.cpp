@@ -132,8 +132,9 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   std::string wheel_sha = torch.sha256.front();
   NativeProgram p;
   p.torch_version = torch.version;
-  p.key = sha256_hex(fmt::format("mlbox-native v2\n{}\n{}\n{}\n{}\n{}\n", native_sources_digest(src),
-                                 wheel_sha, compiler, cmake_version, in.platform));
+  p.key =
+      sha256_hex(fmt::format("mlbox-native v2\n{}\n{}\n{}\n{}\n{}\n", native_sources_digest(src),
+                             wheel_sha, compiler, cmake_version, in.platform));
   stdfs::path root = in.cache_root;
   if (root.empty()) {
     const char* env = std::getenv("MLBOX_NATIVE_CACHE");
@@ -157,13 +158,26 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   stdfs::path site = work / "site";
   stdfs::path torch_cmake = site / "torch" / "share" / "cmake" / "Torch";
   if (!stdfs::exists(site / ".complete")) {
-    observer.info(fmt::format("fetching torch {} to compile mlbox-native against it", torch.version));
+    observer.info(
+        fmt::format("fetching torch {} to compile mlbox-native against it", torch.version));
     stdfs::remove_all(work / "wheel");
-    std::vector<std::string> argv = {in.python_exe,  "-m", "pip", "download", "--no-deps",
-                                     "--only-binary=:all:", "--disable-pip-version-check",
-                                     "--no-input", "--platform", in.platform, "--python-version",
-                                     in.python, "--implementation", "cp", "--dest",
-                                     (work / "wheel").string(), "torch==" + torch.version};
+    std::vector<std::string> argv = {in.python_exe,
+                                     "-m",
+                                     "pip",
+                                     "download",
+                                     "--no-deps",
+                                     "--only-binary=:all:",
+                                     "--disable-pip-version-check",
+                                     "--no-input",
+                                     "--platform",
+                                     in.platform,
+                                     "--python-version",
+                                     in.python,
+                                     "--implementation",
+                                     "cp",
+                                     "--dest",
+                                     (work / "wheel").string(),
+                                     "torch==" + torch.version};
     if (in.no_index) argv.push_back("--no-index");
     if (!in.index_url.empty()) {
       argv.push_back("--index-url");
@@ -179,11 +193,11 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
     if (!r.ok()) {
       std::string err(trim(r.err));
       if (err.size() > 1500) err = "..." + err.substr(err.size() - 1500);
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("cannot fetch torch {} (pip exit {}):\n{}", torch.version,
-                              r.exit_code, err),
-                  "pass the wheel sources `mlbox freeze` used (--find-links DIR, --no-index, "
-                  "--index-url URL)");
+      throw Error(
+          ErrorKind::kConfig,
+          fmt::format("cannot fetch torch {} (pip exit {}):\n{}", torch.version, r.exit_code, err),
+          "pass the wheel sources `mlbox freeze` used (--find-links DIR, --no-index, "
+          "--index-url URL)");
     }
     stdfs::path wheel;
     for (const auto& e : stdfs::directory_iterator(work / "wheel")) {
@@ -198,7 +212,8 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
                   "run `mlbox freeze` again, or pass the wheel sources it used");
     }
     stdfs::remove_all(site);
-    ProcessResult x = runner.run({in.python_exe, "-m", "zipfile", "-e", wheel.string(), site.string()}, {});
+    ProcessResult x =
+        runner.run({in.python_exe, "-m", "zipfile", "-e", wheel.string(), site.string()}, {});
     if (!x.ok()) {
       throw Error(ErrorKind::kConfig, "cannot unpack " + wheel.filename().string() + ": " + x.err);
     }
@@ -214,7 +229,8 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
     fs::write_file_atomic(site / ".complete", wheel_sha + "\n");
   }
 
-  observer.info(fmt::format("compiling mlbox-native against torch {} ({})", torch.version, compiler));
+  observer.info(
+      fmt::format("compiling mlbox-native against torch {} ({})", torch.version, compiler));
   // The sources are copied under the work folder, so that every path the compiler sees is
   // below one root that -ffile-prefix-map (and ccache's base dir) take out: the binary does
   // not depend on where the cache lives.
@@ -225,12 +241,17 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   }
   std::string log_path = (work / "build.log").string();
   std::string prefix_map = "-ffile-prefix-map=" + work.string() + "=/mlbox-native";
-  std::vector<std::string> configure = {
-      "cmake", "-S", (work / "src" / "native").string(), "-B", (work / "build").string(),
-      "-DCMAKE_BUILD_TYPE=Release", "-DTorch_DIR=" + torch_cmake.string(),
-      "-DMLBOX_VERSION=" + std::string(MLBOX_VERSION), "-DMLBOX_NATIVE_STATIC_DEPS=ON",
-      "-DCMAKE_CXX_FLAGS=" + prefix_map,
-      "-DCMAKE_C_FLAGS=" + prefix_map};
+  std::vector<std::string> configure = {"cmake",
+                                        "-S",
+                                        (work / "src" / "native").string(),
+                                        "-B",
+                                        (work / "build").string(),
+                                        "-DCMAKE_BUILD_TYPE=Release",
+                                        "-DTorch_DIR=" + torch_cmake.string(),
+                                        "-DMLBOX_VERSION=" + std::string(MLBOX_VERSION),
+                                        "-DMLBOX_NATIVE_STATIC_DEPS=ON",
+                                        "-DCMAKE_CXX_FLAGS=" + prefix_map,
+                                        "-DCMAKE_C_FLAGS=" + prefix_map};
   if (!fs::which("ninja").empty()) {
     configure.push_back("-G");
     configure.push_back("Ninja");

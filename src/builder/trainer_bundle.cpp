@@ -93,8 +93,7 @@ void write_program_bundle(const BundleSpec& spec, const stdfs::path& stage, Comm
                              : stdfs::weakly_canonical(spec.provided_dir).string() + "/";
   std::vector<std::string> libs;
   for (const auto& lib : closure.libs) {
-    if (!provided.empty() &&
-        stdfs::weakly_canonical(lib.path).string().starts_with(provided)) {
+    if (!provided.empty() && stdfs::weakly_canonical(lib.path).string().starts_with(provided)) {
       continue;  // the image has it (the torch wheel in the deps layer)
     }
     auto dest = stage / "lib" / lib.soname;

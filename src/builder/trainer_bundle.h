@@ -1,7 +1,8 @@
 // The trainer bundle: mlbox-trainer (the supervisor; no libtorch) plus its whole shared-library
 // closure and the dynamic loader, laid out for /opt/mlbox/ in an image (bin/, lib/), with the
 // ELF interpreter set to /opt/mlbox/lib/<loader> and rpaths relative to $ORIGIN (patchelf), so
-// it runs on any base -- glibc or not -- and leaks no LD_LIBRARY_PATH to the user's process. Bundles are cached by the binary's content under $MLBOX_HOME/cache/trainer/.
+// it runs on any base -- glibc or not -- and leaks no LD_LIBRARY_PATH to the user's process.
+// Bundles are cached by the binary's content under $MLBOX_HOME/cache/trainer/.
 #pragma once
 
 #include <filesystem>

@@ -74,7 +74,8 @@ std::string native_stage(const DockerfileInputs& in) {
 FROM mlbox-deps AS mlbox-native
 COPY native-src/ /opt/mlbox/native-src/
 RUN if ! command -v cmake >/dev/null 2>&1 || ! command -v c++ >/dev/null 2>&1; then       apt-get update &&       DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends         cmake make g++ nlohmann-json3-dev libfmt-dev zlib1g-dev libssl-dev &&       rm -rf /var/lib/apt/lists/*;     fi &&     cmake -S /opt/mlbox/native-src/native -B /tmp/mlbox-native -DCMAKE_BUILD_TYPE=Release       -DTorch_DIR=/opt/mlbox/site-packages/torch/share/cmake/Torch       -DMLBOX_NATIVE_STATIC_DEPS=ON -DMLBOX_VERSION=)" +
-         std::string(MLBOX_VERSION) + R"(       -DCMAKE_BUILD_RPATH=/opt/mlbox/site-packages/torch/lib &&     cmake --build /tmp/mlbox-native --parallel &&     install -D -m 0755 /tmp/mlbox-native/mlbox-native /opt/mlbox/native/bin/mlbox-native
+         std::string(MLBOX_VERSION) +
+         R"(       -DCMAKE_BUILD_RPATH=/opt/mlbox/site-packages/torch/lib &&     cmake --build /tmp/mlbox-native --parallel &&     install -D -m 0755 /tmp/mlbox-native/mlbox-native /opt/mlbox/native/bin/mlbox-native
 
 FROM mlbox-deps
 )";

@@ -40,7 +40,6 @@ constexpr const char* kBlobTempPrefix = "blob-";
               fmt::format("{}: {}: {}", path.string(), what, std::strerror(err)), hint);
 }
 
-
 }  // namespace
 
 // ---- BlobWriter ----

@@ -124,7 +124,8 @@ namespace {
 
 uint32_t le32(const std::string& b, size_t at) {
   uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<size_t>(i)]);
+  for (int i = 3; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<size_t>(i)]);
   return v;
 }
 uint16_t le16(const std::string& b, size_t at) {
@@ -153,25 +154,29 @@ std::vector<ZipEntry> zip_entries(const std::string& b, const std::string& path)
       break;
     }
   }
-  if (eocd == std::string::npos) throw bad(path, "not a .npz (zip) file: no end of central directory");
+  if (eocd == std::string::npos)
+    throw bad(path, "not a .npz (zip) file: no end of central directory");
   uint64_t count = le16(b, eocd + 10);
   uint64_t cd = le32(b, eocd + 16);
   if ((count == 0xFFFF || cd == 0xFFFFFFFF) && eocd >= 20 && le32(b, eocd - 20) == 0x07064b50) {
     uint64_t z64 = le64(b, eocd - 20 + 8);
-    if (z64 + 56 > b.size() || le32(b, z64) != 0x06064b50) throw bad(path, "corrupt .npz: bad ZIP64 record");
+    if (z64 + 56 > b.size() || le32(b, z64) != 0x06064b50)
+      throw bad(path, "corrupt .npz: bad ZIP64 record");
     count = le64(b, z64 + 32);
     cd = le64(b, z64 + 48);
   }
   std::vector<ZipEntry> out;
   size_t at = cd;
   for (uint64_t n = 0; n < count; ++n) {
-    if (at + 46 > b.size() || le32(b, at) != 0x02014b50) throw bad(path, "corrupt .npz: bad central directory");
+    if (at + 46 > b.size() || le32(b, at) != 0x02014b50)
+      throw bad(path, "corrupt .npz: bad central directory");
     ZipEntry e;
     e.method = le16(b, at + 10);
     e.crc = le32(b, at + 16);
     e.compressed = le32(b, at + 20);
     e.size = le32(b, at + 24);
-    size_t name_len = le16(b, at + 28), extra_len = le16(b, at + 30), comment_len = le16(b, at + 32);
+    size_t name_len = le16(b, at + 28), extra_len = le16(b, at + 30),
+           comment_len = le16(b, at + 32);
     e.offset = le32(b, at + 42);
     if (at + 46 + name_len + extra_len > b.size()) throw bad(path, "corrupt .npz: truncated entry");
     e.name = b.substr(at + 46, name_len);
@@ -193,7 +198,8 @@ std::vector<ZipEntry> zip_entries(const std::string& b, const std::string& path)
 }
 
 std::string zip_read(const std::string& b, const ZipEntry& e, const std::string& name) {
-  if (e.offset + 30 > b.size() || le32(b, e.offset) != 0x04034b50) throw bad(name, "corrupt .npz: bad local header");
+  if (e.offset + 30 > b.size() || le32(b, e.offset) != 0x04034b50)
+    throw bad(name, "corrupt .npz: bad local header");
   size_t data = e.offset + 30 + le16(b, e.offset + 26) + le16(b, e.offset + 28);
   if (data + e.compressed > b.size()) throw bad(name, "corrupt .npz: truncated data");
   std::string out;

@@ -63,17 +63,17 @@ int torch_gpu_check(const EnvMap& env, bool require_gpu, std::string& device) {
                report.threads);
   device = "cpu";
   for (const auto& d : report.devices) {
-    std::fprintf(stderr, "mlbox-native: cuda:%d %s matmul %s\n", d.index,
-                 d.name.c_str(), d.matmul_ok ? "ok" : ("FAILED " + d.error).c_str());
+    std::fprintf(stderr, "mlbox-native: cuda:%d %s matmul %s\n", d.index, d.name.c_str(),
+                 d.matmul_ok ? "ok" : ("FAILED " + d.error).c_str());
     if (d.matmul_ok && device == "cpu") device = "cuda:" + std::to_string(d.index) + " " + d.name;
   }
   bool usable = device != "cpu";
   if ((require_gpu || wants_gpu(env)) && !usable) {
-    std::fprintf(stderr,
-                 "mlbox-native: %s: the job asked for GPUs but this torch can use none (%s)\n",
-                 require_gpu ? "ERROR" : "WARNING",
-                 report.cuda_built ? "no CUDA device passed the check"
-                                   : "torch was built without CUDA: pin a CUDA torch in mlbox.lock");
+    std::fprintf(
+        stderr, "mlbox-native: %s: the job asked for GPUs but this torch can use none (%s)\n",
+        require_gpu ? "ERROR" : "WARNING",
+        report.cuda_built ? "no CUDA device passed the check"
+                          : "torch was built without CUDA: pin a CUDA torch in mlbox.lock");
     if (require_gpu) return kExitNoGpu;
   }
   return 0;

@@ -44,13 +44,13 @@ GpuCheck check_gpus_at_start(const EnvMap& env, bool require_gpu, FILE* log,
   bool wanted = require_gpu || job_requested_gpus(env);
   if (wanted && c.usable_gpus == 0) {
     const char* banner = "************************************************************";
-    std::fprintf(log,
-                 "%s\n%s mlbox-trainer: %s: the job asked for GPUs but none is usable "
-                 "(%s); training would run on the CPU\n%s\n",
-                 banner, ts.c_str(), require_gpu ? "ERROR" : "WARNING",
-                 driver.driver_loaded ? "no device passed the driver's memory test"
-                                      : driver.error.c_str(),
-                 banner);
+    std::fprintf(
+        log,
+        "%s\n%s mlbox-trainer: %s: the job asked for GPUs but none is usable "
+        "(%s); training would run on the CPU\n%s\n",
+        banner, ts.c_str(), require_gpu ? "ERROR" : "WARNING",
+        driver.driver_loaded ? "no device passed the driver's memory test" : driver.error.c_str(),
+        banner);
     if (require_gpu) c.ok = false;
   }
   std::fflush(log);

@@ -36,10 +36,10 @@ NativeProgram locate_native_program(const EnvMap& env) {
     }
   }
   if (p.binary.empty()) {
-    throw Error(ErrorKind::kConfig,
-                "this image has no mlbox-native, the program that runs native training",
-                "mlbox builds it against the torch that mlbox.lock pins: set `framework: "
-                "pytorch` (or pin torch in the requirements), run `mlbox freeze`, then build again");
+    throw Error(
+        ErrorKind::kConfig, "this image has no mlbox-native, the program that runs native training",
+        "mlbox builds it against the torch that mlbox.lock pins: set `framework: "
+        "pytorch` (or pin torch in the requirements), run `mlbox freeze`, then build again");
   }
   stdfs::path lib = p.binary.parent_path().parent_path() / "lib";
   if (p.binary.parent_path().filename() == "bin" && stdfs::is_directory(lib)) p.lib_dir = lib;

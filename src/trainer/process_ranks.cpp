@@ -13,7 +13,8 @@ int native_processes_per_node(const EnvMap& env, int usable_gpus) {
     int n = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || end != v.data() + v.size() || n < 1 || n > 1024) {
-      throw Error(ErrorKind::kConfig, "MLBOX_NPROC_PER_NODE='" + v + "' is not a number of processes",
+      throw Error(ErrorKind::kConfig,
+                  "MLBOX_NPROC_PER_NODE='" + v + "' is not a number of processes",
                   "set it to an integer from 1 to 1024, or unset it for one process per GPU");
     }
     return n;

@@ -35,7 +35,6 @@ FileLock::~FileLock() {
   ::close(fd_);
 }
 
-
 std::string read_file(const stdfs::path& path) {
   std::string out;
   if (!read_file_if_exists(path, out)) {

@@ -134,4 +134,22 @@ grep -q "compiling mlbox-native against torch 1.13.1 failed" "$WORK/stderr" &&
 [ -z "$(find "$WORK/native-cache" -maxdepth 1 -mindepth 1 ! -name '.work-*')" ] ||
   fail "a half-built program is in the cache: $(ls -a "$WORK/native-cache")"
 pass "a compile error: exit 1 with the compiler's line and the log's path; the cache holds no bundle"
+
+# An interrupted compile (the whole process group killed, as a closed terminal does) leaves no
+# bundle; the next build resumes in the work folder and finishes.
+rm -rf .mlbox
+export MLBOX_NATIVE_CACHE="$WORK/native-cache2"
+setsid "$MLBOX" build >"$WORK/int.out" 2>"$WORK/int.err" &
+INT_PID=$!
+cleanup_hooks+=("kill -9 -- -$INT_PID 2>/dev/null")
+for _ in $(seq 1200); do grep -q "compiling mlbox-native" "$WORK/int.err" && break; sleep 0.1; done
+grep -q "compiling mlbox-native" "$WORK/int.err" || { cat "$WORK/int.err"; fail "the build never reached the compile"; }
+kill -9 -- -$INT_PID
+wait $INT_PID 2>/dev/null || true
+[ -z "$(find "$MLBOX_NATIVE_CACHE" -maxdepth 1 -mindepth 1 ! -name '.work-*')" ] ||
+  fail "an interrupted compile left a bundle: $(ls -a "$MLBOX_NATIVE_CACHE")"
+"$MLBOX" --json build >"$WORK/b3.json" 2>"$WORK/b3.err" || { cat "$WORK/b3.err"; fail "the build after an interrupted compile"; }
+[ "$(json "$WORK/b3.json" '[l["digest"] for l in d["layers"] if l["role"]=="native"][0]')" = "$D1" ] ||
+  fail "the resumed compile gave another native layer"
+pass "an interrupted compile: no bundle left behind; the next build finishes with the same layer"
 echo PASS

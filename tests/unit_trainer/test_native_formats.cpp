@@ -1,17 +1,17 @@
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "native/array_readers.h"
 #include "native/checkpoint_format.h"
 #include "native/crc32c.h"
-#include "trainer/dir_sync.h"
 #include "native/history.h"
 #include "native/native_config.h"
 #include "native/tensorboard_writer.h"
+#include "trainer/dir_sync.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
