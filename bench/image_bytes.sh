@@ -77,9 +77,10 @@ start_secs() {  # IMAGE -> seconds for pull + unpack + runc start, median of REP
   local times=()
   for r in $(seq "$REPEATS"); do
     local dir="$WORK/pull-$r-$RANDOM"
+    mkdir -p "$dir"
     local t0; t0=$(date +%s.%N)
-    skopeo copy -q --src-tls-verify=false "docker://$1" "oci:$dir/oci:latest" >/dev/null
-    umoci unpack --image "$dir/oci:latest" "$dir/bundle" >/dev/null
+    skopeo copy -q --src-tls-verify=false "docker://$1" "oci:$dir/oci:latest" >/dev/null || exit 1
+    umoci unpack --image "$dir/oci:latest" "$dir/bundle" >/dev/null || exit 1
     python3 - "$dir/bundle/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -87,15 +88,16 @@ c["process"]["args"] = ["/opt/mlbox/bin/mlbox-trainer", "--no-timestamps", "--",
 c["process"]["terminal"] = False
 json.dump(c, open(sys.argv[1], "w"))
 PY
-    runc --root "$WORK/runc" run -b "$dir/bundle" "bench-$r-$RANDOM" </dev/null >/dev/null 2>&1
+    runc --root "$WORK/runc" run -b "$dir/bundle" "bench-$r-$RANDOM" </dev/null >"$WORK/runc.log" 2>&1 ||
+      { cat "$WORK/runc.log" >&2; exit 1; }
     local t1; t1=$(date +%s.%N)
     times+=("$(echo "$t1 - $t0" | bc)")
     rm -rf "$dir"
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((REPEATS + 1) / 2))p"
 }
-S_before=$(start_secs "$R/bench/cmd-before:latest")
-S_after=$(start_secs "$R/bench/cmd-after:latest")
+S_before=$(start_secs "$R/bench/cmd-before:latest") || exit 1
+S_after=$(start_secs "$R/bench/cmd-after:latest") || exit 1
 
 ratio() { echo "scale=1; $1 / $2" | bc; }
 printf '%-44s %12s %12s %8s\n' "what mlbox adds" "before" "after" "ratio"
@@ -103,5 +105,5 @@ printf '%-44s %10s MB %9s MB %7sx\n' "command mode, compressed (trainer layer)" 
 printf '%-44s %10s MB %9s MB %7sx\n' "command mode, on disk (/opt/mlbox)" "$(mib "${D[before]}")" "$(mib "${D[after]}")" "$(ratio "${D[before]}" "${D[after]}")"
 printf '%-44s %10s MB %9s MB %7sx\n' "native demo, compressed (trainer + native)" "$(mib "${C[before-native]}")" "$(mib "${C[after-native]}")" "$(ratio "${C[before-native]}" "${C[after-native]}")"
 printf '%-44s %10s MB %9s MB %7sx\n' "native demo, on disk (/opt/mlbox w/o deps)" "$(mib "${D[before-native]}")" "$(mib "${D[after-native]}")" "$(ratio "${D[before-native]}" "${D[after-native]}")"
-printf '%-44s %11ss %11ss %7sx\n' "command mode: pull + unpack + start" "$S_before" "$S_after" "$(ratio "$S_before" "$S_after")"
+printf '%-44s %10.2f s %10.2f s %7sx\n' "command mode: pull + unpack + start" "$S_before" "$S_after" "$(ratio "$S_before" "$S_after")"
 echo "(native demo after: its torch is the lock's own dependency in the deps layer, $(mib "$(layer_bytes "$WORK/after-native.json" deps)") MB compressed, not counted as mlbox's)"

@@ -81,6 +81,19 @@ struct LayerCache {
 
 }  // namespace
 
+void append_wheel_sources(std::vector<std::string>& argv, bool no_index,
+                          const std::string& index_url, const std::vector<std::string>& find_links) {
+  if (no_index) argv.push_back("--no-index");
+  if (!index_url.empty()) {
+    argv.push_back("--index-url");
+    argv.push_back(index_url);
+  }
+  for (const auto& dir : find_links) {
+    argv.push_back("--find-links");
+    argv.push_back(dir);
+  }
+}
+
 void install_locked_packages(const stdfs::path& lock_file, const std::string& platform,
                              const std::string& python_version, const stdfs::path& target,
                              const NativeBuildOptions& o, CommandRunner& runner) {
@@ -104,15 +117,7 @@ void install_locked_packages(const stdfs::path& lock_file, const std::string& pl
                                    target.string(),
                                    "-r",
                                    lock_file.string()};
-  if (o.no_index) argv.push_back("--no-index");
-  if (!o.index_url.empty()) {
-    argv.push_back("--index-url");
-    argv.push_back(o.index_url);
-  }
-  for (const auto& dir : o.find_links) {
-    argv.push_back("--find-links");
-    argv.push_back(dir);
-  }
+  append_wheel_sources(argv, o.no_index, o.index_url, o.find_links);
   ProcessOptions po;
   po.env["PIP_NO_CACHE_DIR"] = "1";
   po.env["PYTHONDONTWRITEBYTECODE"] = "1";

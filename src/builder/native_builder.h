@@ -60,6 +60,10 @@ using NativeBuildResult = BuildResult;
 NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& options,
                                CommandRunner& runner, Observer& observer);
 
+// pip's --no-index / --index-url / --find-links for where the locked wheels are.
+void append_wheel_sources(std::vector<std::string>& argv, bool no_index,
+                          const std::string& index_url, const std::vector<std::string>& find_links);
+
 // Installs the locked distributions for `lock`'s platform and Python into `target` (pip
 // --target, --only-binary=:all:, --require-hashes, --no-deps, --no-compile); console-script
 // shebangs are pointed at the image's python3.

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "builder/native_builder.h"
 #include "builder/trainer_bundle.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -178,15 +179,7 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
                                      "--dest",
                                      (work / "wheel").string(),
                                      "torch==" + torch.version};
-    if (in.no_index) argv.push_back("--no-index");
-    if (!in.index_url.empty()) {
-      argv.push_back("--index-url");
-      argv.push_back(in.index_url);
-    }
-    for (const auto& dir : in.find_links) {
-      argv.push_back("--find-links");
-      argv.push_back(dir);
-    }
+    append_wheel_sources(argv, in.no_index, in.index_url, in.find_links);
     ProcessOptions po;
     po.env["PIP_NO_CACHE_DIR"] = "1";
     ProcessResult r = runner.run(argv, po);
@@ -284,20 +277,14 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
                 "the whole log is " + log_path);
   }
 
-  fs::TempDir stage(root, ".stage-");
   BundleSpec spec;
   spec.binary = binary;
   spec.name = "mlbox-native";
   spec.prefix = kNativePrefix;
   spec.rpath_first = {kImageTorchLib};
   spec.provided_dir = site;
-  write_program_bundle(spec, stage.path(), runner);
+  store_program_bundle(spec, p.dir, runner);
   std::error_code ec;
-  stdfs::rename(stage.path(), p.dir, ec);
-  if (ec && !stdfs::exists(p.dir / "bin" / "mlbox-native")) {
-    throw Error(ErrorKind::kInternal,
-                "cannot store mlbox-native at " + p.dir.string() + ": " + ec.message());
-  }
   stdfs::remove_all(work, ec);
   count_bundle(p.dir, p.files, p.bytes);
   return p;

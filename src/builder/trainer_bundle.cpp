@@ -121,6 +121,19 @@ void write_program_bundle(const BundleSpec& spec, const stdfs::path& stage, Comm
   }
 }
 
+void store_program_bundle(const BundleSpec& spec, const stdfs::path& dest, CommandRunner& runner) {
+  stdfs::create_directories(dest.parent_path());
+  fs::TempDir stage(dest.parent_path(), ".stage-");
+  write_program_bundle(spec, stage.path(), runner);
+  std::error_code ec;
+  stdfs::rename(stage.path(), dest, ec);
+  // Another build may have stored the same bundle first: equal inputs, equal bundle.
+  if (ec && !stdfs::exists(dest / "bin" / spec.name)) {
+    throw Error(ErrorKind::kInternal,
+                "cannot store the " + spec.name + " bundle at " + dest.string() + ": " + ec.message());
+  }
+}
+
 void count_bundle(const stdfs::path& dir, size_t& files, uint64_t& bytes) {
   files = 0;
   bytes = 0;
@@ -142,19 +155,11 @@ TrainerBundle ensure_trainer_bundle(const stdfs::path& binary, const stdfs::path
     return b;
   }
   observer.info("bundling mlbox-trainer with its shared libraries");
-  stdfs::create_directories(cache_root);
-  fs::TempDir stage(cache_root, ".stage-");
   BundleSpec spec;
   spec.binary = binary;
   spec.name = "mlbox-trainer";
   spec.prefix = kTrainerPrefix;
-  write_program_bundle(spec, stage.path(), runner);
-  std::error_code ec;
-  stdfs::rename(stage.path(), b.dir, ec);
-  if (ec && !stdfs::exists(b.dir / "bin" / "mlbox-trainer")) {
-    throw Error(ErrorKind::kInternal,
-                "cannot store trainer bundle at " + b.dir.string() + ": " + ec.message());
-  }
+  store_program_bundle(spec, b.dir, runner);
   count_bundle(b.dir, b.files, b.bytes);
   return b;
 }

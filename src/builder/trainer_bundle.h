@@ -50,6 +50,9 @@ struct BundleSpec {
 };
 void write_program_bundle(const BundleSpec& spec, const std::filesystem::path& stage,
                           CommandRunner& runner);
+// write_program_bundle into a stage beside `dest`, then an atomic rename to `dest`.
+void store_program_bundle(const BundleSpec& spec, const std::filesystem::path& dest,
+                          CommandRunner& runner);
 // Files and bytes under a bundle directory.
 void count_bundle(const std::filesystem::path& dir, size_t& files, uint64_t& bytes);
 
