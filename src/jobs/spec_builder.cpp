@@ -40,24 +40,29 @@ namespace {
 // manifest once instead of discovering one missing setting per submit.
 class Problems {
  public:
-  void add(std::string what, std::string hint) {
-    items_.push_back({std::move(what), std::move(hint)});
+  void add(std::string what, std::string hint, ErrorKind kind = ErrorKind::kConfig) {
+    items_.push_back({std::move(what), std::move(hint), kind});
   }
   void raise(const std::string& target) const {
     if (items_.empty()) return;
-    if (items_.size() == 1) throw Error(ErrorKind::kConfig, items_[0].first, items_[0].second);
-    std::string what = fmt::format(
-        "the {} job has {} problems; nothing was pushed or submitted:", target, items_.size());
-    std::string hint;
-    for (const auto& [w, h] : items_) {
-      what += "\n  - " + w;
-      if (!h.empty()) what += "\n      " + h;
+    // Config problems decide the exit code; credentials alone are an auth error (exit 4).
+    ErrorKind kind = items_.front().kind;
+    for (const auto& p : items_) {
+      if (p.kind == ErrorKind::kConfig) kind = ErrorKind::kConfig;
     }
-    throw Error(ErrorKind::kConfig, what, "fix them all, then submit again");
+    if (items_.size() == 1) throw Error(kind, items_[0].what, items_[0].hint);
+    std::string what =
+        fmt::format("the {} job has {} problems; nothing was built, pushed or submitted:", target,
+                    items_.size());
+    for (const auto& p : items_) {
+      what += "\n  - " + p.what;
+      if (!p.hint.empty()) what += "\n      " + p.hint;
+    }
+    throw Error(kind, what, "fix them all, then submit again");
   }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  std::vector<JobProblem> items_;
 };
 
 // GPU counts Vertex AI accepts for a GPU type: the counts of the catalog's GCP rows for it
@@ -108,9 +113,11 @@ void check_image(const JobSpec& spec, const std::string& target, const std::stri
 }  // namespace
 
 void validate_job_spec(const JobSpec& spec, const std::string& target,
-                       const config::Settings* settings, const catalog::MachineCatalog& catalog) {
+                       const config::Settings* settings, const catalog::MachineCatalog& catalog,
+                       const std::vector<JobProblem>& preflight) {
   const std::string cloud = cloud_of_target(target);
   Problems problems;
+  for (const auto& p : preflight) problems.add(p.what, p.hint, p.kind);
   auto regions = catalog.regions(cloud);
   bool region_known = std::find(regions.begin(), regions.end(), spec.region) != regions.end();
   if (!region_known) {
@@ -246,7 +253,8 @@ JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catal
   spec.labels = {{"mlbox-job", in.job_id}, {"mlbox-project", base}};
 
   if (spec.machine.empty() && !spec.gpu_type.empty()) {
-    validate_job_spec(spec, in.target, &s, catalog);  // region and GPU first, for the clearer error
+    // region and GPU first, for the clearer error
+    validate_job_spec(spec, in.target, &s, catalog, in.preflight);
     auto offers =
         catalog::find_machines_for_gpu(catalog, cloud, spec.gpu_type, spec.gpu_count, spec.region);
     if (offers.empty()) {
@@ -257,7 +265,7 @@ JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catal
     }
     spec.machine = offers.front().machine->name;
   }
-  validate_job_spec(spec, in.target, &s, catalog);
+  validate_job_spec(spec, in.target, &s, catalog, in.preflight);
   // Each job writes under its own prefix: retries of one job share it (and resume from its
   // checkpoints), two jobs never mix their outputs.
   spec.output_uri += "/" + in.job_id;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "manifest/image_ref.h"
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -256,7 +257,7 @@ ProjectScan scan_project(const stdfs::path& dir) {
   if (fs::read_file_if_exists(dir / "requirements.txt", text)) {
     scan.requirements_file = "requirements.txt";
     deps = parse_requirements(text);
-    scan.notes.push_back(fmt::format("requirements.txt ({} packages)", deps.size()));
+    scan.notes.push_back("requirements.txt (" + count_of(deps.size(), "package") + ")");
   } else if (!project.dependencies.empty()) {
     scan.packages = project.dependencies;
     scan.notes.push_back(

@@ -278,3 +278,30 @@ TEST_CASE("a registry on this machine is refused for cloud jobs unless allowed")
   CHECK(error_of([&] { make_job_spec(in); }).empty());
   ::unsetenv("MLBOX_ALLOW_LOCAL_REGISTRY");
 }
+
+TEST_CASE("missing credentials are reported with the spec's problems; alone they are exit 4") {
+  auto s = settings_with({{"target", "vertex"}, {"region", "us-central1"}, {"gpu", "T4:1"}},
+                         {{"CLOUDSDK_CONFIG", "/nonexistent"}});
+  auto in = inputs(s, "vertex");
+  in.image_ref.clear();
+  in.preflight.push_back(
+      {"no Google Application Default Credentials", "gcloud auth ...", ErrorKind::kAuth});
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string e = error_of([&] { make_job_spec(in); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);  // config problems decide the exit code
+  CHECK(e.find("4 problems") != std::string::npos);
+  CHECK(e.find("no Google Application Default Credentials") != std::string::npos);
+
+  auto ok = settings_with({{"target", "vertex"},
+                           {"region", "us-central1"},
+                           {"project", "my-proj"},
+                           {"output", "gs://b/runs"}},
+                          {{"CLOUDSDK_CONFIG", "/nonexistent"}});
+  auto only_auth = inputs(ok, "vertex");
+  only_auth.image_ref = "us-docker.pkg.dev/p/r/digits";
+  only_auth.preflight.push_back(
+      {"no Google Application Default Credentials", "", ErrorKind::kAuth});
+  e = error_of([&] { make_job_spec(only_auth); }, &kind);
+  CHECK(kind == ErrorKind::kAuth);
+  CHECK(e.find("no Google Application Default Credentials") != std::string::npos);
+}
