@@ -122,6 +122,15 @@ mkdir -p "$WORK/both" && cd "$WORK/both"
 sed 's/^targets:$/targets:\n  batch: {region: us-east-1, job_queue: q, output: "s3:\/\/b\/runs"}/' "$PROJ/mlbox.yaml" >mlbox.yaml
 expect_rc 0 "$MLBOX" submit --region us-central1 --machine n1-standard-4 --dry-run --image "$D1"
 [ "$(json "$WORK/stdout" 'd["backend"]')" = vertex ] || { cat "$WORK/stdout"; fail "us-central1 did not pick Vertex"; }
+# --- trap 8: every region the cloud sells the GPU in -----------------------------------------
+expect_rc 0 "$MLBOX" submit --target batch --region eu-west-1 --gpu T4:1 --dry-run --image "$D1"
+[ "$(json "$WORK/stdout" 'd["spec"]["machine"]')" = g4dn.xlarge ] && [ "$(json "$WORK/stdout" 'd["spec"]["region"]')" = eu-west-1 ] ||
+  { cat "$WORK/stdout" "$WORK/stderr"; fail "eu-west-1 refused for Batch"; }
+expect_rc 3 "$MLBOX" submit --target batch --region eu-wset-1 --dry-run --image "$D1"
+grep -q "did you mean 'eu-west-1'" "$WORK/stderr" || { cat "$WORK/stderr"; fail "no did-you-mean for eu-wset-1"; }
+expect_rc 3 "$MLBOX" submit --target vertex --region us-east4 --gpu V100:1 --dry-run --image "$D1"
+grep -q "GPU V100 .* is not offered in us-east4" "$WORK/stderr" || { cat "$WORK/stderr"; fail "V100 in us-east4 accepted"; }
+pass "trap 8: eu-west-1 for Batch; unknown regions exit 3 with did-you-mean; GPUs per region"
 cd "$PROJ"
 expect_rc 3 "$MLBOX" submit --region us-east-1 --dry-run --image "$D1"
 grep -q "us-east-1 is an AWS region, so the job would go to AWS Batch, but mlbox.yaml has no targets.batch" "$WORK/stderr" &&
