@@ -233,6 +233,32 @@ std::vector<MachineOffer> find_machines_for_gpu(const MachineCatalog& catalog,
   return out;
 }
 
+std::vector<MachineOffer> find_machines_for_request(const MachineCatalog& catalog,
+                                                    std::string_view cloud, std::string_view region,
+                                                    const MachineRequest& r) {
+  std::vector<MachineOffer> out;
+  if (!r.gpu.empty()) {
+    out = find_machines_for_gpu(catalog, cloud, r.gpu, std::max(r.gpu_count, 1), region);
+  } else {
+    for (const auto& m : catalog.machines) {
+      if (m.cloud != cloud || m.gpu_count != 0) continue;
+      if (const RegionPrice* p = m.price_in(region)) {
+        out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated});
+      }
+    }
+  }
+  std::erase_if(out, [&](const MachineOffer& o) {
+    return o.machine->vcpu < r.min_vcpu || o.machine->memory_gib < r.min_memory_gib;
+  });
+  std::stable_sort(out.begin(), out.end(), [](const MachineOffer& a, const MachineOffer& b) {
+    if (a.machine->gpu_count != b.machine->gpu_count) {
+      return a.machine->gpu_count < b.machine->gpu_count;
+    }
+    return a.on_demand < b.on_demand;
+  });
+  return out;
+}
+
 bool gpu_offered_in_region(const MachineCatalog& catalog, std::string_view cloud,
                            std::string_view gpu, std::string_view region) {
   std::string want_gpu = normalize_gpu_name(gpu);

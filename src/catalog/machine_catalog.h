@@ -88,6 +88,20 @@ std::vector<MachineOffer> find_machines_for_gpu(const MachineCatalog& catalog,
                                                 std::string_view cloud, std::string_view gpu,
                                                 int count, std::string_view region);
 
+// What a job asks of its machine when it names none (SkyPilot's portable resources).
+struct MachineRequest {
+  std::string gpu;  // empty: a CPU-only machine
+  int gpu_count = 0;
+  int min_vcpu = 0;
+  double min_memory_gib = 0;
+};
+
+// Machines of `cloud` in `region` meeting the request: the fewest GPUs first, then the
+// cheapest on-demand. Empty when none.
+std::vector<MachineOffer> find_machines_for_request(const MachineCatalog& catalog,
+                                                    std::string_view cloud, std::string_view region,
+                                                    const MachineRequest& request);
+
 // Whether any machine of `cloud` offers `gpu` in `region`.
 bool gpu_offered_in_region(const MachineCatalog& catalog, std::string_view cloud,
                            std::string_view gpu, std::string_view region);

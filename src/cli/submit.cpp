@@ -8,6 +8,7 @@
 
 #include "backends/credential_preflight.h"
 #include "backends/job_backends.h"
+#include "catalog/machine_catalog.h"
 #include "cli/commands.h"
 #include "cli/run_local.h"
 #include "cli/submit_image.h"
@@ -22,6 +23,26 @@
 namespace mlbox::cli {
 
 namespace {
+
+// "machine n1-standard-8 (T4 x1, 8 vCPU, 30 GiB) in us-central1: $0.730/h on-demand".
+std::string machine_line(const jobs::JobSpec& spec, const std::string& target) {
+  std::string what = spec.machine;
+  for (const catalog::Machine* m : catalog::builtin_machine_catalog().lookup(spec.machine)) {
+    if (m->cloud != jobs::cloud_of_target(target) || (m->gpu_count > 0) != (spec.gpu_count > 0))
+      continue;
+    what += fmt::format(" ({}{} vCPU, {} GiB)",
+                        m->gpu.empty() ? "" : fmt::format("{} x{}, ", m->gpu, spec.gpu_count),
+                        m->vcpu, m->memory_gib);
+    break;
+  }
+  std::string line = fmt::format("machine {} in {}", what, spec.region);
+  if (auto cost = jobs::estimated_cost(spec, target, 1.0)) {
+    line += fmt::format(": ${:.3f}/h {}{}", *cost, spec.spot ? "spot" : "on-demand",
+                        spec.nodes > 1 ? fmt::format(" for {} nodes", spec.nodes) : "");
+  }
+  if (!spec.machine_choice.empty()) line += ", " + spec.machine_choice;
+  return line;
+}
 
 void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* m,
                      const config::Settings& settings, const std::string& target) {
@@ -44,7 +65,8 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
     in.preflight = backends::credential_problems(
         backends::clouds_touched(target, in.image_ref, uris), ctx.observer());
   }
-  jobs::check_job_inputs(in);  // every problem in one error, before the build
+  jobs::JobSpec checked = jobs::check_job_inputs(in);  // every problem at once, before the build
+  ctx.observer().info(machine_line(checked, target));
   auto backend = backends::make_job_backend(backend_name, settings, ctx.observer());
   if (f.dry_run) {
     ctx.print_json(jobs::plan_job(*backend, in, image_to_send(ctx, f, repo, false)));
@@ -83,6 +105,8 @@ void set_submit_command(CLI::App& app, Context& ctx) {
                   "Cloud region; without --target it picks the cloud that sells it");
   cmd->add_option("--machine", f->machine, "Machine type (see mlbox machines)");
   cmd->add_option("--gpu", f->gpu, "GPU request TYPE:COUNT, e.g. T4:1");
+  cmd->add_option("--cpus", f->cpus, "At least this many vCPUs (the cheapest machine that fits)");
+  cmd->add_option("--memory", f->memory, "At least this much memory: 16GB, 64GiB");
   cmd->add_flag("--spot", f->spot, "Use spot / preemptible capacity (retried on reclaim)");
   cmd->add_option("--nodes", f->nodes, "Number of machines (distributed training)");
   cmd->add_option("--max-runtime", f->max_runtime, "Time limit: 2h, 90m, 3600");

@@ -9,7 +9,8 @@
 namespace mlbox::cli {
 
 struct SubmitFlags {
-  std::string target, region, machine, gpu, nodes, max_runtime, output, project, job_queue;
+  std::string target, region, machine, gpu, cpus, memory, nodes, max_runtime, output, project,
+      job_queue;
   bool spot = false;
   bool follow = false;
   bool dry_run = false;

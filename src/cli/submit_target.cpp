@@ -19,6 +19,8 @@ std::map<std::string, std::string> setting_flags(const SubmitFlags& f) {
   put("region", f.region);
   put("machine", f.machine);
   put("gpu", f.gpu);
+  put("cpus", f.cpus);
+  put("memory", f.memory);
   put("nodes", f.nodes);
   put("max_runtime", f.max_runtime);
   put("output", f.output);
@@ -39,6 +41,8 @@ void refuse_cloud_flags_on_local(const SubmitFlags& f) {
   check("--region", !f.region.empty());
   check("--machine", !f.machine.empty());
   check("--gpu", !f.gpu.empty());
+  check("--cpus", !f.cpus.empty());
+  check("--memory", !f.memory.empty());
   check("--spot", f.spot);
   check("--nodes", !f.nodes.empty());
   check("--max-runtime", !f.max_runtime.empty());

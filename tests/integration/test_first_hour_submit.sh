@@ -141,6 +141,35 @@ expect_rc 2 "$MLBOX" submit --target local --gpu T4:1 --spot
 grep -q -- "--gpu, --spot are for cloud targets" "$WORK/stderr" || { cat "$WORK/stderr"; fail "local took cloud flags"; }
 pass "trap 3: --region picks Vertex or Batch, or says what to add; local refuses cloud flags"
 
+# --- trap 9: portable resources ------------------------------------------------------------
+# resources: {gpu, cpus, memory} picks the cheapest machine that fits, on whichever cloud; the
+# choice is shown with its price.
+mkdir -p "$WORK/portable" && cd "$WORK/portable"
+sed 's/^train:/resources: {gpu: "T4:1", memory: 20GB}\ntrain:/' "$WORK/both/mlbox.yaml" >mlbox.yaml
+expect_rc 0 "$MLBOX" submit --target vertex --dry-run --image "$D1"
+grep -q 'machine n1-standard-8 (T4 x1, 8 vCPU, 30 GiB) in us-central1: \$0.730/h on-demand, the cheapest with T4 x1, >= 20 GiB' "$WORK/stderr" ||
+  { cat "$WORK/stderr"; fail "the Vertex machine choice and its price"; }
+expect_rc 0 "$MLBOX" submit --target batch --dry-run --image "$D1"
+[ "$(json "$WORK/stdout" 'd["spec"]["machine"]')" = g4dn.2xlarge ] && grep -q 'in us-east-1: \$0.752/h on-demand' "$WORK/stderr" ||
+  { cat "$WORK/stderr"; fail "the Batch machine choice"; }
+# CPU-only types are in the catalog.
+expect_rc 0 "$MLBOX" submit --target batch --machine m5.large --gpu none --dry-run --image "$D1"
+expect_rc 0 "$MLBOX" submit --target vertex --machine n2-standard-8 --gpu none --dry-run --image "$D1"
+grep -q 'machine n2-standard-8 (8 vCPU, 32 GiB) in us-central1' "$WORK/stderr" || { cat "$WORK/stderr"; fail "n2-standard-8"; }
+# resources.machine of the other cloud stands for what it holds ...
+sed -i 's/^resources: .*/resources: {machine: g4dn.xlarge}/' mlbox.yaml
+expect_rc 0 "$MLBOX" submit --target vertex --dry-run --image "$D1"
+[ "$(json "$WORK/stdout" 'd["spec"]["machine"]')" = n1-standard-8 ] && [ "$(json "$WORK/stdout" 'd["spec"]["gpu_type"]')" = T4 ] ||
+  { cat "$WORK/stdout"; fail "g4dn.xlarge on Vertex was not replaced by its equivalent"; }
+grep -q "resources.machine g4dn.xlarge at mlbox.yaml:.* is an AWS type: its equivalent here" "$WORK/stderr" || { cat "$WORK/stderr"; fail "translation not said"; }
+# ... but one pinned for the target is the user's word: an error naming targets.vertex.machine.
+sed -i 's|^  vertex: {\(.*\)}$|  vertex: {\1, machine: g4dn.xlarge}|; s|^  vertex:$|  vertex:\n    machine: g4dn.xlarge|' mlbox.yaml
+expect_rc 3 "$MLBOX" submit --target vertex --dry-run --image "$D1"
+grep -q "machine g4dn.xlarge from targets.vertex.machine (mlbox.yaml:[0-9]*:[0-9]*) is an AWS machine, not GCP" "$WORK/stderr" &&
+  grep -q "targets.vertex.machine pins the machine for vertex" "$WORK/stderr" || { cat "$WORK/stderr"; fail "pinned machine of the wrong cloud"; }
+cd "$PROJ"
+pass "trap 9: cheapest machine per cloud with its price; CPU types; resources.machine translated, a pinned one refused"
+
 # --- trap 7: CLI papercuts ---------------------------------------------------------------
 expect_rc 0 "${VERTEX[@]}" --dry-run --image "$D1" -e LR=0.1 -- python train.py --epochs 3
 [ "$(json "$WORK/stdout" 'd["spec"]["command"]')" = "['python', 'train.py', '--epochs', '3']" ] &&

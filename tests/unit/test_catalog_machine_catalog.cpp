@@ -269,3 +269,18 @@ TEST_CASE("CPU-only families: m5/c5/r5 on AWS, n1/n2/e2/c2 standard on GCP") {
   CHECK(offers.front().machine->name == "c5.large");  // the cheapest
   for (const auto& o : offers) CHECK(o.machine->gpu_count == 0);
 }
+
+TEST_CASE("find_machines_for_request: GPUs, vCPUs and memory as minimums, cheapest first") {
+  MachineRequest r{"T4", 1, 0, 20};
+  auto offers = find_machines_for_request(cat(), "gcp", "us-central1", r);
+  REQUIRE_FALSE(offers.empty());
+  CHECK(offers.front().machine->name == "n1-standard-8");
+  for (const auto& o : offers) CHECK(o.machine->memory_gib >= 20);
+  r = {"", 0, 8, 0};
+  offers = find_machines_for_request(cat(), "gcp", "us-central1", r);
+  REQUIRE_FALSE(offers.empty());
+  CHECK(offers.front().machine->gpu_count == 0);
+  CHECK(offers.front().machine->name == "e2-standard-8");  // the cheapest 8-vCPU type
+  r = {"H100", 8, 0, 100000};
+  CHECK(find_machines_for_request(cat(), "aws", "us-east-1", r).empty());
+}
