@@ -1,6 +1,7 @@
 #include "cli/project_build.h"
 
 #include "backends/base_pull.h"
+#include "builder/entry_command_check.h"
 #include "builder/external_builder.h"
 #include "builder/native_builder.h"
 #include "builder/plan.h"
@@ -29,6 +30,17 @@ void add_build_flags(CLI::App* cmd, BuildFlags& f) {
                   ".mlbox/Dockerfile; every builder's image lands in .mlbox/oci")
       ->check(CLI::IsMember({"native", "buildah", "podman", "docker"}));
 }
+
+namespace {
+
+// The command must be able to start in the image it was built into (native mode runs the
+// bundled trainer, which the builder puts there itself).
+builder::BuildResult checked(const builder::BuildPlan& plan, builder::BuildResult r) {
+  if (!plan.manifest.train.native) builder::require_entry_command(r, plan.cmd);
+  return r;
+}
+
+}  // namespace
 
 builder::BuildResult build_project(Context& ctx, const BuildFlags& f) {
   image::refuse_internal_tag(f.tag);
@@ -63,7 +75,7 @@ builder::BuildResult build_project(Context& ctx, const BuildFlags& f) {
           backends::pull_base_image(image::project_store_path(ctx.project_dir()), source->ref,
                                     f.registry, f.platform, ctx.observer());
     }
-    return builder::build_native(plan, o, runner, ctx.observer());
+    return checked(plan, builder::build_native(plan, o, runner, ctx.observer()));
   }
   builder::ExternalBuildOptions o;
   o.tool = builder::parse_external_tool(f.builder);
@@ -71,7 +83,7 @@ builder::BuildResult build_project(Context& ctx, const BuildFlags& f) {
   o.compression = compression;
   o.trainer_binary = trainer;
   for (const auto& dir : f.find_links) o.wheel_dirs.push_back(std::filesystem::absolute(dir));
-  return builder::build_external(plan, o, runner, ctx.observer());
+  return checked(plan, builder::build_external(plan, o, runner, ctx.observer()));
 }
 
 }  // namespace mlbox::cli

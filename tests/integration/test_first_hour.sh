@@ -5,6 +5,11 @@ source "$MLBOX_SOURCE_DIR/tests/integration/lib.sh"
 cd "$WORK"
 umoci init --layout base >/dev/null
 umoci new --image base:v1 >/dev/null
+# A base with `python` (a stand-in that is never run): the build checks that the image's
+# command can start.
+umoci unpack --rootless --image base:v1 bb >/dev/null
+mkdir -p bb/rootfs/usr/bin && cp "$(type -P true)" bb/rootfs/usr/bin/python
+umoci repack --image base:v1 bb >/dev/null && rm -rf bb
 
 # --- trap 2: an image without its dependencies ------------------------------------------------
 # requirements.txt names torch and there is no mlbox.lock: `build` refuses like `dockerfile`,

@@ -31,6 +31,11 @@ catalog() { curl -s "http://127.0.0.1:$REG_PORT/v2/_catalog" | python3 -c 'impor
 cd "$WORK"
 umoci init --layout base >/dev/null
 umoci new --image base:v1 >/dev/null
+# A base with `python` (a stand-in that is never run): the build checks that the image's
+# command can start.
+umoci unpack --rootless --image base:v1 bb >/dev/null
+mkdir -p bb/rootfs/usr/bin && cp "$(type -P true)" bb/rootfs/usr/bin/python
+umoci repack --image base:v1 bb >/dev/null && rm -rf bb
 PROJ=$WORK/proj
 mkdir -p "$PROJ" && cd "$PROJ"
 cat >mlbox.yaml <<YAML

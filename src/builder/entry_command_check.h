@@ -1,0 +1,34 @@
+// The image's command checked against the image's own files before anyone runs it: the
+// program (`python`) must be on the image's PATH in the base and deps layers, and a script
+// argument (`train.py`) must be in the code layer. Otherwise the job would fail at its first
+// step, on a cloud GPU, minutes after submit.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "builder/build_result.h"
+
+namespace mlbox::builder {
+
+struct EntryCommandProblem {
+  std::string what;
+  std::string hint;
+};
+
+// Pure: `files` holds the image's paths without a leading '/' (files and links alike).
+// `path_env` is the image's PATH ("" = the default), `working_dir` its WorkingDir.
+std::optional<EntryCommandProblem> check_entry_command(const std::set<std::string>& files,
+                                                       const std::vector<std::string>& command,
+                                                       const std::string& path_env,
+                                                       const std::string& working_dir);
+
+// The paths of the built image's layers (whiteouts applied), read from its store.
+std::set<std::string> image_files(const BuildResult& result);
+
+// Throws Error(kConfig) when the built image's command cannot start.
+void require_entry_command(const BuildResult& result, const std::vector<std::string>& command);
+
+}  // namespace mlbox::builder
