@@ -35,16 +35,19 @@ bool has_script_suffix(const std::string& arg) {
   return false;
 }
 
-// Programs on PATH whose name starts like `program` ("python3" for "python").
+// Programs on PATH named like `program` ("python" for "python3", "python3" for "python").
 std::vector<std::string> similar_programs(const std::set<std::string>& files,
                                           const std::vector<std::string>& dirs,
                                           const std::string& program) {
   std::vector<std::string> out;
   for (const auto& dir : dirs) {
-    std::string prefix = joined(dir, program);
+    std::string prefix = without_slashes(dir) + "/";
     for (auto it = files.lower_bound(prefix); it != files.end() && starts_with(*it, prefix); ++it) {
-      std::string name = it->substr(without_slashes(dir).size() + 1);
-      if (name.find('/') == std::string::npos) out.push_back("/" + *it);
+      std::string name = it->substr(prefix.size());
+      if (name.empty() || name.find('/') != std::string::npos) continue;
+      bool prefixed = name.size() >= 3 && program.size() >= 3 &&
+                      (starts_with(name, program) || starts_with(program, name));
+      if (prefixed || edit_distance(name, program) <= 1) out.push_back("/" + *it);
     }
   }
   return out;
