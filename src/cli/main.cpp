@@ -108,7 +108,11 @@ int main(int argc, char** argv) {
     }
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {
-      // Bare `mlbox`, like bare `git`: the help text, and the usage exit code for scripts.
+      // Bare `mlbox`, like bare `git`: the help text, and the usage exit code for scripts
+      // (under --json, stdout holds the one error object instead).
+      if (words.json) {
+        return out.report(ErrorKind::kUsage, "no command given", "run 'mlbox help'");
+      }
       ctx.print(app.help());
       return static_cast<int>(ErrorKind::kUsage);
     }

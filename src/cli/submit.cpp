@@ -8,7 +8,6 @@
 
 #include "backends/credential_preflight.h"
 #include "backends/job_backends.h"
-#include "catalog/machine_catalog.h"
 #include "cli/commands.h"
 #include "cli/run_local.h"
 #include "cli/submit_image.h"
@@ -23,26 +22,6 @@
 namespace mlbox::cli {
 
 namespace {
-
-// "machine n1-standard-8 (T4 x1, 8 vCPU, 30 GiB) in us-central1: $0.730/h on-demand".
-std::string machine_line(const jobs::JobSpec& spec, const std::string& target) {
-  std::string what = spec.machine;
-  for (const catalog::Machine* m : catalog::builtin_machine_catalog().lookup(spec.machine)) {
-    if (m->cloud != jobs::cloud_of_target(target) || (m->gpu_count > 0) != (spec.gpu_count > 0))
-      continue;
-    what += fmt::format(" ({}{} vCPU, {} GiB)",
-                        m->gpu.empty() ? "" : fmt::format("{} x{}, ", m->gpu, spec.gpu_count),
-                        m->vcpu, m->memory_gib);
-    break;
-  }
-  std::string line = fmt::format("machine {} in {}", what, spec.region);
-  if (auto cost = jobs::estimated_cost(spec, target, 1.0)) {
-    line += fmt::format(": ${:.3f}/h {}{}", *cost, spec.spot ? "spot" : "on-demand",
-                        spec.nodes > 1 ? fmt::format(" for {} nodes", spec.nodes) : "");
-  }
-  if (!spec.machine_choice.empty()) line += ", " + spec.machine_choice;
-  return line;
-}
 
 void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifest* m,
                      const config::Settings& settings, const std::string& target) {

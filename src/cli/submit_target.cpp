@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "catalog/machine_catalog.h"
+#include "jobs/spec_builder.h"
 #include "jobs/target_choice.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -80,6 +82,25 @@ config::Settings resolve_submit_settings(Context& ctx, const SubmitFlags& f,
   ctx.observer().info(fmt::format("--region {}: submitting to {} (targets.{} in mlbox.yaml)",
                                   f.region, v.value, v.value));
   return settings;
+}
+
+std::string machine_line(const jobs::JobSpec& spec, const std::string& target) {
+  std::string what = spec.machine;
+  for (const catalog::Machine* m : catalog::builtin_machine_catalog().lookup(spec.machine)) {
+    if (m->cloud != jobs::cloud_of_target(target) || (m->gpu_count > 0) != (spec.gpu_count > 0))
+      continue;
+    what += fmt::format(" ({}{} vCPU, {} GiB)",
+                        m->gpu.empty() ? "" : fmt::format("{} x{}, ", m->gpu, spec.gpu_count),
+                        m->vcpu, m->memory_gib);
+    break;
+  }
+  std::string line = fmt::format("machine {} in {}", what, spec.region);
+  if (auto cost = jobs::estimated_cost(spec, target, 1.0)) {
+    line += fmt::format(": ${:.3f}/h {}{}", *cost, spec.spot ? "spot" : "on-demand",
+                        spec.nodes > 1 ? fmt::format(" for {} nodes", spec.nodes) : "");
+  }
+  if (!spec.machine_choice.empty()) line += ", " + spec.machine_choice;
+  return line;
 }
 
 }  // namespace mlbox::cli

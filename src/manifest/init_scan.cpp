@@ -290,8 +290,8 @@ ProjectScan scan_project(const stdfs::path& dir) {
     scan.notes.push_back("requirements.txt (" + count_of(deps.size(), "package") + ")");
   } else if (!project.dependencies.empty()) {
     scan.packages = project.dependencies;
-    scan.notes.push_back(
-        fmt::format("pyproject.toml ({} dependencies)", project.dependencies.size()));
+    scan.notes.push_back("pyproject.toml (" +
+                         count_of(project.dependencies.size(), "dependency", "dependencies") + ")");
   } else if (fs::read_file_if_exists(dir / "setup.py", text)) {
     PyProject setup = parse_setup_py(text);
     scan.packages = setup.dependencies;
@@ -370,7 +370,7 @@ ProjectScan scan_project(const stdfs::path& dir) {
   } else if (!import_files.empty()) {
     std::string fw =
         import_files["tensorflow"] > import_files["pytorch"] ? "tensorflow" : "pytorch";
-    pick(fw, fmt::format("{} imported in {} file(s)", fw, import_files[fw]));
+    pick(fw, fmt::format("{} imported in {}", fw, count_of(import_files[fw], "file")));
     if (!scan.requirements_file.empty() || !scan.packages.empty())
       scan.notes.push_back("warning: " + fw + " is imported but not listed in the dependencies");
   }

@@ -196,6 +196,8 @@ assert "gs://" in d["error"]["message"] and d["error"]["hint"], d
 PY
 expect_rc 2 "$MLBOX" --json sumbit
 [ "$(json "$WORK/stdout" 'd["error"]["kind"]')" = usage ] || fail "--json usage error"
+expect_rc 2 "$MLBOX" --json
+[ "$(json "$WORK/stdout" 'd["error"]["message"]')" = "no command given" ] || fail "bare mlbox --json"
 expect_rc 0 "$MLBOX" -q build "${TRAINER[@]}"
 [ "$(wc -l <"$WORK/stdout")" = 1 ] && grep -q "^built " "$WORK/stdout" || { cat "$WORK/stdout"; fail "-q build printed the layer table"; }
 pass "trap 7: -- command, help CMD, did-you-mean, bare mlbox, --json errors, -q build"
