@@ -9,6 +9,7 @@
 #include "backends/credential_preflight.h"
 #include "backends/job_backends.h"
 #include "cli/commands.h"
+#include "cli/project_build.h"
 #include "cli/run_local.h"
 #include "cli/submit_image.h"
 #include "cli/submit_target.h"
@@ -122,6 +123,12 @@ void set_submit_command(CLI::App& app, Context& ctx) {
       refuse_cloud_flags_on_local(*f);
       RunFlags run;
       run.tag = f->tag;
+      if (!f->no_build) {  // this machine runs what the tree holds too
+        BuildFlags build = f->build;
+        build.tag = run.tag = f->tag.empty() ? "latest" : f->tag;
+        build.refuse_stale_lock = true;
+        build_project(ctx, build);
+      }
       run.env = f->env;
       run.command = f->command;
       run.detach = !f->follow;

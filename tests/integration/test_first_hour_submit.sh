@@ -106,6 +106,29 @@ expect_rc 2 "${VERTEX[@]}" --image "127.0.0.1:$REG_PORT/first/app:latest"
 grep -q "has no digest" "$WORK/stderr" || { cat "$WORK/stderr"; fail "a tag-only --image accepted"; }
 pass "trap 1: --dry-run builds; --no-build and --image DIGEST send what they name"
 
+# The local target runs what the tree holds too (busybox base: the job really runs).
+if [ -x /bin/busybox ] && [ -n "${MLBOX_TRAINER:-}" ] && [ -x "${MLBOX_TRAINER:-}" ]; then
+  (cd "$WORK" && umoci init --layout bbase >/dev/null && umoci new --image bbase:v1 >/dev/null &&
+    umoci unpack --rootless --image bbase:v1 bb >/dev/null && mkdir -p bb/rootfs/bin &&
+    cp /bin/busybox bb/rootfs/bin/busybox && ln -s busybox bb/rootfs/bin/sh &&
+    umoci repack --image bbase:v1 bb >/dev/null && rm -rf bb)
+  mkdir -p "$WORK/localjob" && cd "$WORK/localjob"
+  printf 'name: loc\ntrain:\n  command: ["/bin/sh", "run.sh"]\nimage:\n  base: oci:%s/bbase:v1\n' "$WORK" >mlbox.yaml
+  echo 'echo hello-v1' >run.sh
+  expect_rc 0 timeout 120 "$MLBOX" submit --follow
+  grep -q hello-v1 "$WORK/stdout" || { cat "$WORK/stdout" "$WORK/stderr"; fail "local submit did not run the tree"; }
+  echo 'echo hello-v2' >run.sh
+  expect_rc 0 timeout 120 "$MLBOX" submit --follow
+  grep -q hello-v2 "$WORK/stdout" || { cat "$WORK/stdout"; fail "local submit ran stale code"; }
+  echo 'echo hello-v3' >run.sh
+  expect_rc 0 timeout 120 "$MLBOX" submit --follow --no-build
+  grep -q hello-v2 "$WORK/stdout" || { cat "$WORK/stdout"; fail "local submit --no-build rebuilt"; }
+  cd "$PROJ"
+  pass "trap 1: a local submit runs the tree (--no-build: the store's image)"
+else
+  echo "skip - local submit: no busybox or no built mlbox-trainer"
+fi
+
 # A lock frozen from other requirements than the tree's is refused, naming the command.
 python3 "$MLBOX_SOURCE_DIR/tests/fixtures/make_wheels.py" "$WORK/wheelhouse" 'alpha==1.0' >/dev/null
 mkdir -p "$WORK/locked" && cd "$WORK/locked"
