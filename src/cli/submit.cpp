@@ -97,8 +97,8 @@ void set_submit_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-build", f->no_build,
                 "Send the store's image as it is (default: build the working tree first)");
   cmd->add_option("--image", f->image,
-                  "Send an image already pushed: REPO@sha256:... or sha256:... (no build, no "
-                  "push)");
+                  "Send an image already pushed: REPO[:TAG] (pinned to its digest now), "
+                  "REPO@sha256:... or sha256:... (no build, no push)");
   cmd->add_option("-e,--env", f->env, "KEY=value for the job (repeatable)")
       ->allow_extra_args(false);  // one value each, so a command after it stays the command
   cmd->add_flag("-f,--follow", f->follow, "Stream the logs until the job ends");

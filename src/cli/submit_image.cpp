@@ -15,8 +15,7 @@ namespace mlbox::cli {
 
 jobs::PushedImage image_from_flag(const std::string& value, const std::string& repository) {
   const std::string hint =
-      "give --image REPO@sha256:DIGEST or --image sha256:DIGEST (of image.repository); "
-      "'mlbox push' prints the digest";
+      "give --image REPO[:TAG], REPO@sha256:DIGEST or sha256:DIGEST (of image.repository)";
   if (starts_with(value, "sha256:")) {
     if (repository.empty()) {
       throw Error(ErrorKind::kUsage,
@@ -34,13 +33,6 @@ jobs::PushedImage image_from_flag(const std::string& value, const std::string& r
   std::string why;
   auto ref = manifest::parse_registry_reference(value, &why);
   if (!ref) throw Error(ErrorKind::kUsage, "--image '" + value + "' is not valid: " + why, hint);
-  if (ref->digest.empty()) {
-    throw Error(ErrorKind::kUsage,
-                "--image " + value +
-                    " has no digest: a job runs one exact image, and a tag can "
-                    "move",
-                hint);
-  }
   std::string digest = ref->digest;
   ref->digest.clear();
   return {ref->canonical(), digest};
@@ -48,7 +40,15 @@ jobs::PushedImage image_from_flag(const std::string& value, const std::string& r
 
 jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::string& repo,
                                 bool push) {
-  if (!f.image.empty()) return image_from_flag(f.image, repo);
+  if (!f.image.empty()) {
+    jobs::PushedImage image = image_from_flag(f.image, repo);
+    if (image.digest.empty()) {  // a tag: pinned to what it names now
+      image.digest =
+          backends::registry_digest_of(image.reference, f.build.registry, ctx.observer());
+      ctx.observer().info(fmt::format("--image {} is {}", f.image, image.digest));
+    }
+    return image;
+  }
   BuildFlags build = f.build;
   build.tag = f.tag.empty() ? "latest" : f.tag;
   build.refuse_stale_lock = true;

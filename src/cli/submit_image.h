@@ -10,8 +10,9 @@
 
 namespace mlbox::cli {
 
-// --image: "REPO@sha256:..." or "sha256:..." (of image.repository `repository`). A tag alone
-// is refused: a job runs one exact image, and a tag can move. Error(kUsage) says what to give.
+// --image: "REPO@sha256:..." or "sha256:..." (of image.repository `repository`), or
+// "REPO[:TAG]", whose digest is empty here: image_to_send reads it from the registry, so
+// the job runs the exact image the tag names now. Error(kUsage) for anything else.
 jobs::PushedImage image_from_flag(const std::string& value, const std::string& repository);
 
 // The image of a cloud job: --image, or the store's (built from the working tree first

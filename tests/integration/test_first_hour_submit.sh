@@ -102,9 +102,13 @@ expect_rc 0 "${VERTEX[@]}" --dry-run --no-build
   fail "--no-build built"
 expect_rc 0 "${VERTEX[@]}" --image "$D1"
 [ "$(sent_digest)" = "$D1" ] && [ "$(store_digest)" = "$D3" ] || fail "--image DIGEST was not sent as is"
-expect_rc 2 "${VERTEX[@]}" --image "127.0.0.1:$REG_PORT/first/app:latest"
-grep -q "has no digest" "$WORK/stderr" || { cat "$WORK/stderr"; fail "a tag-only --image accepted"; }
-pass "trap 1: --dry-run builds; --no-build and --image DIGEST send what they name"
+# --image REPO:TAG runs the digest the tag names now (the last push: D2), with no build.
+expect_rc 0 "${VERTEX[@]}" --image "127.0.0.1:$REG_PORT/first/app:latest"
+[ "$(sent_digest)" = "$D2" ] && [ "$(store_digest)" = "$D3" ] || fail "--image REPO:TAG sent $(sent_digest), not $D2"
+grep -q -- "--image 127.0.0.1:$REG_PORT/first/app:latest is $D2" "$WORK/stderr" || { cat "$WORK/stderr"; fail "the tag's digest not shown"; }
+set +e; "${VERTEX[@]}" --image "127.0.0.1:$REG_PORT/first/app:nope" >/dev/null 2>"$WORK/stderr"; rc=$?; set -e
+[ "$rc" -ne 0 ] && grep -q "nope" "$WORK/stderr" || { cat "$WORK/stderr"; fail "an unknown tag was sent (rc $rc)"; }
+pass "trap 1: --dry-run builds; --no-build, --image DIGEST and --image REPO:TAG send what they name"
 
 # The local target runs what the tree holds too (busybox base: the job really runs).
 if [ -x /bin/busybox ] && [ -n "${MLBOX_TRAINER:-}" ] && [ -x "${MLBOX_TRAINER:-}" ]; then
