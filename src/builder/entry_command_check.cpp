@@ -36,9 +36,10 @@ bool has_script_suffix(const std::string& arg) {
 }
 
 // Programs on PATH named like `program` ("python" for "python3", "python3" for "python").
-std::vector<std::string> similar_programs(const std::set<std::string>& files,
+std::vector<std::string> similar_programs(const ImageFiles& image,
                                           const std::vector<std::string>& dirs,
                                           const std::string& program) {
+  const std::set<std::string>& files = image.paths;
   std::vector<std::string> out;
   for (const auto& dir : dirs) {
     std::string prefix = without_slashes(dir) + "/";
@@ -53,7 +54,8 @@ std::vector<std::string> similar_programs(const std::set<std::string>& files,
   return out;
 }
 
-void list_layer(const std::filesystem::path& blob, std::set<std::string>& files) {
+void list_layer(const std::filesystem::path& blob, ImageFiles& image) {
+  std::set<std::string>& files = image.paths;
   struct archive* a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
@@ -80,6 +82,7 @@ void list_layer(const std::filesystem::path& blob, std::set<std::string>& files)
     } else if (starts_with(base, ".wh.")) {
       std::string gone = joined(dir, base.substr(4));
       files.erase(gone);
+      image.links.erase(gone);
       std::string prefix = gone + "/";
       for (auto it = files.lower_bound(prefix); it != files.end() && starts_with(*it, prefix);) {
         it = files.erase(it);
@@ -87,6 +90,12 @@ void list_layer(const std::filesystem::path& blob, std::set<std::string>& files)
     } else if (!path.empty()) {
       files.insert(path);
       added.insert(path);
+      const char* target = archive_entry_symlink(entry);
+      if (target && *target) {
+        image.links[path] = target;
+      } else {
+        image.links.erase(path);
+      }
     }
     archive_read_data_skip(a);
   }
@@ -95,7 +104,40 @@ void list_layer(const std::filesystem::path& blob, std::set<std::string>& files)
 
 }  // namespace
 
-std::optional<EntryCommandProblem> check_entry_command(const std::set<std::string>& files,
+bool ImageFiles::exists(const std::string& path) const {
+  // Resolve component by component; a link's target is relative to its folder unless
+  // absolute. 40 hops at most, as the kernel allows.
+  std::vector<std::string> todo = split(without_slashes(path), '/');
+  std::string done;
+  int hops = 0;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const std::string& part = todo[i];
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      auto slash = done.rfind('/');
+      done = slash == std::string::npos ? "" : done.substr(0, slash);
+      continue;
+    }
+    std::string next = done.empty() ? part : done + "/" + part;
+    auto link = links.find(next);
+    if (link != links.end()) {
+      if (++hops > 40) return false;
+      std::vector<std::string> rest(todo.begin() + static_cast<long>(i) + 1, todo.end());
+      std::string target = link->second;
+      if (target.front() == '/') done.clear();
+      todo = split(without_slashes(target), '/');
+      todo.insert(todo.end(), rest.begin(), rest.end());
+      i = static_cast<size_t>(-1);
+      continue;
+    }
+    // Layers need not list parent folders; only the last component must be there.
+    if (i + 1 == todo.size() && !paths.count(next)) return false;
+    done = next;
+  }
+  return !done.empty();
+}
+
+std::optional<EntryCommandProblem> check_entry_command(const ImageFiles& files,
                                                        const std::vector<std::string>& command,
                                                        const std::string& path_env,
                                                        const std::string& working_dir) {
@@ -109,10 +151,9 @@ std::optional<EntryCommandProblem> check_entry_command(const std::set<std::strin
   const std::string shown = join(command, " ");
   bool found = false;
   if (program.find('/') != std::string::npos) {
-    found = files.count(program.front() == '/' ? without_slashes(program)
-                                               : joined(working_dir, program)) > 0;
+    found = files.exists(program.front() == '/' ? program : joined(working_dir, program));
   } else {
-    for (const auto& d : dirs) found = found || files.count(joined(d, program)) > 0;
+    for (const auto& d : dirs) found = found || files.exists(joined(d, program));
   }
   if (!found) {
     auto similar = program.find('/') == std::string::npos ? similar_programs(files, dirs, program)
@@ -136,7 +177,7 @@ std::optional<EntryCommandProblem> check_entry_command(const std::set<std::strin
     if (arg.empty() || arg.front() == '-') continue;
     if (!has_script_suffix(arg)) break;
     std::string rel = arg.front() == '/' ? without_slashes(arg) : joined(working_dir, arg);
-    if (files.count(rel)) break;
+    if (files.exists(rel)) break;
     return EntryCommandProblem{
         fmt::format("the image's command '{}' names {}, which is not in the image (/{}): the "
                     "code layer does not hold it",
@@ -147,9 +188,9 @@ std::optional<EntryCommandProblem> check_entry_command(const std::set<std::strin
   return std::nullopt;
 }
 
-std::set<std::string> image_files(const BuildResult& r) {
+ImageFiles image_files(const BuildResult& r) {
   image::OciLayout store(r.store, image::OciLayout::Mode::kReadOnly);
-  std::set<std::string> files;
+  ImageFiles files;
   for (const auto& layer : r.layers) list_layer(store.blob_path(layer.descriptor.digest), files);
   return files;
 }

@@ -4,6 +4,7 @@
 // step, on a cloud GPU, minutes after submit.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,15 +19,22 @@ struct EntryCommandProblem {
   std::string hint;
 };
 
-// Pure: `files` holds the image's paths without a leading '/' (files and links alike).
-// `path_env` is the image's PATH ("" = the default), `working_dir` its WorkingDir.
-std::optional<EntryCommandProblem> check_entry_command(const std::set<std::string>& files,
+// An image's file tree as its layers leave it: every path without a leading '/', and the
+// targets of its symbolic links (Debian's /bin -> usr/bin, python -> python3.11).
+struct ImageFiles {
+  std::set<std::string> paths;
+  std::map<std::string, std::string> links;
+  bool exists(const std::string& path) const;  // following links on the way and at the end
+};
+
+// Pure: `path_env` is the image's PATH ("" = the default), `working_dir` its WorkingDir.
+std::optional<EntryCommandProblem> check_entry_command(const ImageFiles& files,
                                                        const std::vector<std::string>& command,
                                                        const std::string& path_env,
                                                        const std::string& working_dir);
 
 // The paths of the built image's layers (whiteouts applied), read from its store.
-std::set<std::string> image_files(const BuildResult& result);
+ImageFiles image_files(const BuildResult& result);
 
 // Throws Error(kConfig) when the built image's command cannot start.
 void require_entry_command(const BuildResult& result, const std::vector<std::string>& command);

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/project_build.h"
+#include "util/command_words.h"
 
 namespace mlbox::cli {
 
@@ -55,12 +56,13 @@ void set_build_command(CLI::App& app, Context& ctx) {
     size_t base_layers = 0;
     for (const auto& l : r.layers) base_layers += l.role == "base";
     if (r.builder == "native") {
-      text +=
-          fmt::format("built oci:{}:{} {} ({} base layers + {})", r.store.string(), r.tag,
-                      short_digest(r.manifest.digest), base_layers, r.layers.size() - base_layers);
+      text += fmt::format("built oci:{}:{} {} ({} + {})", r.store.string(), r.tag,
+                          short_digest(r.manifest.digest), count_of(base_layers, "base layer"),
+                          r.layers.size() - base_layers);
     } else {
-      text += fmt::format("built oci:{}:{} {} with {} ({} layers)", r.store.string(), r.tag,
-                          short_digest(r.manifest.digest), r.builder, r.layers.size());
+      text += fmt::format("built oci:{}:{} {} with {} ({})", r.store.string(), r.tag,
+                          short_digest(r.manifest.digest), r.builder,
+                          count_of(r.layers.size(), "layer"));
     }
     ctx.print(text);
   });

@@ -6,9 +6,10 @@ using namespace mlbox::builder;
 
 namespace {
 
-const std::set<std::string> kImage = {"usr",        "usr/bin",           "usr/bin/python3",
-                                      "usr/bin/sh", "workspace",         "workspace/train.py",
-                                      "opt/mlbox",  "opt/mlbox/bin/run", "workspace/src/x.py"};
+const ImageFiles kImage = {
+    {"usr", "usr/bin", "usr/bin/python3", "usr/bin/sh", "workspace", "workspace/train.py",
+     "opt/mlbox", "opt/mlbox/bin/run", "workspace/src/x.py"},
+    {}};
 
 }  // namespace
 
@@ -39,4 +40,38 @@ TEST_CASE("a script missing from the code layer is named with where it was looke
   CHECK(p->what.find("names trian.py, which is not in the image (/workspace/trian.py)") !=
         std::string::npos);
   CHECK(p->hint.find(".mlboxignore") != std::string::npos);
+}
+
+TEST_CASE("links are followed: merged /usr, python -> python3.11, relative and absolute") {
+  ImageFiles debian;
+  debian.paths = {"bin",
+                  "usr",
+                  "usr/bin",
+                  "usr/bin/dash",
+                  "usr/bin/sh",
+                  "usr/bin/python3",
+                  "usr/bin/python3.11",
+                  "usr/local",
+                  "usr/local/bin",
+                  "usr/local/bin/py",
+                  "workspace",
+                  "workspace/train.py"};
+  debian.links = {{"bin", "usr/bin"},
+                  {"usr/bin/sh", "dash"},
+                  {"usr/bin/python3", "python3.11"},
+                  {"usr/local/bin/py", "/usr/bin/python3"}};
+  CHECK(debian.exists("bin/sh"));
+  CHECK(debian.exists("/bin/python3"));
+  CHECK(debian.exists("usr/local/bin/py"));
+  CHECK(debian.exists("usr/local/bin/../bin/py"));
+  CHECK_FALSE(debian.exists("bin/bash"));
+  CHECK_FALSE(check_entry_command(debian, {"/bin/sh", "train.py"}, "", "/workspace"));
+  CHECK_FALSE(check_entry_command(debian, {"py", "train.py"}, "", "/workspace"));
+  // A dangling link does not count; nor does a cycle.
+  debian.links["usr/bin/python"] = "python2";
+  debian.paths.insert("usr/bin/python");
+  CHECK_FALSE(debian.exists("usr/bin/python"));
+  debian.links["usr/bin/loop"] = "loop";
+  debian.paths.insert("usr/bin/loop");
+  CHECK_FALSE(debian.exists("usr/bin/loop"));
 }
