@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes templates/machines.yaml from the price tables below.
+"""Writes templates/machines.yaml from the price and region tables below.
 
 The tables are the source; the YAML is what mlbox embeds. GCP bills a GPU VM as machine type
 plus accelerators, so its rows are summed here (once) instead of in C++ at every lookup.
@@ -7,6 +7,8 @@ Run: python3 scripts/gen-machines-yaml.py > templates/machines.yaml
 """
 
 AS_OF = "2024-06-01"
+# The region tables below (where each cloud sells each family) are as of this date.
+REGIONS_AS_OF = "2025-06-01"
 
 HEADER = f"""\
 # GPU machine catalog for `mlbox machines`, machine selection and the job submitters.
@@ -23,13 +25,24 @@ HEADER = f"""\
 #     history); GCP spot prices change up to once a month (figures are approximate values
 #     from the GCP spot price list). Expect the real price to differ by tens of percent.
 #   europe-west4 figures are approximate (within a few percent of the list price).
+#   Rows marked "estimated: true" are regions where the family is sold but whose price was not
+#     compiled: they carry the reference region's price (AWS us-east-1, GCP us-central1), and
+#     real prices there are often 5-30% higher. `mlbox machines` marks them with "~".
+#   CPU-only rows (gpu_count 0): on-demand list prices as above; spot is an approximate
+#     fraction of it (AWS ~40%, GCP ~30%).
+# Regions (where each family is sold), as of {REGIONS_AS_OF}, compiled by hand from
+#   cloud.google.com/vertex-ai/docs/general/locations#accelerators (Vertex AI training
+#   accelerators per region) and aws.amazon.com/ec2/instance-types + the EC2 console's
+#   instance-type offerings per region (commercial regions only; GovCloud and China left out).
+#   Not fetched live; a region missing here is refused by `submit` with the known ones listed.
 # These numbers were compiled from the providers' public pages; they were not fetched live by
 # mlbox. Check the provider's page before budgeting.
 #
-# gpu: a key of gpus: in cuda-matrix.yaml. accelerator_type: the Vertex AI
+# gpu: a key of gpus: in cuda-matrix.yaml ("" for CPU-only rows). accelerator_type: the Vertex AI
 # google.cloud.aiplatform.v1.AcceleratorType enum name (GCP rows only).
 schema: 1
 prices_as_of: "{AS_OF}"
+regions_as_of: "{REGIONS_AS_OF}"
 """
 
 # name, gpu, count, vcpu, memory GiB, on-demand $/h, spot $/h (AWS: same in both regions)
@@ -65,7 +78,49 @@ AWS = [
     ("p4d.24xlarge", "A100", 8, 96, 1152, 32.7726, 12.00),
     ("p5.48xlarge", "H100", 8, 192, 2048, 98.32, 35.00),
 ]
-AWS_REGIONS = ["us-east-1", "us-west-2"]
+AWS_REGIONS = ["us-east-1", "us-west-2"]  # priced: the same list price in both
+
+# CPU-only types: name, vcpu, memory GiB, on-demand $/h (us-east-1).
+AWS_CPU = [
+    ("m5.large", 2, 8, 0.096), ("m5.xlarge", 4, 16, 0.192), ("m5.2xlarge", 8, 32, 0.384),
+    ("m5.4xlarge", 16, 64, 0.768), ("m5.8xlarge", 32, 128, 1.536),
+    ("m5.12xlarge", 48, 192, 2.304), ("m5.16xlarge", 64, 256, 3.072),
+    ("m5.24xlarge", 96, 384, 4.608),
+    ("c5.large", 2, 4, 0.085), ("c5.xlarge", 4, 8, 0.17), ("c5.2xlarge", 8, 16, 0.34),
+    ("c5.4xlarge", 16, 32, 0.68), ("c5.9xlarge", 36, 72, 1.53), ("c5.18xlarge", 72, 144, 3.06),
+    ("r5.large", 2, 16, 0.126), ("r5.xlarge", 4, 32, 0.252), ("r5.2xlarge", 8, 64, 0.504),
+    ("r5.4xlarge", 16, 128, 1.008), ("r5.8xlarge", 32, 256, 2.016),
+]
+AWS_CPU_SPOT = 0.40
+
+# Where each AWS family is sold (commercial regions).
+_AWS_ALL = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+            "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
+            "eu-south-1", "eu-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+            "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-south-1", "ap-south-2",
+            "ap-east-1", "me-south-1", "me-central-1", "af-south-1", "il-central-1"]
+AWS_FAMILY_REGIONS = {
+    "p2": ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1",
+           "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-south-1"],
+    "p3": ["us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+           "eu-central-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
+           "ap-southeast-2"],
+    "g4dn": ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+             "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1",
+             "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+             "ap-southeast-2", "ap-south-1", "ap-east-1", "me-south-1", "af-south-1",
+             "il-central-1"],
+    "g5": ["us-east-1", "us-east-2", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1",
+           "eu-west-2", "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2",
+           "ap-southeast-1", "ap-southeast-2", "ap-south-1", "me-central-1"],
+    "g6": ["us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-2", "eu-central-1",
+           "eu-north-1", "ap-northeast-1", "ap-southeast-2", "ap-south-1"],
+    "p4d": ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1",
+            "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"],
+    "p5": ["us-east-1", "us-east-2", "us-west-2", "eu-north-1", "ap-northeast-1",
+           "ap-south-1", "ap-southeast-2", "sa-east-1"],
+    "m5": _AWS_ALL, "c5": _AWS_ALL, "r5": _AWS_ALL,
+}
 
 # GCP components. n1 machine types: vcpu, memory GB, on-demand per region, spot per region.
 N1 = {
@@ -93,6 +148,47 @@ N1_COMBOS = [
     ("n1-standard-32", "V100", 4),
     ("n1-standard-64", "V100", 8),
 ]
+# CPU-only GCP types Vertex AI trains on: name, vcpu, memory GB, on-demand $/h (us-central1).
+GCP_CPU = [
+    ("n1-standard-4", 4, 15, 0.189999), ("n1-standard-8", 8, 30, 0.379998),
+    ("n1-standard-16", 16, 60, 0.759997), ("n1-standard-32", 32, 120, 1.519994),
+    ("n2-standard-4", 4, 16, 0.194236), ("n2-standard-8", 8, 32, 0.388472),
+    ("n2-standard-16", 16, 64, 0.776944), ("n2-standard-32", 32, 128, 1.553888),
+    ("e2-standard-4", 4, 16, 0.134012), ("e2-standard-8", 8, 32, 0.268024),
+    ("e2-standard-16", 16, 64, 0.536048), ("e2-standard-32", 32, 128, 1.072096),
+    ("c2-standard-4", 4, 16, 0.208808), ("c2-standard-8", 8, 32, 0.417616),
+    ("c2-standard-16", 16, 64, 0.835232), ("c2-standard-30", 30, 120, 1.56606),
+    ("c2-standard-60", 60, 240, 3.13212),
+]
+GCP_CPU_EU_FACTOR = 1.10
+GCP_CPU_SPOT = 0.30
+
+# Where Vertex AI training offers each accelerator (and CPU-only machines).
+GCP_GPU_REGIONS = {
+    "T4": ["us-central1", "us-east1", "us-east4", "us-west1", "us-west2", "us-west4",
+           "northamerica-northeast1", "southamerica-east1", "europe-west1", "europe-west2",
+           "europe-west3", "europe-west4", "asia-east1", "asia-northeast1", "asia-northeast3",
+           "asia-south1", "asia-southeast1", "australia-southeast1", "me-west1"],
+    "V100": ["us-central1", "us-west1", "europe-west4", "asia-east1"],
+    "P100": ["us-central1", "us-east1", "us-west1", "europe-west1", "europe-west4",
+             "asia-east1", "australia-southeast1"],
+    "A100": ["us-central1", "us-east4", "us-west1", "europe-west4", "asia-northeast1",
+             "asia-northeast3", "asia-southeast1", "me-west1"],
+    "A100-80GB": ["us-central1", "us-east4", "europe-west4", "asia-southeast1"],
+    "L4": ["us-central1", "us-east1", "us-east4", "us-west1", "us-west4", "europe-west1",
+           "europe-west2", "europe-west3", "europe-west4", "asia-east1", "asia-northeast1",
+           "asia-northeast3", "asia-south1", "asia-southeast1"],
+    "H100": ["us-central1", "us-east4", "us-west1", "europe-west4", "asia-southeast1"],
+    "": ["us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1",
+         "us-west2", "us-west3", "us-west4", "northamerica-northeast1",
+         "northamerica-northeast2", "southamerica-east1", "europe-west1", "europe-west2",
+         "europe-west3", "europe-west4", "europe-west6", "europe-west9", "europe-north1",
+         "europe-central2", "europe-southwest1", "asia-east1", "asia-east2", "asia-northeast1",
+         "asia-northeast2", "asia-northeast3", "asia-south1", "asia-southeast1",
+         "asia-southeast2", "australia-southeast1", "australia-southeast2", "me-west1",
+         "me-central1", "africa-south1"],
+}
+
 # Accelerator-optimized types (GPUs included in the price): name, gpu, count, vcpu, memory GB,
 # Vertex enum, us-central1 on-demand, and the spot fraction observed.
 GCP_BUNDLED = [
@@ -121,14 +217,20 @@ def money(x):
     return f"{x:.4f}".rstrip("0").rstrip(".") if x else "0"
 
 
-def row(name, cloud, gpu, count, vcpu, mem, prices, accel=None):
-    out = [f"  - name: {name}", f"    cloud: {cloud}", f"    gpu: {gpu}",
+def row(name, cloud, gpu, count, vcpu, mem, prices, accel=None, regions=()):
+    """prices: the compiled ones; regions: every region sold in (the rest are estimated)."""
+    out = [f"  - name: {name}", f"    cloud: {cloud}", "    gpu: " + (gpu or '""'),
            f"    gpu_count: {count}", f"    vcpu: {vcpu}", f"    memory_gib: {mem}"]
     if accel:
         out.append(f"    accelerator_type: {accel}")
     out.append("    prices:")
     for region, (od, spot) in prices.items():
         out.append(f"      {region}: {{on_demand: {money(od)}, spot: {money(spot)}}}")
+    od, spot = next(iter(prices.values()))  # the reference region's
+    for region in regions:
+        if region not in prices:
+            out.append(f"      {region}: {{on_demand: {money(od)}, spot: {money(spot)}, "
+                       "estimated: true}")
     return "\n".join(out)
 
 
@@ -136,7 +238,12 @@ def main():
     rows = []
     for name, gpu, count, vcpu, mem, od, spot in AWS:
         rows.append(row(name, "aws", gpu, count, vcpu, mem,
-                        {r: (od, spot) for r in AWS_REGIONS}))
+                        {r: (od, spot) for r in AWS_REGIONS},
+                        regions=AWS_FAMILY_REGIONS[name.split(".")[0]]))
+    for name, vcpu, mem, od in AWS_CPU:
+        rows.append(row(name, "aws", "", 0, vcpu, mem,
+                        {r: (od, od * AWS_CPU_SPOT) for r in AWS_REGIONS},
+                        regions=AWS_FAMILY_REGIONS[name.split(".")[0]]))
     for machine, gpu, count in N1_COMBOS:
         vcpu, mem = N1[machine]
         accel, gpu_prices = N1_GPUS[gpu]
@@ -144,13 +251,19 @@ def main():
         for region, (vm_od, vm_spot) in N1_PER_VCPU.items():
             g_od, g_spot = gpu_prices[region]
             prices[region] = (vcpu * vm_od + count * g_od, vcpu * vm_spot + count * g_spot)
-        rows.append(row(machine, "gcp", gpu, count, vcpu, mem, prices, accel))
+        rows.append(row(machine, "gcp", gpu, count, vcpu, mem, prices, accel,
+                        regions=GCP_GPU_REGIONS[gpu]))
     for name, gpu, count, vcpu, mem, accel, od in GCP_BUNDLED:
         family = name.split("-")[0]
         eu = od * GCP_EU_FACTOR[family]
         spot = GCP_SPOT_FACTOR[family]
         prices = {"us-central1": (od, od * spot), "europe-west4": (eu, eu * spot)}
-        rows.append(row(name, "gcp", gpu, count, vcpu, mem, prices, accel))
+        rows.append(row(name, "gcp", gpu, count, vcpu, mem, prices, accel,
+                        regions=GCP_GPU_REGIONS[gpu]))
+    for name, vcpu, mem, od in GCP_CPU:
+        eu = od * GCP_CPU_EU_FACTOR
+        prices = {"us-central1": (od, od * GCP_CPU_SPOT), "europe-west4": (eu, eu * GCP_CPU_SPOT)}
+        rows.append(row(name, "gcp", "", 0, vcpu, mem, prices, regions=GCP_GPU_REGIONS[""]))
     print(HEADER + "machines:\n" + "\n".join(rows))
 
 

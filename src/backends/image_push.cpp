@@ -7,6 +7,7 @@
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
+#include "registry/repository_client.h"
 #include "util/error.h"
 
 namespace mlbox::backends {
@@ -52,6 +53,17 @@ registry::PushSummary push_image(const PushRequest& request, Observer& observer)
     ecr->ensure_repository(ref->registry, ref->repository, true, events);
     return pusher.push(store, *top, *ref, options);
   }
+}
+
+std::string registry_digest_of(const std::string& reference, const RegistryOptions& options,
+                               Observer& observer) {
+  std::string why;
+  auto ref = manifest::parse_registry_reference(reference, &why);
+  if (!ref) throw Error(ErrorKind::kUsage, "'" + reference + "' is not valid: " + why);
+  if (!ref->digest.empty()) return ref->digest;
+  RegistryConnection connection(ref->registry, options, observer);
+  registry::RepositoryClient repo(connection.client(), ref->repository);
+  return repo.get_manifest(ref->tag.empty() ? "latest" : ref->tag).digest;
 }
 
 jobs::PushedImage image_push_would_send(const std::filesystem::path& root,

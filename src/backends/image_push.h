@@ -31,4 +31,9 @@ registry::PushSummary push_image(const PushRequest& request, Observer& observer)
 jobs::PushedImage image_push_would_send(const std::filesystem::path& store,
                                         const std::string& reference, const std::string& tag);
 
+// The digest a registry holds for HOST/REPO:TAG (a manifest GET, nothing written), for
+// `submit --image REPO:TAG`: the job runs that exact image even if the tag moves later.
+std::string registry_digest_of(const std::string& reference, const RegistryOptions& options,
+                               Observer& observer);
+
 }  // namespace mlbox::backends

@@ -9,6 +9,7 @@
 #include "cloud/local/local_backend.h"
 #include "jobs/data_staging.h"
 #include "jobs/job_control.h"
+#include "util/command_words.h"
 #include "util/error.h"
 
 namespace mlbox::backends {
@@ -74,8 +75,8 @@ void stage_local_data(const config::Settings& settings, jobs::JobSpec& spec,
   auto bucket = jobs::parse_bucket_uri(base);
   auto store = make_object_store(bucket.scheme, settings, observer);
   auto st = jobs::stage_data(*store, base, spec.data, project_dir, observer);
-  observer.info(fmt::format("data: {} files, {} uploaded ({:.1f} MB)", st.files, st.uploaded,
-                            static_cast<double>(st.bytes_uploaded) / 1e6));
+  observer.info(fmt::format("data: {}, {} uploaded ({:.1f} MB)", count_of(st.files, "file"),
+                            st.uploaded, static_cast<double>(st.bytes_uploaded) / 1e6));
 }
 
 std::vector<jobs::JobRecord> list_jobs(jobs::JobStore& store, size_t limit) {

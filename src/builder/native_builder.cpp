@@ -23,6 +23,7 @@
 #include "image/oci_copy.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -348,7 +349,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
       return w.write(image::entries_from_directory(stage.path() / "t", "opt/mlbox/site-packages"));
     });
     add(deps, "RUN pip install --no-deps --require-hashes -r mlbox.lock # mlbox native",
-        fmt::format("{} packages", lock.packages.size()));
+        count_of(lock.packages.size(), "package"));
   }
 
   // 4. Trainer layer, cached by the bundle's content and the layer settings.
@@ -449,12 +450,12 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
       add(built,
           fmt::format("COPY {}/ /{}/{}/ # mlbox native: vendored directory", part.dir, kCodeDir,
                       part.dir),
-          fmt::format("{} files", part.paths.size()));
+          count_of(part.paths.size(), "file"));
     } else {
       add(built,
           fmt::format("COPY . /{}/ # mlbox native: files of {} bytes or more", kCodeDir,
                       kLargeFileBytes),
-          fmt::format("{} files", part.paths.size()));
+          count_of(part.paths.size(), "file"));
     }
   }
 

@@ -65,9 +65,15 @@ BuildPlan plan_build(const std::filesystem::path& project_dir, Observer& observe
   auto ro = freeze::resolve_options_for(m, none, fw_version, "");
   if (!p.lock.header.inputs_digest.empty() &&
       freeze::inputs_digest(m, ro) != p.lock.header.inputs_digest) {
-    observer.warn(
-        "mlbox.lock was frozen from other inputs than mlbox.yaml and its "
-        "requirements now name; run 'mlbox freeze' to update it");
+    std::string what =
+        fmt::format("mlbox.lock is stale: it was frozen from other inputs than {}{} now name",
+                    m.path.filename().string(),
+                    m.python.requirements.empty() ? "" : " and " + m.python.requirements);
+    if (options.refuse_stale_lock) {
+      throw Error(ErrorKind::kConfig, what,
+                  "run 'mlbox freeze' to pin what the tree asks for, then submit again");
+    }
+    observer.warn(what + "; run 'mlbox freeze' to update it");
   }
 
   std::string machine;

@@ -32,6 +32,10 @@ struct PlanOptions {
   // The native builder can build a project without a lock (no deps layer); the Dockerfile
   // path always installs from one.
   bool require_lock = true;
+  // A lock frozen from other inputs than mlbox.yaml and the requirements now name is an
+  // Error(kConfig) (submit: the job would run other packages than the tree asks for), not a
+  // warning.
+  bool refuse_stale_lock = false;
 };
 
 // Throws Error(kConfig) when mlbox.lock is missing (and required) or malformed, or the

@@ -34,7 +34,7 @@ Machine read_machine(std::string_view source, const YAML::Node& n) {
   try {
     m.name = need("name").as<std::string>();
     m.cloud = need("cloud").as<std::string>();
-    m.gpu = need("gpu").as<std::string>();
+    if (n["gpu"] && !n["gpu"].IsNull()) m.gpu = need("gpu").as<std::string>();
     m.gpu_count = need("gpu_count").as<int>();
     m.vcpu = need("vcpu").as<int>();
     m.memory_gib = need("memory_gib").as<double>();
@@ -49,10 +49,15 @@ Machine read_machine(std::string_view source, const YAML::Node& n) {
       }
       p.on_demand = kv.second["on_demand"].as<double>();
       if (kv.second["spot"]) p.spot = kv.second["spot"].as<double>();
+      if (kv.second["estimated"]) p.estimated = kv.second["estimated"].as<bool>();
       m.prices.push_back(std::move(p));
     }
   } catch (const YAML::Exception& e) {
     fail_at(source, e.mark, e.msg);
+  }
+  if (m.gpu.empty() != (m.gpu_count == 0)) {
+    fail_at(source, n.Mark(),
+            fmt::format("{}: gpu and gpu_count must be both set or both empty (CPU-only)", m.name));
   }
   if (m.cloud != "aws" && m.cloud != "gcp") {
     fail_at(source, n.Mark(),
@@ -107,7 +112,9 @@ std::vector<std::string> MachineCatalog::regions(std::string_view cloud) const {
 
 std::vector<std::string> MachineCatalog::gpus() const {
   std::set<std::string> s;
-  for (const auto& m : machines) s.insert(m.gpu);
+  for (const auto& m : machines) {
+    if (!m.gpu.empty()) s.insert(m.gpu);
+  }
   return {s.begin(), s.end()};
 }
 
@@ -123,6 +130,7 @@ MachineCatalog parse_machine_catalog(std::string_view yaml_text, std::string_vie
   }
   MachineCatalog c;
   if (root["prices_as_of"]) c.prices_as_of = root["prices_as_of"].as<std::string>();
+  if (root["regions_as_of"]) c.regions_as_of = root["regions_as_of"].as<std::string>();
   for (const auto& n : root["machines"]) c.machines.push_back(read_machine(source_name, n));
   return c;
 }
@@ -159,10 +167,12 @@ std::vector<MachineOffer> filter_machines(const MachineCatalog& catalog, const M
     if (!f.cloud.empty() && m.cloud != f.cloud) continue;
     if (!gpu_matches(m, want_gpu)) continue;
     if (m.gpu_count < f.min_gpu_count) continue;
+    if (f.cpu_only != (m.gpu_count == 0)) continue;
     for (const auto& p : m.prices) {
       if (!f.region.empty() && p.region != f.region) continue;
       if (f.spot && !p.spot) continue;
-      MachineOffer o{&m, p.region, p.on_demand, p.spot};
+      if (!f.with_estimated && p.estimated) continue;
+      MachineOffer o{&m, p.region, p.on_demand, p.spot, p.estimated};
       if (f.max_price && o.price(f.spot) > *f.max_price) continue;
       out.push_back(o);
     }
@@ -188,7 +198,7 @@ const Machine& find_machine(const MachineCatalog& catalog, std::string_view name
   for (const Machine* m : rows) {
     if (!gpu_matches(*m, want_gpu)) continue;
     if (gpu_count > 0 && m->gpu_count != gpu_count) continue;
-    if (!best) best = m;
+    if (!best || (want_gpu.empty() && m->gpu_count == 0 && best->gpu_count > 0)) best = m;
   }
   if (!best) {
     std::vector<std::string> offered;
@@ -211,9 +221,35 @@ std::vector<MachineOffer> find_machines_for_gpu(const MachineCatalog& catalog,
   for (const auto& m : catalog.machines) {
     if (m.cloud != cloud || !gpu_matches(m, want_gpu) || m.gpu_count < count) continue;
     if (const RegionPrice* p = m.price_in(region)) {
-      out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot});
+      out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated});
     }
   }
+  std::stable_sort(out.begin(), out.end(), [](const MachineOffer& a, const MachineOffer& b) {
+    if (a.machine->gpu_count != b.machine->gpu_count) {
+      return a.machine->gpu_count < b.machine->gpu_count;
+    }
+    return a.on_demand < b.on_demand;
+  });
+  return out;
+}
+
+std::vector<MachineOffer> find_machines_for_request(const MachineCatalog& catalog,
+                                                    std::string_view cloud, std::string_view region,
+                                                    const MachineRequest& r) {
+  std::vector<MachineOffer> out;
+  if (!r.gpu.empty()) {
+    out = find_machines_for_gpu(catalog, cloud, r.gpu, std::max(r.gpu_count, 1), region);
+  } else {
+    for (const auto& m : catalog.machines) {
+      if (m.cloud != cloud || m.gpu_count != 0) continue;
+      if (const RegionPrice* p = m.price_in(region)) {
+        out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated});
+      }
+    }
+  }
+  std::erase_if(out, [&](const MachineOffer& o) {
+    return o.machine->vcpu < r.min_vcpu || o.machine->memory_gib < r.min_memory_gib;
+  });
   std::stable_sort(out.begin(), out.end(), [](const MachineOffer& a, const MachineOffer& b) {
     if (a.machine->gpu_count != b.machine->gpu_count) {
       return a.machine->gpu_count < b.machine->gpu_count;

@@ -1,6 +1,8 @@
-// The GPU machine catalog (templates/machines.yaml): AWS instance types and GCP machine
-// type + accelerator combinations with GPU model/count, vCPUs, memory and list prices per
-// region. Used by `mlbox machines`, by machine selection and by the job submitters.
+// The machine catalog (templates/machines.yaml): AWS instance types and GCP machine
+// type + accelerator combinations with GPU model/count (none for CPU-only types), vCPUs,
+// memory and prices in every region the type is sold in (list prices in the reference
+// regions, the reference price marked estimated elsewhere). Used by `mlbox machines`, by machine
+// selection and by the job submitters.
 #pragma once
 
 #include <optional>
@@ -14,12 +16,13 @@ struct RegionPrice {
   std::string region;
   double on_demand = 0;        // USD/h, public list price
   std::optional<double> spot;  // USD/h, an average (spot prices move)
+  bool estimated = false;      // the reference region's price: sold here, price not compiled
 };
 
 struct Machine {
   std::string name;   // "g4dn.xlarge", "n1-standard-8", "a2-highgpu-1g"
   std::string cloud;  // "aws" | "gcp"
-  std::string gpu;    // key of gpus: in cuda-matrix.yaml ("T4")
+  std::string gpu;    // key of gpus: in cuda-matrix.yaml ("T4"); empty for CPU-only types
   int gpu_count = 0;
   int vcpu = 0;
   double memory_gib = 0;
@@ -30,14 +33,15 @@ struct Machine {
 };
 
 struct MachineCatalog {
-  std::string prices_as_of;  // "2024-06-01"
+  std::string prices_as_of;   // "2024-06-01"
+  std::string regions_as_of;  // when the region tables were compiled
   std::vector<Machine> machines;
 
   // Every row with that name (a GCP machine type appears once per accelerator it carries).
   std::vector<const Machine*> lookup(std::string_view name) const;
   std::vector<std::string> clouds() const;
   std::vector<std::string> regions(std::string_view cloud = {}) const;  // sorted, unique
-  std::vector<std::string> gpus() const;                                // sorted, unique
+  std::vector<std::string> gpus() const;  // sorted, unique; CPU-only rows add none
 };
 
 // Throws Error(kConfig) naming `source_name`, line and column.
@@ -52,6 +56,7 @@ struct MachineOffer {
   double on_demand = 0;
   std::optional<double> spot;
   // The price that filters and sorts: spot when asked for (and known), else on-demand.
+  bool estimated = false;
   double price(bool use_spot) const { return use_spot && spot ? *spot : on_demand; }
 };
 
@@ -62,6 +67,8 @@ struct MachineFilter {
   std::optional<double> max_price;  // USD/h (spot price under `spot`)
   bool spot = false;                // only offers with a spot price; compare/sort by it
   int min_gpu_count = 0;
+  bool cpu_only = false;       // CPU-only types instead of GPU types
+  bool with_estimated = true;  // include regions whose price is the reference's
 };
 
 // Offers matching the filter, cheapest first (by the filter's price, then name, region).
@@ -70,7 +77,8 @@ std::vector<MachineOffer> filter_machines(const MachineCatalog& catalog,
                                           const MachineFilter& filter);
 
 // The machine called `name`; `gpu` / `gpu_count` choose among GCP rows sharing a name
-// (n1-standard-8 with a T4 or a V100). Throws Error(kConfig) with a did-you-mean.
+// (n1-standard-8 with a T4 or a V100; without a GPU asked for, the CPU-only row when there is
+// one). Throws Error(kConfig) with a did-you-mean.
 const Machine& find_machine(const MachineCatalog& catalog, std::string_view name,
                             std::string_view gpu = {}, int gpu_count = 0);
 
@@ -79,6 +87,20 @@ const Machine& find_machine(const MachineCatalog& catalog, std::string_view name
 std::vector<MachineOffer> find_machines_for_gpu(const MachineCatalog& catalog,
                                                 std::string_view cloud, std::string_view gpu,
                                                 int count, std::string_view region);
+
+// What a job asks of its machine when it names none (SkyPilot's portable resources).
+struct MachineRequest {
+  std::string gpu;  // empty: a CPU-only machine
+  int gpu_count = 0;
+  int min_vcpu = 0;
+  double min_memory_gib = 0;
+};
+
+// Machines of `cloud` in `region` meeting the request: the fewest GPUs first, then the
+// cheapest on-demand. Empty when none.
+std::vector<MachineOffer> find_machines_for_request(const MachineCatalog& catalog,
+                                                    std::string_view cloud, std::string_view region,
+                                                    const MachineRequest& request);
 
 // Whether any machine of `cloud` offers `gpu` in `region`.
 bool gpu_offered_in_region(const MachineCatalog& catalog, std::string_view cloud,

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "jobs/fetch_destination.h"
 #include "jobs/output_copy.h"
+#include "util/command_words.h"
 
 namespace mlbox::cli {
 
@@ -18,7 +19,7 @@ void set_fetch_command(CLI::App& app, Context& ctx) {
   auto force = std::make_shared<bool>(false);
   cmd->add_option("job", *id, "Job id (a unique prefix is enough)")->required();
   cmd->add_option("-o,--output", *out, "Destination (default: ./mlbox-output/<job id>)");
-  cmd->add_flag("--checkpoints", *checkpoints, "Also fetch checkpoints (cloud jobs)");
+  cmd->add_flag("--checkpoints", *checkpoints, "Also fetch checkpoints/");
   cmd->add_flag("--force", *force,
                 "Fetch into a non-empty folder: overwrite the files fetched, keep the rest");
   cmd->callback([&ctx, id, out, checkpoints, force] {
@@ -35,8 +36,8 @@ void set_fetch_command(CLI::App& app, Context& ctx) {
       ctx.print_json({{"id", r.id}, {"dest", dest.string()}, {"files", arr}, {"bytes", bytes}});
       return;
     }
-    ctx.print(
-        fmt::format("{}: {} files, {} bytes -> {}", r.id, files.size(), bytes, dest.string()));
+    ctx.print(fmt::format("{}: {}, {} -> {}", r.id, count_of(files.size(), "file"),
+                          count_of(bytes, "byte"), dest.string()));
   });
 }
 

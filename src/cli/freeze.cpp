@@ -7,6 +7,7 @@
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
 #include "registry/repository_client.h"
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -88,8 +89,8 @@ void set_freeze_command(CLI::App& app, Context& ctx) {
                       {"packages", pkgs}});
       return;
     }
-    ctx.print(fmt::format("wrote {} ({} packages, {})", out.filename().string(),
-                          lock.packages.size(), lock.digest().substr(0, 19)));
+    ctx.print(fmt::format("wrote {} ({}, {})", out.filename().string(),
+                          count_of(lock.packages.size(), "package"), lock.digest().substr(0, 19)));
   });
 }
 

@@ -1,4 +1,6 @@
-// mlbox machines: the GPU machine catalog, filtered and sorted by price.
+// mlbox machines: the machine catalog (GPU types; --cpu for CPU-only ones), filtered and
+// sorted by price. Without --region, the regions with compiled list prices; with it, every
+// type sold there ("~": the reference region's price, not compiled for that region).
 #include <memory>
 #include <optional>
 
@@ -18,6 +20,7 @@ struct MachinesOptions {
   double max_price = -1;  // < 0: no limit
   int min_gpus = 0;
   bool spot = false;
+  bool cpu = false;
 };
 
 std::string money(double usd) {
@@ -41,6 +44,7 @@ nlohmann::json offer_json(const catalog::MachineOffer& o) {
       {"region", o.region},
       {"on_demand_usd_per_hour", o.on_demand},
       {"spot_usd_per_hour", o.spot ? nlohmann::json(*o.spot) : nlohmann::json(nullptr)},
+      {"price_estimated", o.estimated},
   };
   if (!m.accelerator_type.empty()) j["accelerator_type"] = m.accelerator_type;
   return j;
@@ -52,9 +56,11 @@ std::string render_table(const std::vector<catalog::MachineOffer>& offers) {
   rows.push_back({"MACHINE", "CLOUD", "GPU", "VCPU", "MEMORY", "ON-DEMAND/H", "SPOT/H", "REGION"});
   for (const auto& o : offers) {
     const auto& m = *o.machine;
-    rows.push_back({m.name, m.cloud, fmt::format("{} x{}", m.gpu, m.gpu_count),
-                    std::to_string(m.vcpu), memory(m.memory_gib), money(o.on_demand),
-                    o.spot ? money(*o.spot) : "-", o.region});
+    const std::string mark = o.estimated ? "~" : "";
+    rows.push_back({m.name, m.cloud,
+                    m.gpu.empty() ? "-" : fmt::format("{} x{}", m.gpu, m.gpu_count),
+                    std::to_string(m.vcpu), memory(m.memory_gib), mark + money(o.on_demand),
+                    o.spot ? mark + money(*o.spot) : "-", o.region});
   }
   const std::vector<bool> right = {false, false, false, true, true, true, true, false};
   std::vector<size_t> width(right.size(), 0);
@@ -78,7 +84,8 @@ std::string render_table(const std::vector<catalog::MachineOffer>& offers) {
 
 void set_machines_command(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<MachinesOptions>();
-  auto* cmd = app.add_subcommand("machines", "List GPU machine types with prices");
+  auto* cmd =
+      app.add_subcommand("machines", "List machine types with prices (GPU; --cpu: CPU-only)");
   cmd->add_option("--gpu", opts->gpu, "Only this GPU model (T4, V100, A10G, L4, A100, H100, ...)");
   cmd->add_option("--cloud", opts->cloud, "Only this cloud")->check(CLI::IsMember({"aws", "gcp"}));
   cmd->add_option("--region", opts->region, "Only this region (us-east-1, us-central1, ...)");
@@ -87,6 +94,7 @@ void set_machines_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--min-gpus", opts->min_gpus, "Only machines with at least this many GPUs")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--spot", opts->spot, "Spot prices: only machines with one, filter and sort by it");
+  cmd->add_flag("--cpu", opts->cpu, "CPU-only machine types instead of GPU ones");
   cmd->callback([opts, &ctx] {
     const auto& catalog = catalog::builtin_machine_catalog();
     catalog::MachineFilter filter;
@@ -96,6 +104,8 @@ void set_machines_command(CLI::App& app, Context& ctx) {
     if (opts->max_price >= 0) filter.max_price = opts->max_price;
     filter.min_gpu_count = opts->min_gpus;
     filter.spot = opts->spot;
+    filter.cpu_only = opts->cpu;
+    filter.with_estimated = !opts->region.empty();  // every region: only compiled prices
     auto offers = catalog::filter_machines(catalog, filter);
 
     if (ctx.options.json) {
@@ -110,9 +120,9 @@ void set_machines_command(CLI::App& app, Context& ctx) {
       ctx.print(render_table(offers));
     }
     ctx.observer().info(fmt::format(
-        "USD/hour, public list prices as of {}; spot prices are averages and move (sources in "
-        "templates/machines.yaml)",
-        catalog.prices_as_of));
+        "USD/hour, public list prices as of {}; spot prices are averages and move; ~: the "
+        "reference region's price (regions as of {}; sources in templates/machines.yaml)",
+        catalog.prices_as_of, catalog.regions_as_of));
   });
 }
 

@@ -7,6 +7,7 @@
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
 #include "registry/image_puller.h"
+#include "util/command_words.h"
 #include "util/error.h"
 
 namespace mlbox::cli {
@@ -54,10 +55,10 @@ void set_pull_command(CLI::App& app, Context& ctx) {
       return;
     }
     ctx.print(
-        fmt::format("pulled {} -> {}:{} ({})\n  {} blobs, {} already stored, {:.1f} MB "
+        fmt::format("pulled {} -> {}:{} ({})\n  {}, {} already stored, {:.1f} MB "
                     "downloaded; {:.1f}s",
-                    s.reference, store.root().string(), s.tag, s.digest, s.blobs, s.blobs_present,
-                    static_cast<double>(s.bytes_downloaded) / 1e6, s.seconds));
+                    s.reference, store.root().string(), s.tag, s.digest, count_of(s.blobs, "blob"),
+                    s.blobs_present, static_cast<double>(s.bytes_downloaded) / 1e6, s.seconds));
   });
 }
 

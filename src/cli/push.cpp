@@ -8,6 +8,7 @@
 #include "config/settings.h"
 #include "image/oci_layout.h"
 #include "manifest/load.h"
+#include "util/command_words.h"
 #include "util/error.h"
 
 namespace mlbox::cli {
@@ -57,9 +58,9 @@ void set_push_command(CLI::App& app, Context& ctx) {
       return;
     }
     ctx.print(fmt::format(
-        "pushed {}@{}\n  {} blobs: {} uploaded ({:.1f} MB sent), {} already there, {} mounted; "
+        "pushed {}@{}\n  {}: {} uploaded ({:.1f} MB sent), {} already there, {} mounted; "
         "{:.1f}s{}",
-        s.reference, s.digest, s.blobs, s.blobs_uploaded,
+        s.reference, s.digest, count_of(s.blobs, "blob"), s.blobs_uploaded,
         static_cast<double>(s.bytes_uploaded) / 1e6, s.blobs_skipped, s.blobs_mounted, s.seconds,
         s.docker_fallback ? " (as Docker schema2)" : ""));
   });

@@ -4,6 +4,7 @@
 #include "backends/job_backends.h"
 #include "cli/commands.h"
 #include "jobs/job_control.h"
+#include "util/command_words.h"
 
 namespace mlbox::cli {
 
@@ -44,7 +45,7 @@ void set_status_command(CLI::App& app, Context& ctx) {
     }
     if (!failure.reason.empty()) out += "reason:   " + failure.reason + "\n";
     if (!failure.last_lines.empty()) {
-      out += fmt::format("last {} lines of its output:\n", failure.last_lines.size());
+      out += "last " + count_of(failure.last_lines.size(), "line") + " of its output:\n";
       for (const auto& l : failure.last_lines) out += "  | " + l + "\n";
     }
     ctx.print(out);

@@ -169,6 +169,27 @@ ManifestRead per_target(const std::string& key) {
   };
 }
 
+// targets.<target>.machine (pinned for that target), else resources.machine.
+Found manifest_machine(const manifest::Manifest& m, const std::string& target) {
+  std::string dotted = "targets." + target + ".machine";
+  if (m.marks.count(dotted)) {
+    if (target == "vertex" && m.targets.vertex)
+      return std::make_pair(m.targets.vertex->machine, m.where(dotted));
+    if (target == "batch" && m.targets.batch)
+      return std::make_pair(m.targets.batch->machine, m.where(dotted));
+  }
+  if (!m.marks.count("resources.machine")) return std::nullopt;
+  return std::make_pair(m.resources.machine, m.where("resources.machine"));
+}
+
+std::optional<std::string> check_memory(const std::string& v, std::string& expected) {
+  expected = "a size like 16GB, 64GiB or 512MB";
+  if (v.empty()) return v;
+  auto gib = manifest::parse_memory_gib(v);
+  if (!gib) return std::nullopt;
+  return fmt::format("{}", *gib);
+}
+
 std::pair<std::string, std::string> default_region(const std::string& target,
                                                    const EnvGetter& env) {
   if (target == "batch") {
@@ -327,7 +348,23 @@ const std::vector<Setting>& settings_table() {
        nullptr},
       {{"machine", "--machine", {"MLBOX_MACHINE"}, "machine type", VK::kString},
        nullptr,
-       field("resources.machine", [](const Manifest& m) { return m.resources.machine; }),
+       manifest_machine,
+       nullptr},
+      {{"cpus", "--cpus", {"MLBOX_CPUS"}, "at least this many vCPUs (machine choice)", VK::kInt},
+       [](const std::string& v, std::string& expected) -> std::optional<std::string> {
+         if (v.empty()) return v;
+         return positive_int()(v, expected);
+       },
+       field("resources.cpus", [](const Manifest& m) { return std::to_string(m.resources.cpus); }),
+       nullptr},
+      {{"memory",
+        "--memory",
+        {"MLBOX_MEMORY"},
+        "at least this much memory in GiB (machine choice)",
+        VK::kString},
+       check_memory,
+       field("resources.memory",
+             [](const Manifest& m) { return fmt::format("{}", m.resources.memory_gib); }),
        nullptr},
       {{"gpu", "--gpu", {"MLBOX_GPU"}, "GPU request TYPE:COUNT", VK::kString},
        check_gpu,
@@ -600,10 +637,10 @@ UserConfig parse_user_config(std::string_view text, const std::filesystem::path&
   }
   if (root.IsNull()) return out;
   if (auto too_big = manifest::check_yaml_tree(root)) {
-    throw Error(ErrorKind::kConfig,
-                fmt::format("{}:{}:{}: {}", display, too_big->mark.line, too_big->mark.col,
-                            too_big->what),
-                "remove the aliases (*name) that repeat large parts of the file");
+    throw Error(
+        ErrorKind::kConfig,
+        fmt::format("{}:{}:{}: {}", display, too_big->mark.line, too_big->mark.col, too_big->what),
+        "remove the aliases (*name) that repeat large parts of the file");
   }
   if (!root.IsMap()) {
     throw Error(ErrorKind::kConfig,

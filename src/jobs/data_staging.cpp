@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -85,8 +86,8 @@ StagingStats stage_data(ObjectStore& store, const std::string& output_uri,
     if (!store.stat(out.bucket, listing_key)) {
       store.put_bytes(out.bucket, listing_key, text, kDataListingMediaType);
     }
-    observer.info(fmt::format("data {}: {} files, {} uploaded", d.name, listing["files"].size(),
-                              stats.uploaded - before));
+    observer.info(fmt::format("data {}: {}, {} uploaded", d.name,
+                              count_of(listing["files"].size(), "file"), stats.uploaded - before));
     d.uri = out.scheme + "://" + out.bucket + "/" + listing_key;
   }
   return stats;

@@ -39,6 +39,9 @@ struct JobSpec {
   std::string service_account;  // Vertex service account e-mail
   std::string job_queue;        // AWS Batch job queue
   std::string job_role_arn;     // AWS Batch job role
+  // How the machine was chosen, for the CLI to show ("cheapest for T4:1, >= 16 GiB"); empty
+  // when it was named. Not part of the JSON: a record keeps what was sent.
+  std::string machine_choice;
 
   nlohmann::json to_json() const;
   static JobSpec from_json(const nlohmann::json& j);

@@ -6,10 +6,10 @@
 
 namespace mlbox::jobs {
 
-void check_job_inputs(SpecInputs in) {
+JobSpec check_job_inputs(SpecInputs in) {
   if (in.job_id.empty()) in.job_id = "job-00000000-000000";
   in.image_digest = "sha256:" + std::string(64, '0');
-  make_job_spec(in);
+  return make_job_spec(in);
 }
 
 JobRecord submit_job(JobStore& store, JobBackend& backend, SpecInputs in, const SubmitSteps& steps,

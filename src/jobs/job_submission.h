@@ -28,8 +28,8 @@ struct SubmitSteps {
 };
 
 // The spec's catalog checks, with a placeholder digest: everything that needs no network,
-// done before any credential is looked up or any byte pushed.
-void check_job_inputs(SpecInputs in);
+// done before any byte is pushed. Returns the spec (machine chosen) for the caller to show.
+JobSpec check_job_inputs(SpecInputs in);
 
 // `in.image_ref` is the configured repository (checked before the push); image_digest and
 // job_id are filled here. Returns the stored record (state SUBMITTED).

@@ -1,5 +1,7 @@
 #include "jobs/output_copy.h"
 
+#include <algorithm>
+
 #include "jobs/fetch_destination.h"
 #include "util/error.h"
 
@@ -26,7 +28,8 @@ bool link_stays_inside(const stdfs::path& rel, const stdfs::path& target) {
 
 }  // namespace
 
-std::vector<stdfs::path> copy_output_tree(const stdfs::path& src, const stdfs::path& dest) {
+std::vector<stdfs::path> copy_output_tree(const stdfs::path& src, const stdfs::path& dest,
+                                          const std::vector<std::string>& skip) {
   if (!stdfs::is_directory(src)) {
     throw Error(ErrorKind::kConfig, "the outputs are gone (" + src.string() + ")");
   }
@@ -35,6 +38,11 @@ std::vector<stdfs::path> copy_output_tree(const stdfs::path& src, const stdfs::p
   for (auto it = stdfs::recursive_directory_iterator(src);
        it != stdfs::recursive_directory_iterator(); ++it) {
     const stdfs::path rel = it->path().lexically_relative(src);  // no link is followed
+    if (it.depth() == 0 &&
+        std::find(skip.begin(), skip.end(), rel.filename().string()) != skip.end()) {
+      it.disable_recursion_pending();
+      continue;
+    }
     stdfs::path to = path_inside(dest, rel.string(), src.string());
     if (it->is_symlink()) {
       stdfs::path target = stdfs::read_symlink(it->path());

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace mlbox::jobs {
@@ -15,8 +16,10 @@ namespace mlbox::jobs {
 // Copies every file, folder and link under `src` into `dest`; returns the files written,
 // under `dest`. Error(kConfig) when `src` is not a folder; Error(kRemote) for a link that
 // would resolve outside; Error(kUsage) for a link already in `dest` on the way.
+// Top-level entries named in `skip` (e.g. "checkpoints") are left out.
 std::vector<std::filesystem::path> copy_output_tree(const std::filesystem::path& src,
-                                                    const std::filesystem::path& dest);
+                                                    const std::filesystem::path& dest,
+                                                    const std::vector<std::string>& skip = {});
 
 // The sum of the sizes of `files` (regular files; others count 0).
 std::uintmax_t total_size(const std::vector<std::filesystem::path>& files);

@@ -40,24 +40,29 @@ namespace {
 // manifest once instead of discovering one missing setting per submit.
 class Problems {
  public:
-  void add(std::string what, std::string hint) {
-    items_.push_back({std::move(what), std::move(hint)});
+  void add(std::string what, std::string hint, ErrorKind kind = ErrorKind::kConfig) {
+    items_.push_back({std::move(what), std::move(hint), kind});
   }
   void raise(const std::string& target) const {
     if (items_.empty()) return;
-    if (items_.size() == 1) throw Error(ErrorKind::kConfig, items_[0].first, items_[0].second);
-    std::string what = fmt::format(
-        "the {} job has {} problems; nothing was pushed or submitted:", target, items_.size());
-    std::string hint;
-    for (const auto& [w, h] : items_) {
-      what += "\n  - " + w;
-      if (!h.empty()) what += "\n      " + h;
+    // Config problems decide the exit code; credentials alone are an auth error (exit 4).
+    ErrorKind kind = items_.front().kind;
+    for (const auto& p : items_) {
+      if (p.kind == ErrorKind::kConfig) kind = ErrorKind::kConfig;
     }
-    throw Error(ErrorKind::kConfig, what, "fix them all, then submit again");
+    if (items_.size() == 1) throw Error(kind, items_[0].what, items_[0].hint);
+    std::string what =
+        fmt::format("the {} job has {} problems; nothing was built, pushed or submitted:", target,
+                    items_.size());
+    for (const auto& p : items_) {
+      what += "\n  - " + p.what;
+      if (!p.hint.empty()) what += "\n      " + p.hint;
+    }
+    throw Error(kind, what, "fix them all, then submit again");
   }
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  std::vector<JobProblem> items_;
 };
 
 // GPU counts Vertex AI accepts for a GPU type: the counts of the catalog's GCP rows for it
@@ -108,9 +113,11 @@ void check_image(const JobSpec& spec, const std::string& target, const std::stri
 }  // namespace
 
 void validate_job_spec(const JobSpec& spec, const std::string& target,
-                       const config::Settings* settings, const catalog::MachineCatalog& catalog) {
+                       const config::Settings* settings, const catalog::MachineCatalog& catalog,
+                       const std::vector<JobProblem>& preflight) {
   const std::string cloud = cloud_of_target(target);
   Problems problems;
+  for (const auto& p : preflight) problems.add(p.what, p.hint, p.kind);
   auto regions = catalog.regions(cloud);
   bool region_known = std::find(regions.begin(), regions.end(), spec.region) != regions.end();
   if (!region_known) {
@@ -151,11 +158,21 @@ void validate_job_spec(const JobSpec& spec, const std::string& target,
   if (!spec.machine.empty()) {
     const auto& m = catalog::find_machine(catalog, spec.machine, spec.gpu_type, 0);
     if (m.cloud != cloud) {
+      std::string from = origin_of(settings, "machine");
+      std::string hint = "pick one with `mlbox machines --cloud " + cloud + "`";
+      // From mlbox.yaml and not translated (make_job_spec translates resources.machine):
+      // pinned for this target.
+      if (settings && settings->at("machine").source == config::Source::kManifest) {
+        from = "targets." + target + ".machine (" + settings->at("machine").origin + ")";
+        hint = fmt::format(
+            "targets.{0}.machine pins the machine for {0}: set it to a {1} type (`mlbox machines "
+            "--cloud {2}`), or remove it so that resources (gpu, cpus, memory) choose one",
+            target, cloud == "aws" ? "AWS" : "GCP", cloud);
+      }
       problems.add(
-          fmt::format("machine {} from {} is {} machine, not {}", spec.machine,
-                      origin_of(settings, "machine"), m.cloud == "aws" ? "an AWS" : "a GCP",
-                      cloud == "aws" ? "AWS" : "GCP"),
-          "pick one with `mlbox machines --cloud " + cloud + "`");
+          fmt::format("machine {} from {} is {} machine, not {}", spec.machine, from,
+                      m.cloud == "aws" ? "an AWS" : "a GCP", cloud == "aws" ? "AWS" : "GCP"),
+          hint);
     } else {
       if (!spec.gpu_type.empty() && m.gpu_count < spec.gpu_count) {
         problems.add(fmt::format("machine {} has {} x{}, fewer than the {} x{} asked by {}",
@@ -205,6 +222,53 @@ void validate_job_spec(const JobSpec& spec, const std::string& target,
   problems.raise(target);
 }
 
+namespace {
+
+// "T4 x1, >= 8 vCPU, >= 16 GiB", "a CPU-only machine with >= 4 vCPU".
+std::string describe_request(const catalog::MachineRequest& r) {
+  std::vector<std::string> parts;
+  if (!r.gpu.empty()) parts.push_back(fmt::format("{} x{}", r.gpu, r.gpu_count));
+  if (r.min_vcpu > 0) parts.push_back(fmt::format(">= {} vCPU", r.min_vcpu));
+  if (r.min_memory_gib > 0) parts.push_back(fmt::format(">= {} GiB", r.min_memory_gib));
+  std::string text = join(parts, ", ");
+  return r.gpu.empty() ? "no GPU" + (text.empty() ? "" : ", " + text) : text;
+}
+
+// resources.machine of the other cloud (g4dn.xlarge on a Vertex job) stands for what it
+// holds: its GPUs, vCPUs and memory, asked of this cloud (SkyPilot's portable resources).
+// A machine pinned for this target (targets.<t>.machine) or given as a flag is not
+// translated: validate_job_spec reports it, naming where to fix it. Returns a note for
+// machine_choice, empty when nothing was translated.
+std::string portable_machine(const SpecInputs& in, JobSpec& spec,
+                             const catalog::MachineCatalog& catalog,
+                             catalog::MachineRequest& request) {
+  if (spec.machine.empty() || !in.manifest) return "";
+  const config::Value& v = in.settings->at("machine");
+  bool generic = v.source == config::Source::kManifest &&
+                 !in.manifest->marks.count("targets." + in.target + ".machine");
+  if (!generic) return "";
+  const std::string cloud = cloud_of_target(in.target);
+  auto rows = catalog.lookup(spec.machine);
+  if (rows.empty()) return "";
+  for (const catalog::Machine* m : rows) {
+    if (m->cloud == cloud) return "";
+  }
+  const catalog::Machine& m =
+      catalog::find_machine(catalog, spec.machine, spec.gpu_type, 0);  // its GPU row, if any
+  if (request.gpu.empty() && m.gpu_count > 0) {
+    request.gpu = spec.gpu_type = m.gpu;
+    request.gpu_count = spec.gpu_count = m.gpu_count;
+  }
+  request.min_vcpu = std::max(request.min_vcpu, m.vcpu);
+  request.min_memory_gib = std::max(request.min_memory_gib, m.memory_gib);
+  std::string note = fmt::format(" (resources.machine {} at {} is {} type: its equivalent here)",
+                                 m.name, v.origin, m.cloud == "aws" ? "an AWS" : "a GCP");
+  spec.machine.clear();
+  return note;
+}
+
+}  // namespace
+
 JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catalog) {
   if (!in.settings) throw Error(ErrorKind::kInternal, "make_job_spec without settings");
   const config::Settings& s = *in.settings;
@@ -245,19 +309,26 @@ JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catal
   }
   spec.labels = {{"mlbox-job", in.job_id}, {"mlbox-project", base}};
 
-  if (spec.machine.empty() && !spec.gpu_type.empty()) {
-    validate_job_spec(spec, in.target, &s, catalog);  // region and GPU first, for the clearer error
-    auto offers =
-        catalog::find_machines_for_gpu(catalog, cloud, spec.gpu_type, spec.gpu_count, spec.region);
+  catalog::MachineRequest request{spec.gpu_type, spec.gpu_count, s.get_int("cpus"), 0};
+  if (!get(s, "memory").empty()) request.min_memory_gib = std::stod(get(s, "memory"));
+  std::string translated = portable_machine(in, spec, catalog, request);
+  bool asks = !spec.gpu_type.empty() || request.min_vcpu > 0 || request.min_memory_gib > 0;
+  if (spec.machine.empty() && asks) {
+    // region and GPU first, for the clearer error
+    validate_job_spec(spec, in.target, &s, catalog, in.preflight);
+    auto offers = catalog::find_machines_for_request(catalog, cloud, spec.region, request);
     if (offers.empty()) {
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("no {} machine in {} has {} x{}", cloud, spec.region, spec.gpu_type,
-                              spec.gpu_count),
-                  "ask for fewer GPUs, or see `mlbox machines --gpu " + spec.gpu_type + "`");
+      throw Error(
+          ErrorKind::kConfig,
+          fmt::format("no {} machine in {} has {}", cloud, spec.region, describe_request(request)),
+          spec.gpu_type.empty()
+              ? "ask for less, or see `mlbox machines --cpu --cloud " + cloud + "`"
+              : "ask for less, or see `mlbox machines --gpu " + spec.gpu_type + "`");
     }
     spec.machine = offers.front().machine->name;
+    spec.machine_choice = "the cheapest with " + describe_request(request) + translated;
   }
-  validate_job_spec(spec, in.target, &s, catalog);
+  validate_job_spec(spec, in.target, &s, catalog, in.preflight);
   // Each job writes under its own prefix: retries of one job share it (and resume from its
   // checkpoints), two jobs never mix their outputs.
   spec.output_uri += "/" + in.job_id;
@@ -271,6 +342,7 @@ std::optional<double> estimated_cost(const JobSpec& spec, const std::string& tar
   for (const catalog::Machine* m : catalog.lookup(spec.machine)) {
     if (m->cloud != cloud) continue;
     if (!spec.gpu_type.empty() && m->gpu_count < spec.gpu_count) continue;
+    if (spec.gpu_type.empty() && m->gpu_count > 0) continue;  // n1-standard-8 alone: CPU-only
     if (const auto* p = m->price_in(spec.region)) {
       double rate = spec.spot && p->spot ? *p->spot : p->on_demand;
       return rate * hours * std::max(1, spec.nodes);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "manifest/image_ref.h"
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
@@ -106,6 +107,36 @@ std::string major_minor(std::string_view v) {
   return std::string(v.substr(0, end));
 }
 
+// A data: name for a folder ("data" -> "data", "my data" -> "my_data").
+std::string data_name(const std::string& dir) {
+  std::string out;
+  for (char c : dir) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out.front()))) out = "d_" + out;
+  return out;
+}
+
+// Top-level folders with data files and no Python sources (looked at: 2000 entries each).
+std::vector<std::string> data_folders(const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& top : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = top.path().filename().string();
+    if (!top.is_directory(ec) || skipped_dir(name) || name == "mlbox-output") continue;
+    size_t data = 0, python = 0, seen = 0;
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             top.path(), std::filesystem::directory_options::skip_permission_denied, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator() && ++seen < 2000;
+         it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string f = it->path().filename().string();
+      if (it->path().extension() == ".py") ++python;
+      if (is_data_file(f)) ++data;
+    }
+    if (data > 0 && python == 0) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 }  // namespace
 
 std::vector<Requirement> parse_requirements(std::string_view text) {
@@ -256,11 +287,11 @@ ProjectScan scan_project(const stdfs::path& dir) {
   if (fs::read_file_if_exists(dir / "requirements.txt", text)) {
     scan.requirements_file = "requirements.txt";
     deps = parse_requirements(text);
-    scan.notes.push_back(fmt::format("requirements.txt ({} packages)", deps.size()));
+    scan.notes.push_back("requirements.txt (" + count_of(deps.size(), "package") + ")");
   } else if (!project.dependencies.empty()) {
     scan.packages = project.dependencies;
-    scan.notes.push_back(
-        fmt::format("pyproject.toml ({} dependencies)", project.dependencies.size()));
+    scan.notes.push_back("pyproject.toml (" +
+                         count_of(project.dependencies.size(), "dependency", "dependencies") + ")");
   } else if (fs::read_file_if_exists(dir / "setup.py", text)) {
     PyProject setup = parse_setup_py(text);
     scan.packages = setup.dependencies;
@@ -287,6 +318,12 @@ ProjectScan scan_project(const stdfs::path& dir) {
       if (m[1].str() != ">=" || minor > default_minor) scan.python_version = v;
       scan.notes.push_back("requires-python " + project.requires_python);
     }
+  }
+
+  scan.data_dirs = data_folders(dir);
+  for (const auto& d : scan.data_dirs) {
+    scan.notes.push_back(d + "/ holds data: proposed as data." + data_name(d) +
+                         ", kept out of the code layer");
   }
 
   // Python sources: framework imports and entry scripts.
@@ -333,7 +370,7 @@ ProjectScan scan_project(const stdfs::path& dir) {
   } else if (!import_files.empty()) {
     std::string fw =
         import_files["tensorflow"] > import_files["pytorch"] ? "tensorflow" : "pytorch";
-    pick(fw, fmt::format("{} imported in {} file(s)", fw, import_files[fw]));
+    pick(fw, fmt::format("{} imported in {}", fw, count_of(import_files[fw], "file")));
     if (!scan.requirements_file.empty() || !scan.packages.empty())
       scan.notes.push_back("warning: " + fw + " is imported but not listed in the dependencies");
   }
@@ -366,6 +403,19 @@ ProjectScan scan_project(const stdfs::path& dir) {
   return scan;
 }
 
+bool is_data_file(std::string_view filename) {
+  static const std::set<std::string> exts = {
+      ".csv",  ".tsv",    ".parquet", ".feather",  ".arrow", ".npy",    ".npz",
+      ".h5",   ".hdf5",   ".jsonl",   ".tfrecord", ".pkl",   ".pickle", ".jpg",
+      ".jpeg", ".png",    ".bmp",     ".tif",      ".tiff",  ".wav",    ".flac",
+      ".mp3",  ".txt.gz", ".csv.gz",  ".zarr",     ".lmdb",  ".idx",    ".gz"};
+  std::string name = to_lower(filename);
+  for (const auto& e : exts) {
+    if (ends_with(name, e)) return true;
+  }
+  return false;
+}
+
 std::string render_manifest(const ProjectScan& scan, std::string_view tmpl) {
   std::map<std::string, std::string> vars;
   vars["name"] = scan.name;
@@ -391,6 +441,18 @@ std::string render_manifest(const ProjectScan& scan, std::string_view tmpl) {
   for (const auto& n : scan.notes) notes += (notes.empty() ? "" : "\n") + std::string("#   ") + n;
   if (notes.empty()) notes = "#   nothing mlbox recognises (defaults below)";
   vars["scan_notes"] = notes;
+  std::string exclude = "\".git\", \".venv\", \"venv\", \"__pycache__\", \".mlbox\", \"*.ckpt\"";
+  if (scan.data_dirs.empty()) {
+    vars["data"] = "# data:\n#   train: gs://BUCKET/" + scan.name + "/train";
+  } else {
+    std::string block = "data:";
+    for (const auto& d : scan.data_dirs) {
+      block += "\n  " + data_name(d) + ": " + yaml_quoted(d);
+      exclude += ", " + yaml_quoted(d + "/");
+    }
+    vars["data"] = block;
+  }
+  vars["context_exclude"] = exclude;
 
   std::string out;
   size_t pos = 0;

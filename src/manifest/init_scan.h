@@ -17,6 +17,9 @@ struct ProjectScan {
   std::string framework_version;        // from a pin like torch==2.3.1
   std::string entry;                    // the entry script, relative; empty = none found
   std::vector<std::string> entry_candidates;
+  // Top-level folders holding data files (csv, parquet, npy, images, ...) and no Python:
+  // proposed as data: inputs and kept out of the code layer.
+  std::vector<std::string> data_dirs;
   std::vector<std::string> notes;  // what was found, one line each
 };
 
@@ -47,6 +50,8 @@ PyProject parse_setup_py(std::string_view text);
 // "torch" / "tensorflow" / "keras" ... imported by a Python source, per framework.
 std::vector<std::string> imported_frameworks(std::string_view python_source);
 bool has_main_guard(std::string_view python_source);
+// Whether a file name looks like training data ("train.csv", "x.parquet", "img.png").
+bool is_data_file(std::string_view filename);
 // A valid image name from any text ("My Project_2" -> "my-project-2"); "training" if none.
 std::string image_name_for(std::string_view text);
 

@@ -41,6 +41,10 @@ std::optional<int64_t> parse_duration_seconds(std::string_view text);
 
 // "T4:1" / "a100:8" / "T4" -> {T4, 1}; nullopt when malformed.
 std::optional<GpuRequest> parse_gpu_request(std::string_view text);
+// "16GB" / "16GiB" / "16G" / "512MB" / "16" (GiB) / "16+" -> GiB (at least that much; GB and
+// GiB alike, as SkyPilot reads them); nullopt when malformed or zero.
+std::optional<double> parse_memory_gib(std::string_view text);
+
 // {T4, 1} -> "T4:1"; empty when no GPU.
 std::string format_gpu_request(const GpuRequest& gpu);
 

@@ -51,8 +51,10 @@ struct GpuRequest {
 };
 
 struct ResourcesSpec {
-  std::string machine;  // "g4dn.xlarge", "n1-standard-8", ...
-  GpuRequest gpu;       // from "T4:1"
+  std::string machine;    // "g4dn.xlarge", "n1-standard-8", ...
+  GpuRequest gpu;         // from "T4:1"
+  int cpus = 0;           // at least this many vCPUs; 0 = any
+  double memory_gib = 0;  // at least this much memory; 0 = any
   bool spot = false;
   int nodes = 1;
   int64_t max_runtime_seconds = 0;  // from "2h", "90m", "3600", 0 = none
@@ -60,9 +62,11 @@ struct ResourcesSpec {
 
 struct VertexTarget {
   std::string project, region, output, service_account;
+  std::string machine;  // pinned for this target; wins over resources.machine
 };
 struct BatchTarget {
   std::string region, job_queue, job_role_arn, output;
+  std::string machine;  // pinned for this target; wins over resources.machine
 };
 struct LocalTarget {
   std::string output;

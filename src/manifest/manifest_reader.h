@@ -71,6 +71,7 @@ class ManifestReader {
   void read_vertex(const Field& section);
   void read_batch(const Field& section);
   void read_local(const Field& section);
+  std::optional<std::string> machine_name_of(const Field& f, const char* example);
 
   Manifest& m_;
   std::vector<Issue>& issues_;

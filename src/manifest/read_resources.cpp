@@ -1,10 +1,11 @@
-// resources: machine, GPU, spot, nodes, max_runtime.
+// resources: machine, GPU, cpus, memory, spot, nodes, max_runtime.
 #include "manifest/manifest_reader.h"
 
 namespace mlbox::manifest {
 
 void ManifestReader::read_resources(const Field& section) {
-  static const std::vector<std::string> keys = {"machine", "gpu", "spot", "nodes", "max_runtime"};
+  static const std::vector<std::string> keys = {"machine", "gpu",   "cpus",       "memory",
+                                                "spot",    "nodes", "max_runtime"};
   if (!is_map(section, keys)) return;
   for (const auto& f : fields(section.value, section.path, keys)) {
     if (f.key == "machine") {
@@ -20,6 +21,17 @@ void ManifestReader::read_resources(const Field& section) {
         continue;
       }
       m_.resources.gpu = *g;
+    } else if (f.key == "cpus") {
+      if (auto n = int_of(f, 1)) m_.resources.cpus = static_cast<int>(*n);
+    } else if (f.key == "memory") {
+      std::optional<double> gib;
+      if (f.value.IsScalar()) gib = parse_memory_gib(f.value.Scalar());
+      if (!gib) {
+        add(f, "resources.memory is " + describe(f.value),
+            "a size like \"16GB\", \"64GiB\", \"512MB\" or GiB (16)");
+        continue;
+      }
+      m_.resources.memory_gib = *gib;
     } else if (f.key == "spot") {
       if (auto b = bool_of(f)) m_.resources.spot = *b;
     } else if (f.key == "nodes") {

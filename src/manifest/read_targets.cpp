@@ -16,7 +16,8 @@ void ManifestReader::read_targets(const Field& section) {
 }
 
 void ManifestReader::read_vertex(const Field& section) {
-  static const std::vector<std::string> keys = {"project", "region", "output", "service_account"};
+  static const std::vector<std::string> keys = {"project", "region", "output", "service_account",
+                                                "machine"};
   if (!is_map(section, keys)) return;
   VertexTarget t;
   for (const auto& f : fields(section.value, section.path, keys)) {
@@ -40,6 +41,8 @@ void ManifestReader::read_vertex(const Field& section) {
         add(f, "targets.vertex.output is " + quote_value(*s), "a gs://BUCKET[/PREFIX] URI");
       else
         t.output = *s;
+    } else if (f.key == "machine") {
+      if (auto m = machine_name_of(f, "n1-standard-8")) t.machine = *m;
     } else if (f.key == "service_account") {
       if (!regex_match_bounded(*s, "[^@\\s]+@[^@\\s]+"))
         add(f, "targets.vertex.service_account is " + quote_value(*s),
@@ -52,7 +55,8 @@ void ManifestReader::read_vertex(const Field& section) {
 }
 
 void ManifestReader::read_batch(const Field& section) {
-  static const std::vector<std::string> keys = {"region", "job_queue", "job_role_arn", "output"};
+  static const std::vector<std::string> keys = {"region", "job_queue", "job_role_arn", "output",
+                                                "machine"};
   if (!is_map(section, keys)) return;
   BatchTarget t;
   for (const auto& f : fields(section.value, section.path, keys)) {
@@ -63,6 +67,8 @@ void ManifestReader::read_batch(const Field& section) {
         add(f, "targets.batch.region is " + quote_value(*s), "an AWS region like us-east-1");
       else
         t.region = *s;
+    } else if (f.key == "machine") {
+      if (auto m = machine_name_of(f, "g4dn.xlarge")) t.machine = *m;
     } else if (f.key == "job_queue") {
       t.job_queue = *s;
     } else if (f.key == "job_role_arn") {
@@ -79,6 +85,19 @@ void ManifestReader::read_batch(const Field& section) {
     }
   }
   m_.targets.batch = t;
+}
+
+// A machine type's spelling; whether the cloud sells it is checked against the catalog when
+// a job is built, naming this field's line and column.
+std::optional<std::string> ManifestReader::machine_name_of(const Field& f, const char* example) {
+  auto s = string_of(f);
+  if (!s) return std::nullopt;
+  if (!regex_match_bounded(*s, "[a-z0-9][a-z0-9.-]{1,62}")) {
+    add(f, f.path + " is " + quote_value(*s),
+        std::string("a machine type like ") + example + " (see `mlbox machines`)");
+    return std::nullopt;
+  }
+  return s;
 }
 
 void ManifestReader::read_local(const Field& section) {

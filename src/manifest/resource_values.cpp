@@ -65,6 +65,23 @@ std::optional<GpuRequest> parse_gpu_request(std::string_view text) {
   return g;
 }
 
+std::optional<double> parse_memory_gib(std::string_view text) {
+  text = trim(text);
+  if (!text.empty() && text.back() == '+') text.remove_suffix(1);  // "at least", as always
+  size_t digits = 0;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+    ++digits;
+  }
+  auto n = parse_decimal_double(text.substr(0, digits));
+  if (!n || *n <= 0 || *n > 1e6) return std::nullopt;
+  std::string unit = to_lower(trim(text.substr(digits)));
+  if (unit.empty() || unit == "g" || unit == "gb" || unit == "gi" || unit == "gib") return n;
+  if (unit == "m" || unit == "mb" || unit == "mi" || unit == "mib") return *n / 1024;
+  if (unit == "t" || unit == "tb" || unit == "ti" || unit == "tib") return *n * 1024;
+  return std::nullopt;
+}
+
 std::string format_gpu_request(const GpuRequest& gpu) {
   if (gpu.type.empty() || gpu.count == 0) return {};
   return fmt::format("{}:{}", gpu.type, gpu.count);

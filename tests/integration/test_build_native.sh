@@ -21,6 +21,7 @@ umoci unpack --rootless --image base:v1 bb >/dev/null
 mkdir -p bb/rootfs/etc bb/rootfs/usr/bin
 echo 'ID=mlbox-test-base' >bb/rootfs/etc/os-release
 cp "$(type -P true)" bb/rootfs/usr/bin/true
+cp "$(type -P true)" bb/rootfs/usr/bin/python  # train.command's program must be in the image
 umoci repack --image base:v1 bb >/dev/null
 umoci config --image base:v1 --config.env BASE_VAR=kept --config.cmd /bin/sh >/dev/null
 rm -rf bb

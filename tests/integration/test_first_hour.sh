@@ -5,6 +5,11 @@ source "$MLBOX_SOURCE_DIR/tests/integration/lib.sh"
 cd "$WORK"
 umoci init --layout base >/dev/null
 umoci new --image base:v1 >/dev/null
+# A base with `python` (a stand-in that is never run): the build checks that the image's
+# command can start.
+umoci unpack --rootless --image base:v1 bb >/dev/null
+mkdir -p bb/rootfs/usr/bin && cp "$(type -P true)" bb/rootfs/usr/bin/python
+umoci repack --image base:v1 bb >/dev/null && rm -rf bb
 
 # --- trap 2: an image without its dependencies ------------------------------------------------
 # requirements.txt names torch and there is no mlbox.lock: `build` refuses like `dockerfile`,
@@ -72,5 +77,42 @@ grep -q "installing from mlbox freeze's wheel sources --no-index --find-links $W
   { cat "$WORK/stderr"; fail "the build did not use the lock's wheel sources"; }
 cd "$WORK"
 pass "trap 6: the build installs from the wheel sources freeze recorded"
+
+# --- trap 10: an image whose command cannot start ------------------------------------------
+# The build checks the command against the image's files: its program on the PATH (the base
+# has python, not python3) and its script in the code layer. (Was: exit 0; the job failed on
+# the cloud GPU at its first step.)
+mkdir -p "$WORK/entry" && cd "$WORK/entry"
+printf 'name: entry\ntrain:\n  command: python3 train.py\nimage:\n  base: oci:%s/base:v1\n' "$WORK" >mlbox.yaml
+echo 'print(1)' >train.py
+expect_rc 3 "$MLBOX" build --trainer "$(type -P true)"
+grep -q "the image's command 'python3 train.py' cannot start: 'python3' is not on the PATH" "$WORK/stderr" &&
+  grep -q "the image has /usr/bin/python" "$WORK/stderr" || { cat "$WORK/stderr"; fail "a missing program was built"; }
+sed -i 's/python3 train.py/python trian.py/' mlbox.yaml
+expect_rc 3 "$MLBOX" build --trainer "$(type -P true)"
+grep -q "names trian.py, which is not in the image (/workspace/trian.py)" "$WORK/stderr" || { cat "$WORK/stderr"; fail "a missing script was built"; }
+sed -i 's/trian.py/train.py/' mlbox.yaml
+printf 'context:\n  exclude: ["*.py"]\n' >>mlbox.yaml
+expect_rc 3 "$MLBOX" build --trainer "$(type -P true)"
+grep -q "context.exclude or .mlboxignore" "$WORK/stderr" || { cat "$WORK/stderr"; fail "an excluded script was built"; }
+pass "trap 10: the build refuses a command whose program or script is not in the image"
+
+# init proposes data: for a data folder and keeps it out of the code layer.
+mkdir -p "$WORK/withdata/data" && cd "$WORK/withdata"
+echo 'import csv' >train.py
+printf 'a,b\n1,2\n' >data/train.csv
+head -c 200000 /dev/urandom >data/images.npy
+expect_rc 0 "$MLBOX" init
+grep -q "^data:$" mlbox.yaml && grep -q '^  data: "data"$' mlbox.yaml || { cat mlbox.yaml; fail "init did not propose data:"; }
+grep -q '"data/"' mlbox.yaml || fail "init did not exclude data/ from the code layer"
+printf 'image:\n  base: oci:%s/base:v1\n' "$WORK" >>mlbox.yaml
+expect_rc 0 "$MLBOX" --json build --trainer "$(type -P true)"
+layers=$(python3 -c 'import json,sys; print(" ".join(l["digest"] for l in json.load(open(sys.argv[1]))["layers"] if l["role"] == "code"))' "$WORK/stdout")
+for l in $layers; do
+  tar -tzf ".mlbox/oci/blobs/sha256/${l#sha256:}" | grep -q "data/" && fail "the data folder went into the code layer"
+  tar -tzf ".mlbox/oci/blobs/sha256/${l#sha256:}" | grep -q "train.py" || fail "train.py is not in the code layer"
+done
+cd "$WORK"
+pass "trap 10: init proposes data: for data/ and keeps it out of the code layer"
 
 echo PASS

@@ -53,7 +53,8 @@ no_temp_left() { # LAYOUT
 umoci init --layout base >/dev/null
 umoci new --image base:v1 >/dev/null
 umoci unpack --rootless --image base:v1 bb >/dev/null
-mkdir -p bb/rootfs/etc && echo 'ID=mlbox-test-base' >bb/rootfs/etc/os-release
+mkdir -p bb/rootfs/etc bb/rootfs/usr/bin && echo 'ID=mlbox-test-base' >bb/rootfs/etc/os-release
+cp "$(type -P true)" bb/rootfs/usr/bin/python  # train.command's program must be in the image
 umoci repack --image base:v1 bb >/dev/null && rm -rf bb
 make_project() { # DIR
   mkdir -p "$1/assets" "$1/src"

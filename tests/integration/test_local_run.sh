@@ -134,6 +134,12 @@ wait_for 120 sh -c "[ \"\$('$MLBOX' --json status $pid | python3 -c 'import json
 grep -q "attempt 1 saving" "$WORK/plogs" && grep -q "attempt 2 resumed from step7" "$WORK/plogs" ||
   { cat "$WORK/plogs"; fail "attempt 2 did not resume from the checkpoint"; }
 pass "cancel --preempt: attempt 1 checkpointed (75), attempt 2 resumed and succeeded"
+# fetch leaves checkpoints/ out unless asked for, as for a cloud job (issue 14, trap 7).
+expect_rc 0 "$MLBOX" fetch "$pid" -o "$WORK/no-ckpt"
+[ ! -e "$WORK/no-ckpt/checkpoints" ] || fail "fetch of a local job copied checkpoints/ unasked"
+expect_rc 0 "$MLBOX" fetch "$pid" -o "$WORK/with-ckpt" --checkpoints
+[ "$(cat "$WORK/with-ckpt/checkpoints/ckpt")" = step7 ] || fail "fetch --checkpoints did not copy them"
+pass "fetch of a local job: checkpoints/ only with --checkpoints"
 
 # 4. Cancel: CANCELLED, no retry.
 cid=$("$MLBOX" run --detach -- /bin/sh /work/loop.sh)

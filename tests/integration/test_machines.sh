@@ -61,7 +61,24 @@ set -e
 [ "$rc2" -eq 2 ] || fail "unknown GPU exit $rc2: $(cat "$work/e2")"
 grep -q "unknown GPU 'A10'" "$work/e2" || fail "unknown GPU message: $(cat "$work/e2")"
 [ "$rc3" -eq 2 ] || fail "foreign region exit $rc3: $(cat "$work/e3")"
-grep -q "known: europe-west4, us-central1" "$work/e3" || fail "region message: $(cat "$work/e3")"
+grep -q "unknown gcp region 'us-east-1'; known: africa-south1, .*europe-west4, .*us-central1" "$work/e3" ||
+  fail "region message: $(cat "$work/e3")"
+
+# Every region a cloud sells the GPUs in (issue 14, trap 8): eu-west-1 has T4s on AWS, at the
+# reference price marked "~"; the default listing keeps to the compiled prices.
+timeout 20 "$MLBOX" machines --gpu T4 --cloud aws --region eu-west-1 >"$work/eu.txt" 2>/dev/null
+sed -n 2p "$work/eu.txt" | grep -q '^g4dn.xlarge  *aws  *T4 x1 .* ~\$0.526 .*eu-west-1$' ||
+  fail "eu-west-1 T4 row: $(cat "$work/eu.txt")"
+timeout 20 "$MLBOX" machines --json >"$work/all.json"
+python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert rows and not any(r["price_estimated"] for r in rows), "estimated rows in the default listing"
+assert all(r["gpu_count"] > 0 for r in rows), "CPU-only rows without --cpu"
+' "$work/all.json"
+# CPU-only families with --cpu.
+timeout 20 "$MLBOX" machines --cpu --cloud gcp --region us-central1 >"$work/cpu.txt" 2>/dev/null
+grep -q '^n2-standard-8  *gcp  *-  *8  *32 GiB' "$work/cpu.txt" || fail "n2-standard-8 row: $(cat "$work/cpu.txt")"
 [ "$rc4" -eq 2 ] || fail "negative --max-price exit $rc4"
 
 echo "test_machines: ok"

@@ -45,7 +45,7 @@ targets:
     output: s3://mlbox-out/runs
 YAML
 cd "$PROJ"
-SUBMIT=("$MLBOX" submit --target batch --insecure-registry "$HOST")
+SUBMIT=("$MLBOX" submit --target batch --no-build --insecure-registry "$HOST")  # a synthetic image
 
 # --- dry run: the exact requests, nothing sent -------------------------------------------
 : >"$AWS_FAKE_LOG"

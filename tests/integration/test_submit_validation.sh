@@ -61,8 +61,9 @@ pass "ai-platform -> Vertex AI notice"
 mkdir -p "$WORK/bare" && cd "$WORK/bare"
 printf 'name: bare\npython: {version: "3.11"}\ntrain:\n  command: python train.py\n' >mlbox.yaml
 echo 'print("hi")' >train.py
-expect_rc 3 timeout 20 env CLOUDSDK_CONFIG="$WORK/no-gcloud" "$MLBOX" submit --target vertex --region us-central1 --gpu T4:1
-for want in "3 problems" "image.repository is unset" "no output location for vertex" "no Google Cloud project"; do
+expect_rc 3 timeout 20 env CLOUDSDK_CONFIG="$WORK/no-gcloud" NO_GCE_CHECK=true "$MLBOX" submit --target vertex --region us-central1 --gpu T4:1
+for want in "4 problems" "image.repository is unset" "no output location for vertex" "no Google Cloud project" \
+  "no Google Application Default Credentials"; do
   grep -q "$want" "$WORK/stderr" || fail "missing '$want' in: $(cat "$WORK/stderr")"
 done
 cd "$proj"

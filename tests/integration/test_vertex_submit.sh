@@ -26,7 +26,7 @@ unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
 
 start_registry reg
 PROJ=$WORK/proj
-make_image "$PROJ" v1 "300K,20K" 5 >/dev/null
+make_image "$PROJ" v1 "300K,20K" 5 >/dev/null  # a synthetic image: submitted with --no-build
 cat >"$PROJ/mlbox.yaml" <<YAML
 name: digits
 python: {version: "3.11"}
@@ -45,17 +45,17 @@ cd "$PROJ"
 
 # Refused before anything moves: a registry on this machine (Vertex could not pull from it)
 # and a GPU count Vertex does not attach.
-expect_rc 3 "$MLBOX" submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1
+expect_rc 3 "$MLBOX" submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1 --no-build
 grep -q "Vertex AI cannot pull from it" "$WORK/stderr" || { cat "$WORK/stderr"; fail "loopback registry accepted"; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REG_PORT/v2/mlbox-test/digits/tags/list")" = 404 ] ||
   fail "a refused submit pushed the image"
 export MLBOX_ALLOW_LOCAL_REGISTRY=1  # from here on the test's registry stands in for Artifact Registry
-expect_rc 3 "$MLBOX" submit --target vertex --gpu T4:3 --tag v1
+expect_rc 3 "$MLBOX" submit --target vertex --gpu T4:3 --tag v1 --no-build
 grep -q "Vertex AI attaches T4 GPUs in counts of 1, 2, 4 only" "$WORK/stderr" || { cat "$WORK/stderr"; fail "T4:3 accepted"; }
 pass "refused before the push: a loopback registry, T4 x3"
 
 expect_rc 0 "$MLBOX" --json submit --target vertex --machine n1-standard-8 --gpu T4:1 --spot \
-  --max-runtime 1h --tag v1
+  --max-runtime 1h --tag v1 --no-build
 JOB=$(json "$WORK/stdout" 'd.get("id") or d.get("job_id") or d["job"]["id"]')
 body() { tail -n 1 "$WORK/requests.jsonl" | $PY -c "import json,sys; d=json.load(sys.stdin)['body']; print($1)"; }
 [ "$(body 'd["jobSpec"]["workerPoolSpecs"][0]["machineSpec"]["acceleratorType"]')" = NVIDIA_TESLA_T4 ] || fail "accelerator"
@@ -83,7 +83,7 @@ expect_rc 0 "$MLBOX" fetch "$JOB" -o "$WORK/out"
 grep -q loss "$WORK/out/model/history.json" || fail "history.json not fetched"
 pass "fetch copies model/ and history.json from the GCS fake"
 
-expect_rc 0 "$MLBOX" --json submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1
+expect_rc 0 "$MLBOX" --json submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1 --no-build
 JOB2=$(json "$WORK/stdout" 'd.get("id") or d.get("job_id") or d["job"]["id"]')
 expect_rc 0 "$MLBOX" cancel "$JOB2"
 grep -q ":cancel" "$WORK/requests.jsonl" || fail "no customJobs.cancel request"

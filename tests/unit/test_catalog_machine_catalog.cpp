@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -74,6 +75,13 @@ TEST_CASE("every machine's GPU is in the CUDA matrix and every row is sane") {
   const auto& matrix = dockerfile::builtin_cuda_matrix();
   for (const auto& m : cat().machines) {
     INFO(m.name);
+    if (m.gpu.empty()) {  // CPU-only
+      CHECK(m.gpu_count == 0);
+      CHECK(m.accelerator_type.empty());
+      CHECK(m.vcpu > 0);
+      CHECK_FALSE(m.prices.empty());
+      continue;
+    }
     CHECK(matrix.find_gpu(m.gpu) != nullptr);
     CHECK(m.gpu_count > 0);
     CHECK(m.vcpu > 0);
@@ -158,8 +166,9 @@ TEST_CASE("unknown filter values are usage errors with suggestions") {
   f = {};
   f.cloud = "gcp";
   f.region = "us-east-1";  // an AWS region
-  CHECK(usage(f).find("unknown gcp region 'us-east-1'; known: europe-west4, us-central1") !=
+  CHECK(usage(f).find("unknown gcp region 'us-east-1'; known: africa-south1, asia-east1") !=
         std::string::npos);
+  CHECK(usage(f).find("us-central1") != std::string::npos);
   f = {};
   f.cloud = "azure";
   CHECK(usage(f).find("unknown cloud 'azure'") != std::string::npos);
@@ -209,4 +218,69 @@ TEST_CASE("a malformed catalog is reported with file:line:col") {
     CHECK(std::string(e.what()).find("cloud must be aws or gcp") != std::string::npos);
   }
   CHECK_THROWS_AS(parse_machine_catalog("machines: [", "m.yaml"), Error);
+}
+
+TEST_CASE("regions: every region each cloud sells the families in, priced or estimated") {
+  CHECK_FALSE(cat().regions_as_of.empty());
+  auto aws = cat().regions("aws");
+  auto gcp = cat().regions("gcp");
+  for (const char* r : {"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1",
+                        "ap-northeast-1", "ap-south-1"}) {
+    CHECK_MESSAGE(std::find(aws.begin(), aws.end(), r) != aws.end(), r);
+  }
+  for (const char* r : {"us-central1", "us-east4", "us-west1", "europe-west4", "asia-southeast1"}) {
+    CHECK_MESSAGE(std::find(gcp.begin(), gcp.end(), r) != gcp.end(), r);
+  }
+  // Listed prices stay exact; the others are the reference price, marked.
+  const Machine& g4 = find_machine(cat(), "g4dn.xlarge");
+  REQUIRE(g4.price_in("eu-west-1") != nullptr);
+  CHECK(g4.price_in("eu-west-1")->estimated);
+  CHECK_FALSE(g4.price_in("us-east-1")->estimated);
+  CHECK(gpu_offered_in_region(cat(), "aws", "T4", "eu-west-1"));
+  CHECK(gpu_offered_in_region(cat(), "gcp", "A100", "asia-southeast1"));
+  CHECK_FALSE(gpu_offered_in_region(cat(), "gcp", "V100", "us-east4"));
+  // The default listing keeps to compiled prices.
+  MachineFilter f;
+  f.with_estimated = false;
+  for (const auto& o : filter_machines(cat(), f)) CHECK_FALSE(o.estimated);
+}
+
+TEST_CASE("CPU-only families: m5/c5/r5 on AWS, n1/n2/e2/c2 standard on GCP") {
+  for (const char* name : {"m5.large", "c5.xlarge", "r5.2xlarge"}) {
+    const Machine& m = find_machine(cat(), name);
+    CHECK(m.cloud == "aws");
+    CHECK(m.gpu_count == 0);
+  }
+  for (const char* name : {"n2-standard-8", "e2-standard-4", "c2-standard-8"}) {
+    const Machine& m = find_machine(cat(), name);
+    CHECK(m.cloud == "gcp");
+    CHECK(m.gpu_count == 0);
+  }
+  // n1-standard-8 without a GPU asked for is the CPU-only row; with one, the GPU row.
+  CHECK(find_machine(cat(), "n1-standard-8").gpu_count == 0);
+  CHECK(find_machine(cat(), "n1-standard-8", "T4").gpu == "T4");
+  CHECK(find_machine(cat(), "m5.large").price_in("us-east-1")->on_demand == doctest::Approx(0.096));
+  MachineFilter f;
+  f.cpu_only = true;
+  f.cloud = "aws";
+  f.region = "us-east-1";
+  auto offers = filter_machines(cat(), f);
+  REQUIRE_FALSE(offers.empty());
+  CHECK(offers.front().machine->name == "c5.large");  // the cheapest
+  for (const auto& o : offers) CHECK(o.machine->gpu_count == 0);
+}
+
+TEST_CASE("find_machines_for_request: GPUs, vCPUs and memory as minimums, cheapest first") {
+  MachineRequest r{"T4", 1, 0, 20};
+  auto offers = find_machines_for_request(cat(), "gcp", "us-central1", r);
+  REQUIRE_FALSE(offers.empty());
+  CHECK(offers.front().machine->name == "n1-standard-8");
+  for (const auto& o : offers) CHECK(o.machine->memory_gib >= 20);
+  r = {"", 0, 8, 0};
+  offers = find_machines_for_request(cat(), "gcp", "us-central1", r);
+  REQUIRE_FALSE(offers.empty());
+  CHECK(offers.front().machine->gpu_count == 0);
+  CHECK(offers.front().machine->name == "e2-standard-8");  // the cheapest 8-vCPU type
+  r = {"H100", 8, 0, 100000};
+  CHECK(find_machines_for_request(cat(), "aws", "us-east-1", r).empty());
 }

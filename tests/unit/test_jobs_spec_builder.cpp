@@ -2,6 +2,7 @@
 
 #include "jobs/job_store.h"
 #include "jobs/spec_builder.h"
+#include "manifest/load.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -277,4 +278,107 @@ TEST_CASE("a registry on this machine is refused for cloud jobs unless allowed")
   in.image_ref = "127.0.0.1:5000/ml/app:v1";
   CHECK(error_of([&] { make_job_spec(in); }).empty());
   ::unsetenv("MLBOX_ALLOW_LOCAL_REGISTRY");
+}
+
+TEST_CASE("missing credentials are reported with the spec's problems; alone they are exit 4") {
+  auto s = settings_with({{"target", "vertex"}, {"region", "us-central1"}, {"gpu", "T4:1"}},
+                         {{"CLOUDSDK_CONFIG", "/nonexistent"}});
+  auto in = inputs(s, "vertex");
+  in.image_ref.clear();
+  in.preflight.push_back(
+      {"no Google Application Default Credentials", "gcloud auth ...", ErrorKind::kAuth});
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string e = error_of([&] { make_job_spec(in); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);  // config problems decide the exit code
+  CHECK(e.find("4 problems") != std::string::npos);
+  CHECK(e.find("no Google Application Default Credentials") != std::string::npos);
+
+  auto ok = settings_with({{"target", "vertex"},
+                           {"region", "us-central1"},
+                           {"project", "my-proj"},
+                           {"output", "gs://b/runs"}},
+                          {{"CLOUDSDK_CONFIG", "/nonexistent"}});
+  auto only_auth = inputs(ok, "vertex");
+  only_auth.image_ref = "us-docker.pkg.dev/p/r/digits";
+  only_auth.preflight.push_back(
+      {"no Google Application Default Credentials", "", ErrorKind::kAuth});
+  e = error_of([&] { make_job_spec(only_auth); }, &kind);
+  CHECK(kind == ErrorKind::kAuth);
+  CHECK(e.find("no Google Application Default Credentials") != std::string::npos);
+}
+
+namespace {
+
+// A vertex or batch job from an mlbox.yaml text (no flags), with its settings kept alive.
+struct YamlJob {
+  manifest::Manifest m;
+  config::Settings s;
+  SpecInputs in;
+  YamlJob(const std::string& yaml, const std::string& target) {
+    m = manifest::parse(yaml, "mlbox.yaml");
+    s = config::resolve(
+        &m, {{"target", target}},
+        config::env_from_map({{"HOME", "/nonexistent-home"}, {"CLOUDSDK_CONFIG", "/nonexistent"}}),
+        nullptr);
+    in = inputs(s, target);
+    in.manifest = &m;
+  }
+};
+
+const char* kTargets = R"(targets:
+  vertex: {project: my-proj, region: us-central1, output: gs://b/runs}
+  batch: {region: us-east-1, job_queue: q, output: s3://b/runs}
+)";
+
+}  // namespace
+
+TEST_CASE("portable resources: the cheapest machine that fits, on whichever cloud") {
+  std::string yaml = std::string(
+                         "name: p\ntrain:\n  command: x\nresources:\n  gpu: T4:1\n"
+                         "  memory: 20GB\n") +
+                     kTargets;
+  YamlJob vertex(yaml, "vertex");
+  vertex.in.image_ref = "us-docker.pkg.dev/p/r/x";
+  JobSpec v = make_job_spec(vertex.in);
+  CHECK(v.machine == "n1-standard-8");  // n1-standard-4 has 15 GiB
+  CHECK(v.machine_choice.find("the cheapest with T4 x1, >= 20 GiB") != std::string::npos);
+  YamlJob batch(yaml, "batch");
+  JobSpec b = make_job_spec(batch.in);
+  CHECK(b.machine == "g4dn.2xlarge");  // g4dn.xlarge has 16 GiB
+  // CPU only: cpus alone pick a CPU-only type.
+  YamlJob cpu(std::string("name: p\ntrain:\n  command: x\nresources:\n  cpus: 8\n") + kTargets,
+              "batch");
+  JobSpec c = make_job_spec(cpu.in);
+  CHECK(c.machine == "c5.2xlarge");
+  CHECK(c.gpu_count == 0);
+  // Named CPU-only types are accepted.
+  YamlJob named(
+      std::string("name: p\ntrain:\n  command: x\nresources:\n  machine: m5.large\n") + kTargets,
+      "batch");
+  CHECK(make_job_spec(named.in).machine == "m5.large");
+}
+
+TEST_CASE("resources.machine of the other cloud becomes its equivalent; a pinned one is an error") {
+  std::string yaml =
+      std::string("name: p\ntrain:\n  command: x\nresources:\n  machine: g4dn.xlarge\n") + kTargets;
+  YamlJob vertex(yaml, "vertex");
+  vertex.in.image_ref = "us-docker.pkg.dev/p/r/x";
+  JobSpec v = make_job_spec(vertex.in);
+  CHECK(v.machine == "n1-standard-8");  // T4 x1, >= 4 vCPU, >= 16 GiB
+  CHECK(v.gpu_type == "T4");
+  CHECK(v.gpu_count == 1);
+  CHECK(v.machine_choice.find("resources.machine g4dn.xlarge at mlbox.yaml:5:3 is an AWS type") !=
+        std::string::npos);
+
+  std::string pinned = std::string("name: p\ntrain:\n  command: x\n") +
+                       "targets:\n  vertex: {project: my-proj, region: us-central1, output: "
+                       "gs://b/runs, machine: g4dn.xlarge}\n";
+  YamlJob wrong(pinned, "vertex");
+  wrong.in.image_ref = "us-docker.pkg.dev/p/r/x";
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string e = error_of([&] { make_job_spec(wrong.in); }, &kind);
+  CHECK(kind == ErrorKind::kConfig);
+  CHECK(e.find("machine g4dn.xlarge from targets.vertex.machine (mlbox.yaml:5:") !=
+        std::string::npos);
+  CHECK(e.find("targets.vertex.machine pins the machine for vertex") != std::string::npos);
 }

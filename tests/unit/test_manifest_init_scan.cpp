@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "core/embedded.h"
 #include "manifest/init_scan.h"
 #include "manifest/load.h"
@@ -168,4 +170,28 @@ TEST_CASE("render_manifest rejects unknown placeholders") {
   CHECK(render_manifest(scan, "name: {{name}}\n") == "name: x\n");
   CHECK_THROWS_WITH(render_manifest(scan, "name: {{nmae}}\n"),
                     doctest::Contains("unknown placeholder {{nmae}}"));
+}
+
+TEST_CASE("data folders are proposed as data: and kept out of the code layer") {
+  fs::TempDir dir;
+  auto root = dir.path() / "proj";
+  write(root / "train.py", "import pandas\n");
+  write(root / "data" / "train.csv", "a,b\n1,2\n");
+  write(root / "data" / "val" / "part-0.parquet", "x");
+  write(root / "src" / "model.py", "X = 1\n");   // code, not data
+  write(root / "src" / "vocab.csv", "a\n");      // beside Python: part of the code
+  write(root / "notes" / "readme.md", "hello");  // no data files
+  ProjectScan scan = scan_project(root);
+  CHECK(scan.data_dirs == std::vector<std::string>{"data"});
+  Manifest m = parse(render_manifest(scan, tmpl()), "mlbox.yaml");
+  CHECK(m.data.at("data") == "data");
+  CHECK(std::find(m.context.exclude.begin(), m.context.exclude.end(), "data/") !=
+        m.context.exclude.end());
+  CHECK(is_data_file("Train.CSV"));
+  CHECK(is_data_file("img_001.png"));
+  CHECK_FALSE(is_data_file("model.py"));
+  // Without data folders the data: section stays a comment.
+  ProjectScan bare;
+  bare.name = "bare";
+  CHECK(parse(render_manifest(bare, tmpl()), "mlbox.yaml").data.empty());
 }

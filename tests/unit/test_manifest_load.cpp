@@ -44,8 +44,8 @@ const Bad kBad[] = {
      "mlbox.yaml:2:1: ", "unknown key 'pyhton' at the top level, expected one of: name, python"},
     // 9. unknown nested key with did-you-mean
     {"name: demo\nresources:\n  gpus: T4:1\n", "mlbox.yaml:3:3: ",
-     "unknown key 'gpus' in 'resources', expected one of: machine, gpu, spot, nodes, "
-     "max_runtime (did you mean 'gpu'?)"},
+     "unknown key 'gpus' in 'resources', expected one of: machine, gpu, cpus, memory, spot, "
+     "nodes, max_runtime (did you mean 'gpu'?)"},
     // 10. unknown key two levels down
     {"name: demo\ntargets:\n  vertex:\n    regoin: us-central1\n",
      "mlbox.yaml:4:5: ", "unknown key 'regoin' in 'targets.vertex'"},

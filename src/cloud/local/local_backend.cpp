@@ -240,12 +240,15 @@ void LocalBackend::cancel(const jobs::JobRecord& r, const jobs::CancelRequest& r
 }
 
 std::vector<stdfs::path> LocalBackend::fetch(const jobs::JobRecord& job, const stdfs::path& dir,
-                                             bool) {
+                                             bool checkpoints) {
   if (!stdfs::is_directory(job.output_dir)) {
     throw Error(ErrorKind::kConfig,
                 "the outputs of " + job.id + " are gone (" + job.output_dir + ")");
   }
-  return jobs::copy_output_tree(job.output_dir, dir);
+  // Like a cloud job's: checkpoints are large and mostly wanted for resuming, so only on ask.
+  std::vector<std::string> skip;
+  if (!checkpoints) skip.push_back("checkpoints");
+  return jobs::copy_output_tree(job.output_dir, dir, skip);
 }
 
 }  // namespace mlbox::cloud::local

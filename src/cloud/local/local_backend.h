@@ -36,7 +36,7 @@ class LocalBackend : public jobs::JobBackend {
   std::string read_logs(const jobs::JobRecord& job, const std::string& cursor,
                         std::vector<jobs::LogLine>& out) override;
   void cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) override;
-  // Copies the whole output dir (checkpoints included: they are on this machine already).
+  // Copies the output dir; checkpoints/ only when asked for, as for a cloud job.
   std::vector<std::filesystem::path> fetch(const jobs::JobRecord& job,
                                            const std::filesystem::path& dir,
                                            bool checkpoints) override;

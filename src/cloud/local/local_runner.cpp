@@ -16,6 +16,7 @@
 #include "builder/trainer_bundle.h"
 #include "cloud/local/rootfs_cache.h"
 #include "cloud/local/runc_spec.h"
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/process.h"
@@ -280,9 +281,9 @@ AttemptResult LocalRunner::run_attempt(PreparedJob& job, const LocalJobOptions& 
       ldconfig = run_process({"/sbin/ldconfig", "-p"});
       spec.gpus = detect_nvidia_gpus("/dev", ldconfig.out);
       if (!spec.gpus.empty()) {
-        observer_.info("GPUs: passing " + std::to_string(spec.gpus.devices.size()) +
-                       " NVIDIA device node(s) and " + std::to_string(spec.gpus.files.size()) +
-                       " driver file(s) into the container");
+        observer_.info("GPUs: passing " + count_of(spec.gpus.devices.size(), "NVIDIA device node") +
+                       " and " + count_of(spec.gpus.files.size(), "driver file") +
+                       " into the container");
       }
     }
     stdfs::path bundle = job.job_dir / "bundle";

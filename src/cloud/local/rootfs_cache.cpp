@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 
+#include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -413,8 +414,8 @@ UnpackedRootfs RootfsCache::ensure(const image::OciLayout& layout,
       root_ / ".tmp" / (key + "-" + std::to_string(::getpid()) + "-" + random_suffix());
   try {
     if (start > 0) {
-      observer.info("rootfs: starting from the cached tree of the first " + std::to_string(start) +
-                    " layer(s)");
+      observer.info("rootfs: starting from the cached tree of the first " +
+                    count_of(start, "layer"));
       ProcessResult cp =
           run_process({"cp", "-a", "--reflink=auto", dir_for(start).string(), temp.string()});
       if (!cp.ok()) {
