@@ -1,9 +1,11 @@
 #include "backends/credential_preflight.h"
 
+#include "cloud/aws/credential_chain.h"
 #include "cloud/aws/credentials.h"
 #include "cloud/gcp/adc.h"
 #include "jobs/spec_builder.h"
 #include "manifest/image_ref.h"
+#include "net/http_client.h"
 #include "util/strings.h"
 
 namespace mlbox::backends {
@@ -43,7 +45,11 @@ std::vector<jobs::JobProblem> credential_problems(const std::set<std::string>& c
                                                   Observer& observer) {
   std::vector<jobs::JobProblem> problems;
   if (clouds.count("aws")) {
-    cloud::aws::AwsConfigChain chain(config::process_env());
+    // The chain every AWS client uses (its in-process cache serves the push and submit that
+    // follow); a source that needs a call (web identity, assume role, IMDS) makes it here,
+    // before anything is built or pushed.
+    net::HttpClient http(net::TransportConfig::for_cloud_api(), observer);
+    cloud::aws::AwsCredentialChain chain(http, config::process_env());
     try {
       chain.credentials();
     } catch (const Error& e) {
