@@ -25,9 +25,9 @@ inline constexpr const char* kImageTorchLib = "/opt/mlbox/site-packages/torch/li
 
 struct NativeProgramInputs {
   const freeze::Lock* lock = nullptr;
-  std::string lock_path;      // for messages: "mlbox.lock"
-  std::string platform;       // manylinux2014_x86_64
-  std::string python;         // 3.11
+  std::string lock_path;  // for messages: "mlbox.lock"
+  std::string platform;   // manylinux2014_x86_64
+  std::string python;     // 3.11
   std::string python_exe = "python3";
   // Where pip finds the torch wheel (as for the deps layer).
   std::vector<std::string> find_links;
@@ -51,9 +51,15 @@ std::filesystem::path locate_native_sources();
 
 // What mlbox-native compiles besides src/native/ (stems; .h and .cpp where they exist). The
 // same list is in src/native/CMakeLists.txt and the install rules of CMakeLists.txt.
-inline constexpr const char* kNativeSharedSources[] = {
-    "trainer/cuda_driver_probe", "trainer/platform_contract", "trainer/exit_codes", "util/error",
-    "util/fs", "util/hash", "util/strings", "util/utc_time"};
+inline constexpr const char* kNativeSharedSources[] = {"trainer/cuda_driver_probe",
+                                                       "trainer/platform_contract",
+                                                       "trainer/exit_codes",
+                                                       "util/crc32c",
+                                                       "util/error",
+                                                       "util/fs",
+                                                       "util/hash",
+                                                       "util/strings",
+                                                       "util/utc_time"};
 
 // Every file of native/ and of kNativeSharedSources under `src`, relative, sorted.
 std::vector<std::string> native_source_files(const std::filesystem::path& src);

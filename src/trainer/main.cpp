@@ -10,11 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "trainer/cuda_driver_probe.h"
 #include "trainer/gpu_preflight.h"
+#include "trainer/metrics_publisher.h"
 #include "trainer/native_launch.h"
 #include "trainer/platform_contract.h"
 #include "trainer/process_ranks.h"
@@ -33,6 +35,7 @@ int usage(FILE* out) {
                "       mlbox-trainer --probe [--json] [--require-gpu]\n"
                "       mlbox-trainer layout [--json]\n"
                "       mlbox-trainer [--grace SECONDS] [--sync-interval SECONDS]\n"
+               "                     [--metrics-interval SECONDS]\n"
                "                     [--stage-checkpoints DIR] [--require-gpu] [--no-timestamps]\n"
                "                     -- COMMAND [ARGS...]\n"
                "       mlbox-trainer native --config FILE.json|FILE.yaml [supervisor options]\n"
@@ -70,6 +73,10 @@ int parse_supervisor_options(int argc, char** argv, int first, bool allow_comman
     m.opts.grace = to_ms(parse_seconds("MLBOX_GRACE_SECONDS", it->second.c_str()));
   }
   if (auto it = env.find("MLBOX_CHECKPOINT_STAGING"); it != env.end()) m.staging = it->second;
+  if (auto it = env.find("MLBOX_METRICS_SYNC_SECONDS"); it != env.end()) {
+    m.opts.metrics_interval =
+        to_ms(parse_seconds("MLBOX_METRICS_SYNC_SECONDS", it->second.c_str()));
+  }
   int i = first;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -80,6 +87,9 @@ int parse_supervisor_options(int argc, char** argv, int first, bool allow_comman
       ++i;
     } else if (a == "--sync-interval") {
       m.opts.sync_interval = to_ms(parse_seconds(a, next));
+      ++i;
+    } else if (a == "--metrics-interval") {
+      m.opts.metrics_interval = to_ms(parse_seconds(a, next));
       ++i;
     } else if (a == "--stage-checkpoints") {
       if (!next) throw mlbox::Error(mlbox::ErrorKind::kUsage, a + " needs a directory");
@@ -119,6 +129,13 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   opts.checkpoint_dir = layout.checkpoint_dir;
   opts.publish_checkpoints = layout.rank == 0;
   if (remote.active()) opts.after_sync = [&remote](const char*) { remote.upload("checkpoints"); };
+  // Live metrics: rank 0 derives (native mode) and uploads them while the job runs.
+  std::optional<MetricsPublisher> metrics;
+  if (layout.rank == 0) {
+    metrics.emplace(layout.output_dir, native != nullptr, remote.active() ? &remote : nullptr,
+                    stderr);
+    opts.publish_metrics = [&metrics] { metrics->publish(); };
+  }
   // The job writes checkpoints to a local staging dir that the supervisor mirrors to the
   // platform's checkpoint location (a network mount on Vertex): always staged off-local.
   std::string staging = m.staging;

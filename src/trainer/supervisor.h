@@ -1,9 +1,10 @@
 // Supervisor mode: `mlbox-trainer -- python train.py ...`. Runs the user's command (or, in
-// native mode, one mlbox-native process per GPU) in its own process group with the platform layout in its environment, streams its output line by line
-// with UTC timestamps, forwards signals, and turns SIGTERM (spot reclaim, cancel) into an
-// orderly stop: the child gets SIGTERM, then `grace` to finish, then SIGKILL; checkpoints are
-// synced to their destination and the exit code says "preempted" (75) rather than "failed".
-// Writes a failure reason file and summary.json (which accumulates every attempt).
+// native mode, one mlbox-native process per GPU) in its own process group with the platform layout
+// in its environment, streams its output line by line with UTC timestamps, forwards signals, and
+// turns SIGTERM (spot reclaim, cancel) into an orderly stop: the child gets SIGTERM, then `grace`
+// to finish, then SIGKILL; checkpoints are synced to their destination and the exit code says
+// "preempted" (75) rather than "failed". Writes a failure reason file and summary.json (which
+// accumulates every attempt).
 #pragma once
 
 #include <chrono>
@@ -19,10 +20,9 @@
 
 namespace mlbox::trainer {
 
-
 struct SupervisorOptions {
   std::vector<std::string> command;
-  EnvMap env;                                      // set on top of the inherited environment
+  EnvMap env;  // set on top of the inherited environment
   // One process per entry, each with that entry on top of `env` (one process per GPU in
   // native mode: RANK, LOCAL_RANK, ...); empty: one process. Their output lines are prefixed
   // "[rank i]" when there are several; one failing stops the others (SIGTERM, then the grace).
@@ -32,14 +32,18 @@ struct SupervisorOptions {
   // Called after each checkpoint sync (periodic and final) with the reason: uploads the
   // checkpoint dir when it mirrors a bucket (trainer/remote_sync.h). May be empty.
   std::function<void(const char* why)> after_sync;
+  // Live metrics (trainer/metrics_publisher.h): called every `metrics_interval` while the
+  // job runs and once after it ends. May be empty; interval 0: only at the end.
+  std::chrono::milliseconds metrics_interval{30000};
+  std::function<void()> publish_metrics;
   std::string staging_checkpoint_dir;  // what the child writes (its MLBOX_CHECKPOINT_DIR)
   std::string checkpoint_dir;          // durable destination; empty or equal: no sync
   // False on every node but the first: they restore from the destination but never write to
   // it (a shared destination, as Vertex's /gcs mount is, would lose rank 0's checkpoints to
   // another node's empty mirror).
   bool publish_checkpoints = true;
-  std::string output_dir;              // failure reason + summary.json; empty: none
-  std::string device;                  // for summary.json ("cpu", "cuda:0 NVIDIA H100 ...")
+  std::string output_dir;  // failure reason + summary.json; empty: none
+  std::string device;      // for summary.json ("cpu", "cuda:0 NVIDIA H100 ...")
   int attempt = 1;
   std::string job_id;
   bool timestamps = true;
