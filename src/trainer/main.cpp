@@ -66,8 +66,7 @@ struct ModeOptions {
 };
 
 // Supervisor options shared by command mode and native mode; returns the index after them.
-int parse_supervisor_options(int argc, char** argv, int first, bool allow_command,
-                             ModeOptions& m) {
+int parse_supervisor_options(int argc, char** argv, int first, bool allow_command, ModeOptions& m) {
   auto env = current_environment();
   if (auto it = env.find("MLBOX_GRACE_SECONDS"); it != env.end()) {
     m.opts.grace = to_ms(parse_seconds("MLBOX_GRACE_SECONDS", it->second.c_str()));
@@ -153,9 +152,9 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   opts.device = gpu.device;
   int per_node = 1;
   if (native) {
-    auto config = prepare_native_config(
-        native->config, std::filesystem::temp_directory_path() /
-                            ("mlbox-native-" + std::to_string(getpid())));
+    auto config =
+        prepare_native_config(native->config, std::filesystem::temp_directory_path() /
+                                                  ("mlbox-native-" + std::to_string(getpid())));
     opts.command = {program.binary.string(), "--config", config.json_path, "--base",
                     config.base_dir};
     if (m.require_gpu) opts.command.push_back("--require-gpu");
@@ -194,7 +193,8 @@ int run_supervisor_mode(int argc, char** argv, int first) {
   if (m.opts.command.empty()) return usage(stderr);
   // A native image's CMD is `mlbox-trainer native --config ...` behind the ENTRYPOINT
   // `mlbox-trainer --`: one supervisor is enough, so this process runs native mode itself.
-  if (m.opts.command.size() >= 2 && m.opts.command[1] == "native" && is_this_program(m.opts.command[0])) {
+  if (m.opts.command.size() >= 2 && m.opts.command[1] == "native" &&
+      is_this_program(m.opts.command[0])) {
     std::vector<char*> args = {argv[0]};
     for (size_t k = 1; k < m.opts.command.size(); ++k) {
       args.push_back(m.opts.command[k].data());
@@ -261,12 +261,13 @@ int run_probe(int argc, char** argv) {
   if (json) {
     nlohmann::json devs = nlohmann::json::array();
     for (const auto& d : driver.devices) {
-      devs.push_back({{"index", d.index},
-                      {"name", d.name},
-                      {"total_memory", d.total_memory},
-                      {"compute_capability", std::to_string(d.major) + "." + std::to_string(d.minor)},
-                      {"memory_test_ok", d.memory_ok},
-                      {"error", d.error}});
+      devs.push_back(
+          {{"index", d.index},
+           {"name", d.name},
+           {"total_memory", d.total_memory},
+           {"compute_capability", std::to_string(d.major) + "." + std::to_string(d.minor)},
+           {"memory_test_ok", d.memory_ok},
+           {"error", d.error}});
     }
     nlohmann::json j = {
         {"cuda_driver",

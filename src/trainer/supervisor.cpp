@@ -300,8 +300,7 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
       sync_checkpoints(o, "periodic");
       next_sync = Clock::now() + o.sync_interval;
     }
-    if (o.publish_metrics && o.metrics_interval.count() > 0 && now >= next_metrics &&
-        !all_done()) {
+    if (o.publish_metrics && o.metrics_interval.count() > 0 && now >= next_metrics && !all_done()) {
       o.publish_metrics();
       next_metrics = Clock::now() + o.metrics_interval;
     }
