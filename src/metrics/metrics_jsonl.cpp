@@ -76,7 +76,6 @@ std::string history_to_metrics_jsonl(const nlohmann::json& history) {
     if (!epochs[i].is_number_integer()) return "";
     MetricsLine m;
     m.epoch = epochs[i].get<long long>();
-    m.step = m.epoch;
     if (walls && i < walls->size() && (*walls)[i].is_number() && (*walls)[i].get<double>() > 0) {
       m.wall_time = (*walls)[i].get<double>();
     }

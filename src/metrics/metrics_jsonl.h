@@ -38,7 +38,7 @@ ParsedMetrics parse_metrics_jsonl(const std::string& text, const std::string& so
 std::string format_metrics_line(const MetricsLine& line);
 
 // history.json ({"history": {name: [...]}, "epoch": [...], "wall_time": [...]}) -> one line
-// per epoch, step = epoch (as native mode's TensorBoard scalars). Malformed input: "".
+// per epoch, without a step (the report's x axis is then the epoch). Malformed input: "".
 std::string history_to_metrics_jsonl(const nlohmann::json& history);
 
 }  // namespace mlbox::metrics

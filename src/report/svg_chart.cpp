@@ -50,6 +50,9 @@ std::string escape_html(const std::string& s) {
 }
 
 std::string exact_number(double v) {
+  if (std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 1e15) {
+    return fmt::format("{}", static_cast<long long>(v));
+  }
   return nlohmann::json(v).dump();
 }
 

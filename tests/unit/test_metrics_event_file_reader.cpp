@@ -75,10 +75,9 @@ std::string tensor_event(int64_t step, const std::string& tag, float value) {
 }  // namespace
 
 TEST_CASE("event files: simple_value and tensor scalars, CRCs checked") {
-  std::string file = frame(
-                         "\x09\0\0\0\0\0\0\0\0\x1a\x0e"
-                         "brain.Event:2") +
-                     frame(scalar_event(1700000000.5, 3, "epoch_loss", 0.25f)) +
+  // The first record of every event file: wall_time and file_version, no summary.
+  std::string version = "\x09" + std::string(8, '\0') + "\x1a\x0d" + "brain.Event:2";
+  std::string file = frame(version) + frame(scalar_event(1700000000.5, 3, "epoch_loss", 0.25f)) +
                      frame(tensor_event(4, "val/acc", 0.75f));
   auto r = read_event_records(file, "ev");
   CHECK(r.problems.empty());

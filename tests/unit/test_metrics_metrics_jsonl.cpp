@@ -45,7 +45,7 @@ TEST_CASE("history.json becomes one metrics.jsonl line per epoch") {
   auto p = parse_metrics_jsonl(history_to_metrics_jsonl(h), "derived");
   REQUIRE(p.lines.size() == 2);
   CHECK(*p.lines[1].epoch == 1);
-  CHECK(*p.lines[1].step == 1);
+  CHECK_FALSE(p.lines[1].step.has_value());
   CHECK(*p.lines[1].wall_time == doctest::Approx(1700000010.0));
   CHECK(p.lines[1].values.at("val_loss") == doctest::Approx(0.9));
   // Older history without wall times still converts; junk does not.
