@@ -96,6 +96,13 @@ TEST_CASE("job store: unique-prefix lookup") {
     CHECK(std::string(e.what()).find("matches 2 jobs") != std::string::npos);
   }
   CHECK_THROWS_AS(store.resolve("vertex-"), Error);
+  try {
+    store.resolve("vertex-20261122-abc123");  // too far for a did-you-mean
+    FAIL("unknown id accepted");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kUsage);
+    CHECK(e.hint().find("closest ids: local-20261122-abc123, ") == 0);
+  }
 }
 
 TEST_CASE("job store: two connections writing concurrently lose nothing") {
