@@ -143,3 +143,15 @@ pass "a job without metrics: says so, shows its attempts"
 expect_rc 2 "$MLBOX" report local-20261203-c0ffef
 grep -q "did you mean local-20261203-c0ffee" "$WORK/stderr" || { cat "$WORK/stderr"; fail "unknown id: no closest id"; }
 pass "unknown job id: exit 2 with the closest id"
+
+# mlbox tensorboard: without TensorBoard it prints the command; with it, it becomes it.
+PATH_NO_TB=$(echo "$PATH" | tr ':' '\n' | while read -r d; do [ -x "$d/tensorboard" ] || echo "$d"; done | paste -sd:)
+PATH="$PATH_NO_TB" "$MLBOX" tensorboard local-20261203-c0ffee >"$WORK/tb.out" 2>"$WORK/tb.err"
+grep -qx "tensorboard --logdir '$OUT/tensorboard'" "$WORK/tb.out" || { cat "$WORK/tb.out" "$WORK/tb.err"; fail "tensorboard: no command printed"; }
+grep -q "not installed" "$WORK/tb.err" || fail "tensorboard: missing TensorBoard not said"
+mkdir -p "$WORK/fakebin"
+printf '#!/bin/sh\necho "$@" >"%s/tb.args"\n' "$WORK" >"$WORK/fakebin/tensorboard"
+chmod +x "$WORK/fakebin/tensorboard"
+PATH="$WORK/fakebin:$PATH_NO_TB" "$MLBOX" tensorboard local-20261203-c0ffee >/dev/null
+[ "$(cat "$WORK/tb.args")" = "--logdir $OUT/tensorboard" ] || fail "tensorboard started with '$(cat "$WORK/tb.args")'"
+pass "mlbox tensorboard: prints the command without TensorBoard, runs it on the job's event files with it"
