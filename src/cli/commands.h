@@ -22,6 +22,7 @@ void set_cancel_command(CLI::App& app, Context& ctx);
 void set_fetch_command(CLI::App& app, Context& ctx);
 void set_report_command(CLI::App& app, Context& ctx);
 void set_tensorboard_command(CLI::App& app, Context& ctx);
+void set_watch_command(CLI::App& app, Context& ctx);
 void set_machines_command(CLI::App& app, Context& ctx);
 void set_config_command(CLI::App& app, Context& ctx);
 void set_completion_command(CLI::App& app, Context& ctx);

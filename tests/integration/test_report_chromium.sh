@@ -70,7 +70,7 @@ cd "$WORK"
 "$MLBOX" report local-20261203 -o "$WORK/report.html" >"$WORK/report.out" ||
   { cat "$WORK/report.out"; fail "mlbox report failed"; }
 cp "$WORK/report.html" "$ART/report.html"
-CHROME_FLAGS=(--headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$WORK/chromium-profile")
+CHROME_FLAGS=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --user-data-dir="$WORK/chromium-profile")
 timeout 120 "$CHROMIUM" "${CHROME_FLAGS[@]}" --screenshot="$ART/report.png" --window-size=1200,2400 \
   "file://$WORK/report.html" >"$WORK/shot.log" 2>&1 || { cat "$WORK/shot.log"; fail "chromium --screenshot failed"; }
 [ "$(head -c 8 "$ART/report.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
