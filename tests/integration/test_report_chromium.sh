@@ -155,3 +155,30 @@ chmod +x "$WORK/fakebin/tensorboard"
 PATH="$WORK/fakebin:$PATH_NO_TB" "$MLBOX" tensorboard local-20261203-c0ffee >/dev/null
 [ "$(cat "$WORK/tb.args")" = "--logdir $OUT/tensorboard" ] || fail "tensorboard started with '$(cat "$WORK/tb.args")'"
 pass "mlbox tensorboard: prints the command without TensorBoard, runs it on the job's event files with it"
+
+# mlbox watch: JSON lines off a terminal; a screen under tmux.
+"$MLBOX" watch local-20261203-c0ffee >"$WORK/watch.jsonl"
+$PY - "$WORK/watch.jsonl" "$OUT/history.json" <<'PY' || fail "watch --json lines"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+h = json.load(open(sys.argv[2]))
+assert lines and lines[-1]["state"] == "SUCCEEDED" and lines[-1]["attempt"] == 2, lines
+m = lines[-1]["metrics"]
+for name, values in h["history"].items():
+    assert m[name]["last"] == values[-1] and m[name]["points"] == len(values), (name, m.get(name))
+PY
+pass "mlbox watch off a terminal: JSON lines with the latest value of every metric"
+command -v tmux >/dev/null || fail "tmux is not installed (scripts/install-deps.sh installs it)"
+TMUX_TMPDIR="$WORK" tmux -f /dev/null new-session -d -s watch -x 160 -y 30 \
+  "MLBOX_HOME=$MLBOX_HOME '$MLBOX' watch local-20261203-c0ffee; echo watch-exit=\$?; sleep 60"
+cleanup_hooks+=("TMUX_TMPDIR=$WORK tmux kill-server 2>/dev/null")
+for _ in $(seq 100); do
+  TMUX_TMPDIR="$WORK" tmux capture-pane -p -t watch >"$WORK/pane.txt"
+  grep -q "watch-exit=" "$WORK/pane.txt" && break
+  sleep 0.1
+done
+cat "$WORK/pane.txt" >"$ART/watch-pane.txt"
+grep -q "local-20261203-c0ffee  SUCCEEDED  attempt 2" "$WORK/pane.txt" || { cat "$WORK/pane.txt"; fail "watch screen: no stage line"; }
+grep -q "val_accuracy .*epoch 5 .*[▁▂▃▄▅▆▇█]" "$WORK/pane.txt" || { cat "$WORK/pane.txt"; fail "watch screen: no sparkline for val_accuracy"; }
+grep -q "watch-exit=0" "$WORK/pane.txt" || fail "watch did not exit 0 for a succeeded job"
+pass "mlbox watch on a terminal (tmux): stage, attempt, sparklines; exit 0"
