@@ -124,7 +124,7 @@ printf 'torn' >>"$EV"
 "$MLBOX" report local-20261203-c0ffee -o "$WORK/corrupt.html" >/dev/null
 grep -q "$(basename "$EV"): record [0-9]* at byte [0-9]*: truncated header, rest of the file skipped" "$WORK/corrupt.html" ||
   fail "the report does not name the corrupt event file"
-pass "a torn event file is named, its good records kept"
+pass "a torn event file is named (record, byte offset) in the report"
 
 # A job that wrote no metrics: said so; timeline still there.
 mkdir -p "$WORK/empty-output"
