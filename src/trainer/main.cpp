@@ -65,8 +65,9 @@ struct ModeOptions {
   std::string staging;
 };
 
-// Supervisor options shared by command mode and native mode; returns the index after them.
-int parse_supervisor_options(int argc, char** argv, int first, bool allow_command, ModeOptions& m) {
+// The supervisor settings taken from the environment: read once, before the flags (which
+// win), in both modes.
+void read_supervisor_env(ModeOptions& m) {
   auto env = current_environment();
   if (auto it = env.find("MLBOX_GRACE_SECONDS"); it != env.end()) {
     m.opts.grace = to_ms(parse_seconds("MLBOX_GRACE_SECONDS", it->second.c_str()));
@@ -76,6 +77,10 @@ int parse_supervisor_options(int argc, char** argv, int first, bool allow_comman
     m.opts.metrics_interval =
         to_ms(parse_seconds("MLBOX_METRICS_SYNC_SECONDS", it->second.c_str()));
   }
+}
+
+// Supervisor options shared by command mode and native mode; returns the index after them.
+int parse_supervisor_options(int argc, char** argv, int first, bool allow_command, ModeOptions& m) {
   int i = first;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -188,6 +193,7 @@ int run_native_mode(int argc, char** argv);
 
 int run_supervisor_mode(int argc, char** argv, int first) {
   ModeOptions m;
+  read_supervisor_env(m);
   int i = parse_supervisor_options(argc, argv, first, true, m);
   for (; i < argc; ++i) m.opts.command.push_back(argv[i]);
   if (m.opts.command.empty()) return usage(stderr);
@@ -206,6 +212,7 @@ int run_supervisor_mode(int argc, char** argv, int first) {
 
 int run_native_mode(int argc, char** argv) {
   ModeOptions m;
+  read_supervisor_env(m);  // once: the flags after --config win over it
   NativeRequest request;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];

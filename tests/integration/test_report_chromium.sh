@@ -33,7 +33,7 @@ OUT="$WORK/job-output"
 export MLBOX_OUTPUT_DIR="$OUT" MLBOX_JOB_ID=local-20261203-c0ffee
 
 # Attempt 1: SIGTERM once two epochs are in history.json -> checkpoint, exit 75.
-MLBOX_ATTEMPT=1 "$MLBOX_TRAINER" native --config "$P/config.json" >"$WORK/a1.out" 2>&1 &
+MLBOX_ATTEMPT=1 MLBOX_METRICS_SYNC_SECONDS=0.2 "$MLBOX_TRAINER" native --config "$P/config.json" >"$WORK/a1.out" 2>&1 &
 pid=$!
 cleanup_hooks+=("kill -9 $pid 2>/dev/null")
 for _ in $(seq 1200); do
@@ -41,6 +41,10 @@ for _ in $(seq 1200); do
   kill -0 $pid 2>/dev/null || break
   sleep 0.05
 done
+# Live: the supervisor derives metrics.jsonl from history.json while the job still runs.
+for _ in $(seq 100); do [ -s "$OUT/metrics.jsonl" ] && break; sleep 0.05; done
+kill -0 $pid 2>/dev/null || { cat "$WORK/a1.out"; fail "attempt 1 ended before the preemption (the test proves nothing)"; }
+[ -s "$OUT/metrics.jsonl" ] || { cat "$WORK/a1.out"; fail "no metrics.jsonl while native training runs"; }
 kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
 [ "$rc" = 75 ] || { cat "$WORK/a1.out"; fail "attempt 1 exited $rc, expected 75 (preempted)"; }
@@ -48,7 +52,16 @@ MLBOX_ATTEMPT=2 timeout 300 "$MLBOX_TRAINER" native --config "$P/config.json" >"
   { cat "$WORK/a2.out"; fail "attempt 2 failed"; }
 grep -q "resum" "$WORK/a2.out" || { cat "$WORK/a2.out"; fail "attempt 2 did not resume from the checkpoint"; }
 [ -s "$OUT/metrics.jsonl" ] || fail "the supervisor wrote no metrics.jsonl for native mode"
-pass "native-digits: attempt 1 preempted (75), attempt 2 resumed and finished; metrics.jsonl derived"
+$PY - "$OUT/metrics.jsonl" "$OUT/history.json" <<'PY' || fail "metrics.jsonl does not match history.json"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+h = json.load(open(sys.argv[2]))
+assert [l["epoch"] for l in lines] == h["epoch"], lines
+for name, values in h["history"].items():
+    assert [l[name] for l in lines] == values, name
+assert all(l["wall_time"] > 1.7e9 for l in lines)
+PY
+pass "native-digits: metrics.jsonl live during attempt 1, preempted (75), attempt 2 resumed; metrics.jsonl = history.json"
 
 # The job record, with the attempts' times from summary.json.
 $PY - "$OUT/summary.json" "$OUT" >"$WORK/record.json" <<'PY'
