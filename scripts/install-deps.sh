@@ -10,6 +10,7 @@ PKGS=(
   python3 python3-pip python3-venv python3-wheel python3-torch python3-sklearn python3-numpy
   python3-protobuf protobuf-compiler
   buildah podman docker.io runc skopeo umoci docker-registry patchelf debootstrap busybox-static apache2-utils curl bc
+  chromium tmux
 )
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -54,6 +54,7 @@ std::filesystem::path locate_native_sources();
 inline constexpr const char* kNativeSharedSources[] = {"trainer/cuda_driver_probe",
                                                        "trainer/platform_contract",
                                                        "trainer/exit_codes",
+                                                       "util/crc32c",
                                                        "util/error",
                                                        "util/fs",
                                                        "util/hash",

@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
   cli::set_jobs_command(app, ctx);
   cli::set_cancel_command(app, ctx);
   cli::set_fetch_command(app, ctx);
+  cli::set_report_command(app, ctx);
+  cli::set_tensorboard_command(app, ctx);
+  cli::set_watch_command(app, ctx);
   cli::set_machines_command(app, ctx);
   cli::set_config_command(app, ctx);
   cli::set_completion_command(app, ctx);

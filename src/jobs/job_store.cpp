@@ -1,5 +1,7 @@
 #include "jobs/job_store.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <array>
@@ -356,7 +358,17 @@ JobRecord JobStore::resolve(const std::string& prefix) const {
     }
     if (by_suffix.size() == 1) return *find(by_suffix.front());
     std::string hint = "list jobs with `mlbox jobs`";
-    if (auto guess = did_you_mean(prefix, all)) hint = "did you mean " + *guess + "?";
+    if (auto guess = did_you_mean(prefix, all)) {
+      hint = "did you mean " + *guess + "?";
+    } else if (!all.empty()) {
+      // The closest ids by edit distance, so a mistyped id still points somewhere.
+      std::stable_sort(all.begin(), all.end(),
+                       [&prefix](const std::string& a, const std::string& b) {
+                         return edit_distance(prefix, a) < edit_distance(prefix, b);
+                       });
+      all.resize(std::min<size_t>(all.size(), 3));
+      hint = "closest ids: " + join(all, ", ") + "; list jobs with `mlbox jobs`";
+    }
     throw Error(ErrorKind::kUsage, "no job matches '" + prefix + "'", hint);
   }
   throw Error(

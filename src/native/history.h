@@ -1,5 +1,6 @@
 // history.json: per-epoch metrics in the shape of Keras' History object
-// ({"history": {"loss": [...], "val_accuracy": [...]}, "epoch": [0, 1, ...], "params": {...}}).
+// ({"history": {"loss": [...], "val_accuracy": [...]}, "epoch": [0, 1, ...], "params": {...}}),
+// plus "wall_time": when each epoch ended (Unix seconds), for metrics.jsonl and the run card.
 #pragma once
 
 #include <map>
@@ -22,6 +23,7 @@ class History {
 
  private:
   std::vector<int> epochs_;
+  std::vector<double> wall_times_;  // parallel to epochs_; 0 where unknown (older checkpoints)
   std::map<std::string, std::vector<double>> metrics_;
   nlohmann::json params_ = nlohmann::json::object();
 };

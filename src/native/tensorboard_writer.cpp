@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "native/crc32c.h"
+#include "util/crc32c.h"
 #include "util/error.h"
 
 namespace mlbox::trainer {

@@ -10,11 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "trainer/cuda_driver_probe.h"
 #include "trainer/gpu_preflight.h"
+#include "trainer/metrics_publisher.h"
 #include "trainer/native_launch.h"
 #include "trainer/platform_contract.h"
 #include "trainer/process_ranks.h"
@@ -33,6 +35,7 @@ int usage(FILE* out) {
                "       mlbox-trainer --probe [--json] [--require-gpu]\n"
                "       mlbox-trainer layout [--json]\n"
                "       mlbox-trainer [--grace SECONDS] [--sync-interval SECONDS]\n"
+               "                     [--metrics-interval SECONDS]\n"
                "                     [--stage-checkpoints DIR] [--require-gpu] [--no-timestamps]\n"
                "                     -- COMMAND [ARGS...]\n"
                "       mlbox-trainer native --config FILE.json|FILE.yaml [supervisor options]\n"
@@ -62,13 +65,22 @@ struct ModeOptions {
   std::string staging;
 };
 
-// Supervisor options shared by command mode and native mode; returns the index after them.
-int parse_supervisor_options(int argc, char** argv, int first, bool allow_command, ModeOptions& m) {
+// The supervisor settings taken from the environment: read once, before the flags (which
+// win), in both modes.
+void read_supervisor_env(ModeOptions& m) {
   auto env = current_environment();
   if (auto it = env.find("MLBOX_GRACE_SECONDS"); it != env.end()) {
     m.opts.grace = to_ms(parse_seconds("MLBOX_GRACE_SECONDS", it->second.c_str()));
   }
   if (auto it = env.find("MLBOX_CHECKPOINT_STAGING"); it != env.end()) m.staging = it->second;
+  if (auto it = env.find("MLBOX_METRICS_SYNC_SECONDS"); it != env.end()) {
+    m.opts.metrics_interval =
+        to_ms(parse_seconds("MLBOX_METRICS_SYNC_SECONDS", it->second.c_str()));
+  }
+}
+
+// Supervisor options shared by command mode and native mode; returns the index after them.
+int parse_supervisor_options(int argc, char** argv, int first, bool allow_command, ModeOptions& m) {
   int i = first;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -79,6 +91,9 @@ int parse_supervisor_options(int argc, char** argv, int first, bool allow_comman
       ++i;
     } else if (a == "--sync-interval") {
       m.opts.sync_interval = to_ms(parse_seconds(a, next));
+      ++i;
+    } else if (a == "--metrics-interval") {
+      m.opts.metrics_interval = to_ms(parse_seconds(a, next));
       ++i;
     } else if (a == "--stage-checkpoints") {
       if (!next) throw mlbox::Error(mlbox::ErrorKind::kUsage, a + " needs a directory");
@@ -118,6 +133,13 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   opts.checkpoint_dir = layout.checkpoint_dir;
   opts.publish_checkpoints = layout.rank == 0;
   if (remote.active()) opts.after_sync = [&remote](const char*) { remote.upload("checkpoints"); };
+  // Live metrics: rank 0 derives (native mode) and uploads them while the job runs.
+  std::optional<MetricsPublisher> metrics;
+  if (layout.rank == 0) {
+    metrics.emplace(layout.output_dir, native != nullptr, remote.active() ? &remote : nullptr,
+                    stderr);
+    opts.publish_metrics = [&metrics] { metrics->publish(); };
+  }
   // The job writes checkpoints to a local staging dir that the supervisor mirrors to the
   // platform's checkpoint location (a network mount on Vertex): always staged off-local.
   std::string staging = m.staging;
@@ -171,6 +193,7 @@ int run_native_mode(int argc, char** argv);
 
 int run_supervisor_mode(int argc, char** argv, int first) {
   ModeOptions m;
+  read_supervisor_env(m);
   int i = parse_supervisor_options(argc, argv, first, true, m);
   for (; i < argc; ++i) m.opts.command.push_back(argv[i]);
   if (m.opts.command.empty()) return usage(stderr);
@@ -189,6 +212,7 @@ int run_supervisor_mode(int argc, char** argv, int first) {
 
 int run_native_mode(int argc, char** argv) {
   ModeOptions m;
+  read_supervisor_env(m);  // once: the flags after --config win over it
   NativeRequest request;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];

@@ -94,21 +94,38 @@ size_t RemoteSync::restore(const std::string& role) {
 }
 
 size_t RemoteSync::upload(const std::string& role) {
+  return upload_where(
+      [&role](const std::string& r, const std::string&) { return role.empty() || r == role; });
+}
+
+size_t RemoteSync::upload_metrics() {
+  return upload_where([](const std::string& role, const std::string& rel) {
+    if (role == "tensorboard") return true;
+    if (role != "output") return false;
+    for (const char* name : kLiveOutputFiles) {
+      if (rel == name) return true;
+    }
+    return false;
+  });
+}
+
+size_t RemoteSync::upload_where(
+    const std::function<bool(const std::string&, const std::string&)>& wanted) {
   size_t n = 0;
   for (const auto& r : remotes_) {
-    if ((!role.empty() && r.role != role) || r.role == "data") continue;
+    if (r.role == "data") continue;
     if (!stdfs::is_directory(r.local)) continue;
     auto b = jobs::parse_bucket_uri(r.uri);
-    auto& s = store(b.scheme);
     size_t here = 0;
     for (auto it = stdfs::recursive_directory_iterator(r.local);
          it != stdfs::recursive_directory_iterator(); ++it) {
       if (!it->is_regular_file() || is_temp_name(it->path().filename().string())) continue;
+      std::string rel = it->path().lexically_relative(r.local).generic_string();
+      if (!wanted(r.role, rel)) continue;
       const std::string path = it->path().string();
       std::pair<uintmax_t, long long> now{it->file_size(), mtime_ns(it->path())};
       if (auto u = uploaded_.find(path); u != uploaded_.end() && u->second == now) continue;
-      std::string rel = it->path().lexically_relative(r.local).generic_string();
-      s.put_file(b.bucket, jobs::join_key(b.key, rel), it->path());
+      store(b.scheme).put_file(b.bucket, jobs::join_key(b.key, rel), it->path());
       uploaded_[path] = now;
       ++here;
     }

@@ -1,7 +1,9 @@
 // Bucket destinations of the platform layout (s3://, gs:// without Vertex's FUSE mount):
 // checkpoints are restored from the bucket at start and uploaded as they appear (each
 // supervisor sync) and at the end; the model, TensorBoard logs and outputs are uploaded at
-// the end (also after a preemption, so nothing the attempt wrote is lost). Data sources
+// the end (also after a preemption, so nothing the attempt wrote is lost). Metrics go up
+// while the job runs (upload_metrics, every metrics interval): the TensorBoard dir and the
+// output dir's metrics.jsonl / history.json. Data sources
 // (MLBOX_DATA_SOURCES, written by `mlbox submit`) are materialised into MLBOX_DATA_DIR/<name>.
 // Uploads are incremental: a file goes up again only when its size or mtime changed.
 #pragma once
@@ -19,6 +21,9 @@
 
 namespace mlbox::trainer {
 
+// Files of the output dir that move while the job runs (the rest moves at the end).
+inline constexpr const char* kLiveOutputFiles[] = {"metrics.jsonl", "history.json"};
+
 class RemoteSync {
  public:
   using StoreFactory = std::function<std::unique_ptr<jobs::ObjectStore>(const std::string&)>;
@@ -33,6 +38,10 @@ class RemoteSync {
   size_t restore(const std::string& role);
   // Uploads new or changed files of `role` (every role when empty); returns files uploaded.
   size_t upload(const std::string& role = "");
+  // Uploads the live metrics: new or changed files of the TensorBoard dir and the output dir's
+  // metrics files (kLiveOutputFiles). Object stores cannot append, so a file that grew goes up
+  // whole again. Returns files uploaded.
+  size_t upload_metrics();
   // Deletes the local staging dirs (after the final upload).
   void remove_staging();
   // "name=uri;..." -> files under data_dir/<name>. Returns files written or kept.
@@ -40,6 +49,8 @@ class RemoteSync {
 
  private:
   jobs::ObjectStore& store(const std::string& scheme);
+  // `wanted(role, path relative to the role's dir)` picks the files.
+  size_t upload_where(const std::function<bool(const std::string&, const std::string&)>& wanted);
   std::vector<RemoteDir> remotes_;
   StoreFactory factory_;
   FILE* log_;

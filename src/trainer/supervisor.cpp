@@ -283,6 +283,7 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
   bool term_pending = false, draining = false, stopping_peers = false;
   Clock::time_point term_deadline{}, drain_deadline{};
   auto next_sync = started + o.sync_interval;
+  auto next_metrics = started + o.metrics_interval;
 
   while (pipes_open() || !all_done()) {
     auto now = Clock::now();
@@ -298,6 +299,10 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
     if (o.sync_interval.count() > 0 && now >= next_sync && !all_done()) {
       sync_checkpoints(o, "periodic");
       next_sync = Clock::now() + o.sync_interval;
+    }
+    if (o.publish_metrics && o.metrics_interval.count() > 0 && now >= next_metrics && !all_done()) {
+      o.publish_metrics();
+      next_metrics = Clock::now() + o.metrics_interval;
     }
     std::vector<pollfd> fds = {{sfd, POLLIN, 0}};
     for (const auto& c : children) {
@@ -415,6 +420,7 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
     r.failure_reason = "rank " + std::to_string(which) + ": " + r.failure_reason;
   }
   sync_checkpoints(o, "final");
+  if (o.publish_metrics) o.publish_metrics();
   note(o, "job " + r.outcome + " (" + how + ") after " + std::to_string(r.duration_s) +
               " s; exit code " + std::to_string(r.exit_code));
   write_summary(o, r);

@@ -32,6 +32,10 @@ struct SupervisorOptions {
   // Called after each checkpoint sync (periodic and final) with the reason: uploads the
   // checkpoint dir when it mirrors a bucket (trainer/remote_sync.h). May be empty.
   std::function<void(const char* why)> after_sync;
+  // Live metrics (trainer/metrics_publisher.h): called every `metrics_interval` while the
+  // job runs and once after it ends. May be empty; interval 0: only at the end.
+  std::chrono::milliseconds metrics_interval{30000};
+  std::function<void()> publish_metrics;
   std::string staging_checkpoint_dir;  // what the child writes (its MLBOX_CHECKPOINT_DIR)
   std::string checkpoint_dir;          // durable destination; empty or equal: no sync
   // False on every node but the first: they restore from the destination but never write to

@@ -1,6 +1,8 @@
 #include "util/redact.h"
 
 #include <array>
+#include <cctype>
+#include <vector>
 
 #include "util/strings.h"
 
@@ -53,6 +55,36 @@ std::string redact_url(std::string_view url) {
       p = p.substr(0, eq + 1) + "REDACTED";
   }
   return base + join(parts, "&") + fragment;
+}
+
+bool is_secret_env_name(std::string_view name) {
+  static const std::array<std::string_view, 7> kSecretWords = {
+      "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIALS", "CREDENTIAL", "AUTH"};
+  std::string upper;
+  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::vector<std::string> words = split(upper, '_');
+  for (size_t i = 0; i < words.size(); ++i) {
+    for (auto w : kSecretWords) {
+      if (words[i] == w) return true;
+    }
+    if (words[i] == "KEY" && i > 0 &&
+        (words[i - 1] == "API" || words[i - 1] == "ACCESS" || words[i - 1] == "PRIVATE" ||
+         words[i - 1] == "SECRET")) {
+      return true;
+    }
+  }
+  // "APIKEY", "ACCESSTOKEN", "GITHUBTOKEN": a secret word at the end of a joined name.
+  for (std::string_view w : {"TOKEN", "SECRET", "PASSWORD", "APIKEY"}) {
+    if (upper.size() >= w.size() && upper.compare(upper.size() - w.size(), w.size(), w) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string redact_env_value(std::string_view name, std::string_view value) {
+  if (is_secret_env_name(name)) return "REDACTED";
+  return redact_url(value);
 }
 
 }  // namespace mlbox

@@ -52,3 +52,43 @@ preempt_when_ready() {
 # mlbox-native compiled against it (minutes the first time, then a cache hit).
 export MLBOX_NATIVE_CACHE=${MLBOX_NATIVE_CACHE:-$MLBOX_BUILD_DIR/test-cache/native}
 torch_wheelhouse() { /usr/bin/python3 "$MLBOX_SOURCE_DIR/docker/make_torch_wheel.py" "$MLBOX_BUILD_DIR/test-cache"; }
+
+# check_live_metrics FETCH OUTPUT_KEY TB_KEY: runs a command-mode job under $MLBOX_TRAINER
+# (metrics sync every 0.3 s) that appends a metrics.jsonl line and writes a TensorBoard file,
+# then waits for the test; `FETCH KEY` (prints an object's bytes) must show both under the
+# bucket while the job still runs; a second line must follow, also before the job ends.
+check_live_metrics() {
+  local fetch=$1 out_key=$2 tb_key=$3 gate="$WORK/live-gate"
+  mkdir -p "$gate"
+  cat >"$WORK/live.sh" <<'SH'
+set -e
+echo '{"step": 1, "loss": 0.9}' >>"$MLBOX_OUTPUT_DIR/metrics.jsonl"
+echo "scalars-1" >"$MLBOX_TENSORBOARD_DIR/events.out.tfevents.1.live"
+while [ ! -e "$LIVE_GATE/1" ]; do sleep 0.1; done
+echo '{"step": 2, "loss": 0.4}' >>"$MLBOX_OUTPUT_DIR/metrics.jsonl"
+while [ ! -e "$LIVE_GATE/2" ]; do sleep 0.1; done
+SH
+  MLBOX_METRICS_SYNC_SECONDS=0.3 LIVE_GATE="$gate" timeout 120 "$MLBOX_TRAINER" -- \
+    /bin/sh "$WORK/live.sh" >"$WORK/live.out" 2>&1 &
+  local pid=$!
+  cleanup_hooks+=("kill -9 $pid 2>/dev/null")
+  local got=""
+  for _ in $(seq 300); do
+    got=$($fetch "$out_key" || true)
+    [[ "$got" == *'"step": 1'* ]] && [ "$($fetch "$tb_key" || true)" = scalars-1 ] && break
+    sleep 0.1
+  done
+  [[ "$got" == *'"step": 1'* ]] || { cat "$WORK/live.out"; fail "metrics.jsonl not in the bucket after 30 s of running"; }
+  [ "$($fetch "$tb_key")" = scalars-1 ] || { cat "$WORK/live.out"; fail "TensorBoard file not in the bucket while running"; }
+  kill -0 $pid 2>/dev/null || fail "the job ended before the check (the test proves nothing)"
+  touch "$gate/1"
+  for _ in $(seq 300); do
+    got=$($fetch "$out_key" || true)
+    [[ "$got" == *'"step": 2'* ]] && break
+    sleep 0.1
+  done
+  [[ "$got" == *'"step": 1'*'"step": 2'* ]] || { cat "$WORK/live.out"; fail "the grown metrics.jsonl was not uploaded again: $got"; }
+  kill -0 $pid 2>/dev/null || fail "the job ended before the second check"
+  touch "$gate/2"
+  wait $pid || { cat "$WORK/live.out"; fail "the live-metrics job failed"; }
+}

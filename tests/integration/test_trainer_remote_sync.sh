@@ -95,6 +95,13 @@ curl -s "http://127.0.0.1:$S3PORT/mlbox-out/runs/j1/summary.json" |
   fail "uploads did not pass the SigV4 verifier"
 pass "attempt 2: checkpoint restored, model/tensorboard/summary uploaded, staging removed"
 
+# Live metrics: metrics.jsonl and TensorBoard files reach S3 while the job runs.
+s3_get() { curl -sf "http://127.0.0.1:$S3PORT/mlbox-out/$1"; }
+MLBOX_MODEL_DIR=s3://mlbox-out/live/model MLBOX_CHECKPOINT_DIR=s3://mlbox-out/live/checkpoints \
+  MLBOX_TENSORBOARD_DIR=s3://mlbox-out/live/tensorboard AWS_BATCH_JOB_ATTEMPT=1 \
+  check_live_metrics s3_get live/metrics.jsonl live/tensorboard/events.out.tfevents.1.live
+pass "live metrics: metrics.jsonl (re-uploaded as it grew) and TensorBoard events in S3 before the job ended"
+
 # Wrong agent token: a clear auth error (exit 4), nothing run.
 AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong expect_rc 4 timeout 30 "$MLBOX_TRAINER" -- /bin/true
 grep -q "container credentials from http://127.0.0.1:$CREDPORT/v2/credentials/task: HTTP 403" "$WORK/stderr" ||

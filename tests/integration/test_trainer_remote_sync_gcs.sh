@@ -66,3 +66,9 @@ grep -q "restored 1 file(s) from gs://mlbox-out/runs/j1/checkpoints" "$WORK/a2.o
 gcs_get runs/j1/summary.json | $PY -c 'import json,sys; assert json.load(sys.stdin)["exit_code"] == 0' ||
   fail "summary.json not beside the model prefix"
 pass "attempt 2: checkpoint restored from gs://, model and summary uploaded"
+
+# Live metrics: metrics.jsonl and TensorBoard files reach Cloud Storage while the job runs.
+AIP_MODEL_DIR=gs://mlbox-out/live/model/ AIP_CHECKPOINT_DIR=gs://mlbox-out/live/checkpoints/ \
+  AIP_TENSORBOARD_LOG_DIR=gs://mlbox-out/live/logs/ \
+  check_live_metrics gcs_get live/metrics.jsonl live/logs/events.out.tfevents.1.live
+pass "live metrics: metrics.jsonl (re-uploaded as it grew) and TensorBoard events in GCS before the job ended"

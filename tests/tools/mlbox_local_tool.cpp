@@ -3,6 +3,10 @@
 //   mlbox_local_tool unpack --store DIR --tag TAG [--cache DIR] [--fail-at-layer N]
 //       unpacks the image into the rootfs cache (default $MLBOX_HOME/cache/rootfs) and prints
 //       {"dir","chain_id","cached","layers_applied"} as JSON.
+//   mlbox_local_tool record-job --json FILE
+//       records a finished job in the store ($MLBOX_HOME/jobs.db) from a JobRecord as JSON
+//       (id, name, backend, state, output_dir, details, attempts with their times): a fixture
+//       for the commands that read jobs (report) without running one.
 #include <iostream>
 #include <map>
 #include <string>
@@ -12,7 +16,9 @@
 
 #include "cloud/local/rootfs_cache.h"
 #include "image/oci_layout.h"
+#include "jobs/job_store.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 using namespace mlbox;
 
@@ -53,13 +59,43 @@ int cmd_unpack(const std::map<std::string, std::string>& a) {
   return 0;
 }
 
+int cmd_record_job(const std::map<std::string, std::string>& a) {
+  auto j = nlohmann::json::parse(fs::read_file(a.at("json")));
+  jobs::JobRecord r;
+  r.id = j.at("id");
+  r.name = j.value("name", "fixture");
+  r.backend = j.value("backend", "local");
+  r.image_ref = j.value("image_ref", "");
+  r.image_digest = j.value("image_digest", "");
+  r.output_dir = j.value("output_dir", "");
+  r.details = j.value("details", nlohmann::json::object());
+  jobs::JobState state = jobs::parse_job_state(j.value("state", "SUCCEEDED"));
+  std::vector<jobs::Attempt> attempts;
+  for (const auto& x : j.value("attempts", nlohmann::json::array())) {
+    jobs::Attempt at;
+    at.number = x.at("number");
+    at.started_at = x.value("started_at", "");
+    at.ended_at = x.value("ended_at", "");
+    if (x.contains("exit_code")) at.exit_code = x["exit_code"].get<int>();
+    at.outcome = x.value("outcome", "");
+    attempts.push_back(at);
+  }
+  jobs::JobStore store;
+  store.insert(r);
+  store.apply_remote(r.id, state, attempts);
+  std::cout << r.id << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "unpack") return cmd_unpack(parse(argc, argv));
-    std::cerr << "usage: mlbox_local_tool unpack --store DIR --tag TAG [--cache DIR]\n";
+    if (cmd == "record-job") return cmd_record_job(parse(argc, argv));
+    std::cerr << "usage: mlbox_local_tool unpack --store DIR --tag TAG [--cache DIR]\n"
+                 "       mlbox_local_tool record-job --json FILE\n";
     return 2;
   } catch (const Error& e) {
     std::cerr << "mlbox_local_tool: error: " << e.what() << "\n";

@@ -6,6 +6,7 @@
 #include "dockerfile/render.h"
 #include "freeze/lock.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 using namespace mlbox;
 
@@ -82,4 +83,17 @@ TEST_CASE("mlbox-native's sources: the native folder and the shared files, diges
   CHECK(std::find(files.begin(), files.end(), "util/fs.cpp") != files.end());
   CHECK(std::find(files.begin(), files.end(), "trainer/supervisor.cpp") == files.end());
   CHECK(builder::native_sources_digest(src) == builder::native_sources_digest(src));
+  // Every file src/native/CMakeLists.txt compiles is among them (util/crc32c moved there).
+  CHECK(std::find(files.begin(), files.end(), "util/crc32c.cpp") != files.end());
+  std::string cmake = fs::read_file(src / "native" / "CMakeLists.txt");
+  const std::string marker = "${MLBOX_SRC}/";
+  int listed = 0;
+  for (size_t at = cmake.find(marker); at != std::string::npos; at = cmake.find(marker, at + 1)) {
+    size_t end = cmake.find_first_of(" \n)", at);
+    std::string rel = cmake.substr(at + marker.size(), end - at - marker.size());
+    if (rel.find('.') == std::string::npos) continue;  // a folder, not a file
+    ++listed;
+    CHECK_MESSAGE(std::find(files.begin(), files.end(), rel) != files.end(), rel);
+  }
+  CHECK(listed > 10);
 }

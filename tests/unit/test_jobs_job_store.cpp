@@ -96,6 +96,14 @@ TEST_CASE("job store: unique-prefix lookup") {
     CHECK(std::string(e.what()).find("matches 2 jobs") != std::string::npos);
   }
   CHECK_THROWS_AS(store.resolve("vertex-"), Error);
+  try {
+    store.resolve("gcp-99999999-zzzzzz");  // too far for a did-you-mean
+    FAIL("unknown id accepted");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::kUsage);
+    CHECK(e.hint().find("closest ids: local-2026112") == 0);
+    CHECK(e.hint().find("list jobs with `mlbox jobs`") != std::string::npos);
+  }
 }
 
 TEST_CASE("job store: two connections writing concurrently lose nothing") {

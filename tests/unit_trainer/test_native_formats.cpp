@@ -5,18 +5,21 @@
 #include <filesystem>
 #include <fstream>
 
+#include "metrics/event_file_reader.h"
 #include "native/array_readers.h"
 #include "native/checkpoint_format.h"
-#include "native/crc32c.h"
 #include "native/history.h"
 #include "native/native_config.h"
 #include "native/tensorboard_writer.h"
 #include "trainer/dir_sync.h"
+#include "util/crc32c.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
 
 using namespace mlbox::trainer;
+using mlbox::crc32c;
+using mlbox::mask_crc32c;
 namespace stdfs = std::filesystem;
 
 TEST_CASE("crc32c matches the RFC 3720 check values and TensorFlow's mask") {
@@ -51,6 +54,24 @@ TEST_CASE("Event proto encoding of a scalar") {
   CHECK(e.find("loss") != std::string::npos);
   std::string v = event_file_version(0);
   CHECK(v.find("brain.Event:2") != std::string::npos);
+}
+
+TEST_CASE("what TensorBoardWriter writes, the report's event reader reads back") {
+  mlbox::fs::TempDir tmp;
+  std::string path;
+  {
+    TensorBoardWriter w(tmp.path().string());
+    w.scalar("epoch_loss", 0, 0.5f);
+    w.scalar("epoch_loss", 1, 0.25f);
+    w.flush();
+    path = w.path();
+  }
+  auto r = mlbox::metrics::read_event_file(path);
+  CHECK(r.problems.empty());
+  REQUIRE(r.scalars.size() == 2);
+  CHECK(r.scalars[1].tag == "epoch_loss");
+  CHECK(r.scalars[1].step == 1);
+  CHECK(r.scalars[1].value == 0.25);
 }
 
 TEST_CASE("npy: header parsing, dtypes, truncation") {

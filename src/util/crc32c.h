@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace mlbox::trainer {
+namespace mlbox {
 
 uint32_t crc32c(const void* data, size_t size, uint32_t crc = 0);
 inline uint32_t crc32c(std::string_view s) {
@@ -14,4 +14,4 @@ inline uint32_t crc32c(std::string_view s) {
 // ((crc >> 15) | (crc << 17)) + 0xa282ead8
 uint32_t mask_crc32c(uint32_t crc);
 
-}  // namespace mlbox::trainer
+}  // namespace mlbox

@@ -1,8 +1,8 @@
-#include "native/crc32c.h"
+#include "util/crc32c.h"
 
 #include <array>
 
-namespace mlbox::trainer {
+namespace mlbox {
 
 namespace {
 
@@ -31,4 +31,4 @@ uint32_t mask_crc32c(uint32_t crc) {
   return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
 }
 
-}  // namespace mlbox::trainer
+}  // namespace mlbox

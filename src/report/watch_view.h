@@ -1,0 +1,26 @@
+// What `mlbox watch` shows of a job at one moment, built from its run card: on a terminal a
+// screen (stage, elapsed time, cost so far, per metric the latest value and a sparkline);
+// otherwise one JSON object per update.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "report/run_card.h"
+
+namespace mlbox::report {
+
+// The last `width` points as block characters (U+2581..U+2588), lowest to highest; empty for
+// no points.
+std::string sparkline(const std::vector<MetricPoint>& points, size_t width);
+
+// {"id", "state", "attempt", "elapsed_s", "cost_usd" (null when unknown), "x_axis",
+//  "metrics": {name: {"x", "last", "points"}}}
+nlohmann::json watch_json(const RunCard& card);
+
+// The lines of one screen.
+std::string watch_screen(const RunCard& card, size_t sparkline_width = 40);
+
+}  // namespace mlbox::report
