@@ -68,7 +68,7 @@ targets:
     output: gs://mlbox-out/runs
 YAML
 echo 'print("hi")' >"$PROJ/train.py"
-GITHUB_ACTIONS=true expect_rc 0 "$MLBOX" -C "$PROJ" --json submit --target vertex \
+GITHUB_ACTIONS=true expect_rc 0 "$MLBOX" -C "$PROJ" --json submit --no-build --target vertex \
   --machine n1-standard-8 --gpu T4:1 --tag v1 --follow
 JOB=$(json "$WORK/stdout" 'd.get("id") or d["job"]["id"]')
 grep -qx "job_id=$JOB" "$GITHUB_OUTPUT" || { cat "$GITHUB_OUTPUT"; fail "no job_id output"; }
@@ -92,11 +92,11 @@ $PY "$MLBOX_SOURCE_DIR/tests/integration/local/oci_by_hand.py" "$WORK/local/.mlb
   "$WORK/local-spec.json" >/dev/null
 : >"$GITHUB_OUTPUT"
 : >"$GITHUB_STEP_SUMMARY"
-(cd "$WORK/local" && GITHUB_ACTIONS=true expect_rc 7 "$MLBOX" submit --target local --follow -- /bin/sh -c 'echo failing; exit 3')
+(cd "$WORK/local" && GITHUB_ACTIONS=true expect_rc 7 "$MLBOX" submit --no-build --target local --follow -- /bin/sh -c 'echo failing; exit 3')
 grep -q "^job_id=local-" "$GITHUB_OUTPUT" || { cat "$GITHUB_OUTPUT"; fail "local job: no job_id output"; }
 grep -qF "| state | **FAILED** |" "$GITHUB_STEP_SUMMARY" || { cat "$GITHUB_STEP_SUMMARY"; fail "local job: summary without FAILED"; }
 grep -q "^::error::" "$WORK/stderr" || fail "a failed job is not annotated"
-(cd "$WORK/local" && expect_rc 0 "$MLBOX" submit --target local --follow -- /bin/sh -c 'exit 0')
+(cd "$WORK/local" && expect_rc 0 "$MLBOX" submit --no-build --target local --follow -- /bin/sh -c 'exit 0')
 pass "submit --target local --follow: exit 7 when the job fails (annotated, FAILED in the summary), 0 when it succeeds"
 
 # --- the ready pipelines in examples/ci parse, and their credential steps match mlbox ----

@@ -152,7 +152,7 @@ YAML
 echo 'print("hi")' >"$PROJ/train.py"
 GOOGLE_APPLICATION_CREDENTIALS="$WORK/wif.json" GOOGLE_CLOUD_QUOTA_PROJECT=mlbox-billing \
   CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" \
-  expect_rc 0 "$MLBOX" -C "$PROJ" --json submit --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1
+  expect_rc 0 "$MLBOX" -C "$PROJ" --json submit --no-build --target vertex --machine n1-standard-8 --gpu T4:1 --tag v1
 $PY - "$WORK/requests.jsonl" <<'PY' || fail "the CustomJob request lacks x-goog-user-project"
 import json, sys
 reqs = [json.loads(l) for l in open(sys.argv[1])]
