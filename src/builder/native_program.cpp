@@ -134,7 +134,7 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   NativeProgram p;
   p.torch_version = torch.version;
   p.key =
-      sha256_hex(fmt::format("mlbox-native v2\n{}\n{}\n{}\n{}\n{}\n", native_sources_digest(src),
+      sha256_hex(fmt::format("mlbox-native v3\n{}\n{}\n{}\n{}\n{}\n", native_sources_digest(src),
                              wheel_sha, compiler, cmake_version, in.platform));
   stdfs::path root = in.cache_root;
   if (root.empty()) {
@@ -243,6 +243,13 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
                                         "-DTorch_DIR=" + torch_cmake.string(),
                                         "-DMLBOX_VERSION=" + std::string(MLBOX_VERSION),
                                         "-DMLBOX_NATIVE_STATIC_DEPS=ON",
+                                        // The image's RUNPATH from the link on: patchelf would
+                                        // leave the build tree's path (which names this cache
+                                        // folder) in the string table, and the layer would
+                                        // depend on where the cache is.
+                                        "-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON",
+                                        "-DCMAKE_INSTALL_RPATH=" + std::string(kImageTorchLib) +
+                                            ":" + kNativePrefix + "/lib:$ORIGIN/../lib",
                                         "-DCMAKE_CXX_FLAGS=" + prefix_map,
                                         "-DCMAKE_C_FLAGS=" + prefix_map};
   if (!fs::which("ninja").empty()) {
@@ -283,6 +290,7 @@ NativeProgram ensure_native_program(const NativeProgramInputs& in, CommandRunner
   spec.prefix = kNativePrefix;
   spec.rpath_first = {kImageTorchLib};
   spec.provided_dir = site;
+  spec.ldd_env["LD_LIBRARY_PATH"] = (site / "torch" / "lib").string();
   store_program_bundle(spec, p.dir, runner);
   std::error_code ec;
   stdfs::remove_all(work, ec);

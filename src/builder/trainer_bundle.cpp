@@ -70,7 +70,9 @@ void write_program_bundle(const BundleSpec& spec, const stdfs::path& stage, Comm
     throw Error(ErrorKind::kConfig, "patchelf is needed to bundle " + spec.name,
                 "apt-get install patchelf");
   }
-  ProcessResult ldd = runner.run({"ldd", spec.binary.string()}, {});
+  ProcessOptions ldd_options;
+  ldd_options.env = spec.ldd_env;
+  ProcessResult ldd = runner.run({"ldd", spec.binary.string()}, ldd_options);
   if (!ldd.ok()) {
     throw Error(ErrorKind::kInternal, "ldd " + spec.binary.string() + " failed: " + ldd.err);
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct BundleSpec {
   std::string prefix;  // "/opt/mlbox", "/opt/mlbox/native"
   std::vector<std::string> rpath_first;
   std::filesystem::path provided_dir;
+  // Set for the `ldd` run: where the program finds what `provided_dir` holds on this host
+  // (its RUNPATH names image paths only).
+  std::map<std::string, std::string> ldd_env;
 };
 void write_program_bundle(const BundleSpec& spec, const std::filesystem::path& stage,
                           CommandRunner& runner);
