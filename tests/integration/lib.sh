@@ -92,3 +92,20 @@ SH
   touch "$gate/2"
   wait $pid || { cat "$WORK/live.out"; fail "the live-metrics job failed"; }
 }
+
+# runc_probe BUNDLE OUT: runs /opt/mlbox/bin/mlbox-trainer --probe in an image unpacked by umoci
+# (120 s at most), its output in OUT; fails the test when runc or the probe fails.
+runc_probe() {
+  local bundle=$1 out=$2 id="mlbox-probe-$$-$RANDOM"
+  python3 - "$bundle/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/opt/mlbox/bin/mlbox-trainer", "--probe"]
+c["process"]["terminal"] = False
+c["process"]["cwd"] = "/"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+  cleanup_hooks+=("runc --root '$WORK/runc' delete --force $id >/dev/null 2>&1")
+  timeout 120 runc --root "$WORK/runc" run -b "$bundle" "$id" </dev/null >"$out" 2>&1 ||
+    { cat "$out"; fail "runc run mlbox-trainer --probe"; }
+}

@@ -41,18 +41,7 @@ bytes=$(du -sb "$R/opt/mlbox" | cut -f1)
 [ "$bytes" -lt $((40 * 1024 * 1024)) ] || fail "the trainer bundle is $bytes bytes"
 pass "docker-archive busybox base + trainer bundle ($((bytes / 1024)) KiB on disk, no libtorch), unpacked by umoci; the base has no libraries"
 
-python3 - "$WORK/bundle/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["process"]["args"] = ["/opt/mlbox/bin/mlbox-trainer", "--probe"]
-c["process"]["terminal"] = False
-c["process"]["cwd"] = "/"
-json.dump(c, open(sys.argv[1], "w"))
-PY
-id="mlbox-probe-$$"
-cleanup_hooks+=("runc --root '$WORK/runc' delete --force $id >/dev/null 2>&1")
-timeout 120 runc --root "$WORK/runc" run -b "$WORK/bundle" "$id" </dev/null >"$WORK/probe.out" 2>&1 ||
-  { cat "$WORK/probe.out"; fail "runc run mlbox-trainer --probe"; }
+runc_probe "$WORK/bundle" "$WORK/probe.out"
 grep -q "no CUDA driver" "$WORK/probe.out" && grep -q "no mlbox-native in this image" "$WORK/probe.out" ||
   { cat "$WORK/probe.out"; fail "probe output"; }
 pass "runc runs /opt/mlbox/bin/mlbox-trainer --probe in the busybox image: $(head -1 "$WORK/probe.out")"

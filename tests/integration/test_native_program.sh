@@ -68,18 +68,7 @@ grep -q "libtorch_cpu.so[.0-9]* => /opt/mlbox/site-packages/torch/lib/libtorch_c
 grep -q "not found" "$WORK/ldd.txt" && { cat "$WORK/ldd.txt"; fail "unresolved libraries in the rootfs"; }
 pass "in the rootfs: $(grep -m1 'libtorch_cpu' "$WORK/ldd.txt" | xargs)"
 
-/usr/bin/python3 - "$WORK/bundle/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["process"]["args"] = ["/opt/mlbox/bin/mlbox-trainer", "--probe"]
-c["process"]["terminal"] = False
-c["process"]["cwd"] = "/"
-json.dump(c, open(sys.argv[1], "w"))
-PY
-id="mlbox-native-$$"
-cleanup_hooks+=("runc --root '$WORK/runc' delete --force $id >/dev/null 2>&1")
-timeout 120 runc --root "$WORK/runc" run -b "$WORK/bundle" "$id" </dev/null >"$WORK/probe.out" 2>&1 ||
-  { cat "$WORK/probe.out"; fail "runc run mlbox-trainer --probe"; }
+runc_probe "$WORK/bundle" "$WORK/probe.out"
 grep -q "mlbox-native (the image's torch)" "$WORK/probe.out" && grep -q "cpu matmul ok" "$WORK/probe.out" ||
   { cat "$WORK/probe.out"; fail "the probe did not run the image's torch"; }
 pass "runc: mlbox-trainer --probe runs mlbox-native on the deps layer's torch ($(grep -m1 '^torch' "$WORK/probe.out"))"
