@@ -23,7 +23,7 @@ double random01() {
 }  // namespace
 
 HttpClient::HttpClient(TransportConfig config, Observer& observer)
-    : observer_(observer), loop_(std::move(config)) {}
+    : observer_(observer), transport_(make_transport(std::move(config))) {}
 
 bool HttpClient::insecure(std::string_view authority) const {
   return host_listed(config().insecure_hosts, authority);
@@ -52,7 +52,7 @@ Outcome HttpClient::send(const Request& request, const RetryPolicy& policy) {
   }
   for (int attempt = 1;; ++attempt) {
     auto started = std::chrono::steady_clock::now();
-    Outcome outcome = loop_.submit(request).get();
+    Outcome outcome = transport_->submit(request).get();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     trace(request, outcome, attempt, seconds);

@@ -1,6 +1,6 @@
-// Blocking requests on top of the shared TransferLoop, with the retry policy applied,
-// plain-HTTP rules enforced, and every request traced (redacted) through the Observer.
-// Safe to call from many threads at once: the transfers share one curl_multi loop.
+// Blocking requests on top of the program's Transport (net/transport.h), with the retry
+// policy applied, plain-HTTP rules enforced, and every request traced (redacted) through the
+// Observer. Safe to call from many threads at once.
 #pragma once
 
 #include <atomic>
@@ -10,8 +10,7 @@
 #include "core/events.h"
 #include "net/http_types.h"
 #include "net/retry_policy.h"
-#include "net/transfer_loop.h"
-#include "net/transport_config.h"
+#include "net/transport.h"
 
 namespace mlbox::net {
 
@@ -28,7 +27,7 @@ class HttpClient {
   // Whether plain HTTP is allowed for this host[:port].
   bool plain_http_allowed(std::string_view authority) const;
   bool insecure(std::string_view authority) const;
-  const TransportConfig& config() const { return loop_.config(); }
+  const TransportConfig& config() const { return transport_->config(); }
   Observer& observer() { return observer_; }
   // Trace request/response headers (redacted) at debug level, not just the request line.
   void set_trace_headers(bool on) { trace_headers_ = on; }
@@ -39,7 +38,7 @@ class HttpClient {
   void trace(const Request& request, const Outcome& outcome, int attempt, double seconds);
 
   Observer& observer_;
-  TransferLoop loop_;
+  std::unique_ptr<Transport> transport_;
   bool trace_headers_ = false;
   std::atomic<uint64_t> retries_{0};
 };

@@ -1,4 +1,5 @@
-// Requests and responses as the rest of mlbox sees them; libcurl stays inside net/.
+// Requests and responses as the rest of mlbox sees them; libcurl and sockets stay inside the
+// transports (net_curl/, net_socket/).
 #pragma once
 
 #include <cstdint>
@@ -66,10 +67,11 @@ const char* failure_name(TransportFailure failure);
 
 struct Outcome {
   TransportFailure failure = TransportFailure::kNone;
-  std::string error;  // libcurl's text for the failure (holds no credentials)
+  std::string error;  // the transport's text for the failure (holds no credentials)
   Response response;
   // What Request::on_body threw (a full disk, say): the transfer stops, and HttpClient::send
-  // rethrows it on the caller's thread. An exception must never cross libcurl's C frames.
+  // rethrows it on the caller's thread. An exception must never cross libcurl's (or OpenSSL's) C
+  // frames.
   std::exception_ptr sink_error;
   // Set when a redirect pointed at plain HTTP on a host that may not use it: the URL it
   // named (nothing was sent there).

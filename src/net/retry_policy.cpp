@@ -5,8 +5,6 @@
 #include <ctime>
 #include <string>
 
-#include <curl/curl.h>
-
 #include "util/strings.h"
 
 namespace mlbox::net {
@@ -49,6 +47,20 @@ std::optional<std::chrono::milliseconds> RetryPolicy::delay_before_retry(int att
   return delay;
 }
 
+std::optional<int64_t> parse_http_date(std::string_view text) {
+  // RFC 9110 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must
+  // still accept. Always GMT.
+  static constexpr const char* kFormats[] = {"%a, %d %b %Y %H:%M:%S GMT",
+                                             "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"};
+  std::string v(trim(text));
+  for (const char* format : kFormats) {
+    std::tm tm{};
+    const char* end = ::strptime(v.c_str(), format, &tm);
+    if (end && *end == '\0') return static_cast<int64_t>(::timegm(&tm));
+  }
+  return std::nullopt;
+}
+
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, int64_t now) {
   std::string v(trim(value));
   if (v.empty()) return std::nullopt;
@@ -56,9 +68,9 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     if (v.size() > 9) return std::chrono::milliseconds(int64_t{999999999} * 1000);
     return std::chrono::milliseconds(std::stoll(v) * 1000);
   }
-  time_t when = curl_getdate(v.c_str(), nullptr);
-  if (when < 0) return std::nullopt;
-  int64_t delta = static_cast<int64_t>(when) - now;
+  auto when = parse_http_date(v);
+  if (!when) return std::nullopt;
+  int64_t delta = *when - now;
   return std::chrono::milliseconds(std::max<int64_t>(delta, 0) * 1000);
 }
 

@@ -33,6 +33,8 @@ struct RetryPolicy {
                                                               double random01) const;
 };
 
+// An HTTP-date (IMF-fixdate, RFC 850 or asctime form) as seconds since the epoch.
+std::optional<int64_t> parse_http_date(std::string_view text);
 // Retry-After as delta-seconds or an HTTP-date, relative to `now` (seconds since epoch).
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, int64_t now);
 

@@ -1,5 +1,5 @@
 // How transfers connect: TLS trust, which hosts may use plain HTTP or skip verification,
-// timeouts and connection limits. Proxies come from the environment (libcurl reads
+// timeouts and connection limits. Proxies come from the environment (both transports read
 // http_proxy, https_proxy, all_proxy and no_proxy itself).
 #pragma once
 

@@ -64,6 +64,12 @@ TEST_CASE("retry policy: Retry-After is honoured and capped") {
   CHECK(parse_retry_after("7", 0) == milliseconds(7000));
   CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", 1445412480) == milliseconds(10000));
   CHECK_FALSE(parse_retry_after("soon", 0));
+  // The three HTTP-date forms (RFC 9110 5.6.7) name the same instant.
+  CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);
+  CHECK(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777);
+  CHECK(parse_http_date("Sun Nov  6 08:49:37 1994") == 784111777);
+  CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"));
+  CHECK_FALSE(parse_http_date("06 Nov 1994"));
 }
 
 TEST_CASE("redaction of headers and bodies") {

@@ -1,4 +1,4 @@
-#include "net/transfer_loop.h"
+#include "net_curl/curl_transport.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,14 +7,14 @@
 #include <cstring>
 #include <set>
 
-#include "net/curl_handle.h"
+#include "net_curl/curl_handle.h"
 #include "util/error.h"
 #include "util/redact.h"
 #include "util/strings.h"
 
 namespace mlbox::net {
 
-struct TransferLoop::Transfer {
+struct CurlTransport::Transfer {
   Request request;
   Outcome outcome;
   std::promise<Outcome> promise;
@@ -35,7 +35,7 @@ struct TransferLoop::Transfer {
 namespace {
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
   size_t n = size * count;
   std::string_view line(data, n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
@@ -49,7 +49,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t on_write(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
   size_t n = size * count;
   long status = 0;
   curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -76,7 +76,7 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
-  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
   size_t want = size * count;
   if (const auto* s = std::get_if<std::string>(&t->request.body)) {
     size_t left = s->size() - static_cast<size_t>(t->body_sent);
@@ -100,7 +100,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
 // libcurl rewinds the request body when it sends the request again inside one transfer (a
 // reused connection the server had closed, a redirect): both body kinds can start over.
 int on_seek(void* user, curl_off_t offset, int origin) {
-  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
   if (origin != SEEK_SET || offset < 0 || static_cast<uint64_t>(offset) > t->request.body_size()) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
@@ -109,7 +109,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
-  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
   if (t->request.on_progress) {
     t->request.on_progress(static_cast<uint64_t>(ulnow), static_cast<uint64_t>(dlnow));
   }
@@ -151,7 +151,7 @@ TransportFailure classify(CURLcode code) {
 // Runs before each request goes out, the first and every redirect libcurl follows: a
 // redirect to plain HTTP must pass the same rule as the first URL, or nothing is sent.
 int on_prereq(void* user, char*, char*, int, int) {
-  auto* t = static_cast<TransferLoop::Transfer*>(user);
+  auto* t = static_cast<CurlTransport::Transfer*>(user);
   char* url = nullptr;
   curl_easy_getinfo(t->easy.get(), CURLINFO_EFFECTIVE_URL, &url);
   std::string current = url ? url : "";
@@ -164,7 +164,7 @@ int on_prereq(void* user, char*, char*, int, int) {
 
 }  // namespace
 
-TransferLoop::TransferLoop(TransportConfig config) : config_(std::move(config)) {
+CurlTransport::CurlTransport(TransportConfig config) : config_(std::move(config)) {
   multi_ = make_multi().release();
   for (const auto& rule : config_.connect_to) {
     if (curl_slist* list = curl_slist_append(connect_to_, rule.c_str())) connect_to_ = list;
@@ -174,7 +174,7 @@ TransferLoop::TransferLoop(TransportConfig config) : config_(std::move(config)) 
   thread_ = std::thread([this] { run(); });
 }
 
-TransferLoop::~TransferLoop() {
+CurlTransport::~CurlTransport() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -185,7 +185,7 @@ TransferLoop::~TransferLoop() {
   curl_slist_free_all(connect_to_);
 }
 
-std::future<Outcome> TransferLoop::submit(Request request) {
+std::future<Outcome> CurlTransport::submit(Request request) {
   auto t = std::make_unique<Transfer>();
   t->request = std::move(request);
   auto future = t->promise.get_future();
@@ -198,7 +198,7 @@ std::future<Outcome> TransferLoop::submit(Request request) {
   return future;
 }
 
-TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
+CurlTransport::Transfer* CurlTransport::start(std::unique_ptr<Transfer> t) {
   const Request& r = t->request;
   try {
     t->easy = make_easy();
@@ -280,7 +280,7 @@ TransferLoop::Transfer* TransferLoop::start(std::unique_ptr<Transfer> t) {
   return t.release();  // owned by the multi handle until finish()
 }
 
-TransferLoop::Transfer* TransferLoop::finish(void* easy, int code) {
+CurlTransport::Transfer* CurlTransport::finish(void* easy, int code) {
   Transfer* raw = nullptr;
   curl_easy_getinfo(static_cast<CURL*>(easy), CURLINFO_PRIVATE, reinterpret_cast<char**>(&raw));
   std::unique_ptr<Transfer> t(raw);
@@ -308,7 +308,7 @@ TransferLoop::Transfer* TransferLoop::finish(void* easy, int code) {
   return raw;
 }
 
-void TransferLoop::run() {
+void CurlTransport::run() {
   std::set<Transfer*> active;
   for (;;) {
     std::deque<std::unique_ptr<Transfer>> incoming;
@@ -345,6 +345,10 @@ void TransferLoop::run() {
     t->outcome.error = "shutting down";
     t->promise.set_value(std::move(t->outcome));
   }
+}
+
+std::unique_ptr<Transport> make_transport(TransportConfig config) {
+  return std::make_unique<CurlTransport>(std::move(config));
 }
 
 }  // namespace mlbox::net

@@ -1,4 +1,4 @@
-#include "net/curl_handle.h"
+#include "net_curl/curl_handle.h"
 
 #include <mutex>
 

@@ -1,6 +1,7 @@
-// One curl_multi loop on its own thread runs every transfer of a process, with a bounded
-// number of connections (libcurl queues the rest and reuses connections). Callers on any
-// thread submit a Request and wait on the future; the loop never blocks on a caller.
+// The libcurl transport: one curl_multi loop on its own thread runs every transfer of a
+// process, with a bounded number of connections (libcurl queues the rest and reuses
+// connections). Callers on any thread submit a Request and wait on the future; the loop never
+// blocks on a caller.
 #pragma once
 
 #include <condition_variable>
@@ -10,22 +11,21 @@
 #include <mutex>
 #include <thread>
 
-#include "net/http_types.h"
-#include "net/transport_config.h"
+#include "net/transport.h"
 
 struct curl_slist;
 
 namespace mlbox::net {
 
-class TransferLoop {
+class CurlTransport final : public Transport {
  public:
-  explicit TransferLoop(TransportConfig config);
-  ~TransferLoop();  // aborts what is still running
-  TransferLoop(const TransferLoop&) = delete;
-  TransferLoop& operator=(const TransferLoop&) = delete;
+  explicit CurlTransport(TransportConfig config);
+  ~CurlTransport() override;  // aborts what is still running
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
 
-  std::future<Outcome> submit(Request request);
-  const TransportConfig& config() const { return config_; }
+  std::future<Outcome> submit(Request request) override;
+  const TransportConfig& config() const override { return config_; }
 
   struct Transfer;  // one request in flight (defined in the .cpp)
 
