@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/project_build.h"
 #include "cli/run_local.h"
+#include "cli/submit_estimate.h"
 #include "cli/submit_image.h"
 #include "cli/submit_target.h"
 #include "cloud/gcp/vertex_custom_job.h"
@@ -48,13 +49,21 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
   }
   jobs::JobSpec checked = jobs::check_job_inputs(in);  // every problem at once, before the build
   ctx.observer().info(machine_line(checked, target));
+  // Cost and quota before anything moves: over quota, a real submit stops here.
+  nlohmann::json estimate = launch_estimate(ctx, checked, target, !f.dry_run);
   auto backend = backends::make_job_backend(backend_name, settings, ctx.observer());
+  auto estimate_push = [&](const std::string& tag) {
+    estimate["push"] = push_estimate(ctx, f, repo, tag);
+  };
   if (f.dry_run) {
-    ctx.print_json(jobs::plan_job(*backend, in, image_to_send(ctx, f, repo, false)));
+    nlohmann::json plan =
+        jobs::plan_job(*backend, in, image_to_send(ctx, f, repo, false, estimate_push));
+    plan["estimate"] = estimate;
+    ctx.print_json(plan);
     return;
   }
   jobs::SubmitSteps steps;
-  steps.push_image = [&] { return image_to_send(ctx, f, repo, true); };
+  steps.push_image = [&] { return image_to_send(ctx, f, repo, true, estimate_push); };
   steps.stage_data = [&](jobs::JobSpec& spec) {
     backends::stage_local_data(settings, spec, ctx.project_dir(), ctx.observer());
   };
