@@ -2,8 +2,11 @@
 // (vertex, batch) check everything first (the spec against the machine catalog, and the
 // credentials of every cloud the job touches, reported together), then build what the
 // working tree holds (incrementally; not with --no-build or --image), push it (only missing
-// blobs move) and create the job; `--dry-run` builds and prints the exact requests and sends
-// nothing. The local target runs the job on this machine, like `mlbox run`.
+// blobs move) and create the job; `--dry-run` builds and prints the exact requests and changes
+// nothing (it only asks the registry which blobs it has, for the push estimate). Before
+// anything moves, the cost for max_runtime and the quota headroom are printed, and a job
+// over a cached quota is refused (submit_estimate.h). The local target runs the job on this
+// machine, like `mlbox run`.
 #include <fmt/format.h>
 
 #include "backends/credential_preflight.h"
@@ -39,7 +42,7 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
   in.command = f.command;
   in.env = f.env;
   if (!f.image.empty()) in.image_ref = image_from_flag(f.image, repo).reference;
-  if (!f.dry_run) {  // a dry run sends nothing, so it needs no credentials
+  if (!f.dry_run) {  // a dry run changes nothing, so it needs no credentials
     std::vector<std::string> uris{settings.get("output")};
     if (m) {
       for (const auto& [name, uri] : m->data) uris.push_back(uri);
@@ -115,7 +118,8 @@ void set_submit_command(CLI::App& app, Context& ctx) {
       ->allow_extra_args(false);  // one value each, so a command after it stays the command
   cmd->add_flag("-f,--follow", f->follow, "Stream the logs until the job ends");
   cmd->add_flag("--dry-run", f->dry_run,
-                "Build, then print the exact requests (secrets redacted) and send nothing");
+                "Build, then print the exact requests (secrets redacted), the cost, quota and "
+                "push estimate, and change nothing");
   add_build_flags(cmd, f->build);
   add_registry_flags(cmd, f->build.registry);
   cmd->add_option("command", f->command, "Command instead of the image's (after --)");
