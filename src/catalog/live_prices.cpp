@@ -68,6 +68,13 @@ class Reader {
     if (!v.is_number()) fail(path + "." + key, "expected a number");
     return v.get<double>();
   }
+  int integer(const json& obj, const std::string& path, const char* key) const {
+    const json& v = member(obj, path, key);
+    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 1'000'000) {
+      fail(path + "." + key, "expected a count");
+    }
+    return static_cast<int>(v.get<int64_t>());
+  }
   std::optional<double> maybe_number(const json& obj, const std::string& path,
                                      const char* key) const {
     if (!obj.contains(key) || obj.at(key).is_null()) return std::nullopt;
@@ -88,7 +95,7 @@ CloudSnapshot snapshot_from_json(const json& j, const std::string& cloud, const 
   CloudSnapshot s;
   s.fetched_at = r.str(j, path, "fetched_at");
   s.source = r.str(j, path, "source");
-  s.skipped = static_cast<int>(r.number(j, path, "skipped"));
+  s.skipped = r.integer(j, path, "skipped");
   const json& prices = r.array(j, path, "prices");
   for (size_t i = 0; i < prices.size(); ++i) {
     std::string at = fmt::format("{}.prices[{}]", path, i);
@@ -96,7 +103,7 @@ CloudSnapshot snapshot_from_json(const json& j, const std::string& cloud, const 
     p.cloud = cloud;
     p.machine = r.str(prices[i], at, "machine");
     p.gpu = r.str(prices[i], at, "gpu");
-    p.gpu_count = static_cast<int>(r.number(prices[i], at, "gpu_count"));
+    p.gpu_count = r.integer(prices[i], at, "gpu_count");
     p.region = r.str(prices[i], at, "region");
     p.on_demand = r.maybe_number(prices[i], at, "on_demand");
     p.spot = r.maybe_number(prices[i], at, "spot");
@@ -120,7 +127,7 @@ CloudSnapshot snapshot_from_json(const json& j, const std::string& cloud, const 
   for (size_t i = 0; i < scores.size(); ++i) {
     std::string at = fmt::format("{}.spot_scores[{}]", path, i);
     s.scores.push_back(SpotScore{r.str(scores[i], at, "machine"), r.str(scores[i], at, "region"),
-                                 static_cast<int>(r.number(scores[i], at, "score"))});
+                                 r.integer(scores[i], at, "score")});
   }
   return s;
 }

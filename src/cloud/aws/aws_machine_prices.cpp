@@ -110,7 +110,9 @@ catalog::CloudSnapshot fetch_aws_machine_prices(net::HttpClient& http, const con
           }
         }
       }
-      token = out.value("NextToken", "");
+      token = out.contains("NextToken") && out["NextToken"].is_string()
+                  ? out["NextToken"].get<std::string>()
+                  : "";
     } while (!token.empty());
   }
   observer.debug(fmt::format("AWS Price List: {} page(s), {} prices", pages, prices.size()));
@@ -152,7 +154,9 @@ catalog::CloudSnapshot fetch_aws_machine_prices(net::HttpClient& http, const con
         quota.cloud = "aws";
         quota.region = region;
         quota.code = c.code;
-        quota.name = q.value("QuotaName", std::string(c.name));
+        quota.name = q.contains("QuotaName") && q["QuotaName"].is_string()
+                         ? q["QuotaName"].get<std::string>()
+                         : c.name;
         quota.unit = "vCPU";
         quota.limit = q.at("Value").get<double>();
         quota.raise_url = catalog::aws_quota_console_url(region, c.code);

@@ -34,6 +34,14 @@ json get_products_input(const std::vector<std::string>& instance_types,
 
 namespace {
 
+// A string member, or `fallback` when it is missing or not a string (answers are outside
+// input: json::value() would throw a type_error on a number).
+std::string text_of(const nlohmann::json& obj, const char* key, const std::string& fallback = "") {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 [[noreturn]] void malformed(const std::string& path, const std::string& what) {
   throw Error(ErrorKind::kRemote, fmt::format("price list item: {}: {}", path, what));
 }
@@ -58,7 +66,7 @@ std::optional<OnDemandPrice> parse_price_list_item(const std::string& item) {
   if (doc.is_discarded()) malformed("$", "not JSON");
   const json& product = need(doc, "$", "product");
   const json& attrs = need(product, "$.product", "attributes");
-  std::string family = product.value("productFamily", "");
+  std::string family = text_of(product, "productFamily");
   if (family != "Compute Instance" && family != "Compute Instance (bare metal)") {
     return std::nullopt;
   }

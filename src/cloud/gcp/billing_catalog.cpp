@@ -38,6 +38,14 @@ std::string list_skus_url(const std::string& base, const std::string& service,
 
 namespace {
 
+// A string member, or `fallback` when it is missing or not a string (answers are outside
+// input: json::value() would throw a type_error on a number).
+std::string text_of(const nlohmann::json& obj, const char* key, const std::string& fallback = "") {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
   throw Error(ErrorKind::kRemote, fmt::format("{}: {}", path, what));
 }
@@ -58,7 +66,7 @@ std::string gpu_key(std::string model) {
 
 double money_usd(const json& money, const std::string& path) {
   if (!money.is_object()) bad(path, "expected a Money object");
-  std::string currency = money.value("currencyCode", "");
+  std::string currency = text_of(money, "currencyCode");
   if (currency != "USD") bad(path + ".currencyCode", "'" + currency + "' is not USD");
   int64_t units = 0;
   if (money.contains("units")) {
@@ -82,9 +90,8 @@ double money_usd(const json& money, const std::string& path) {
 
 std::optional<SkuRate> read_sku(const json& sku) {
   if (!sku.is_object()) return std::nullopt;
-  std::string desc = sku.value("description", "");
-  const json category = sku.value("category", json::object());
-  std::string usage = category.is_object() ? category.value("usageType", "") : "";
+  std::string desc = text_of(sku, "description");
+  std::string usage = sku.contains("category") ? text_of(sku["category"], "usageType") : "";
   if (usage != "OnDemand" && usage != "Preemptible") return std::nullopt;
 
   static const std::regex kGpu(
@@ -106,7 +113,7 @@ std::optional<SkuRate> read_sku(const json& sku) {
   } else {
     return std::nullopt;
   }
-  std::string where = fmt::format("SKU {} ({})", sku.value("skuId", "?"), desc);
+  std::string where = fmt::format("SKU {} ({})", text_of(sku, "skuId", "?"), desc);
   if (!sku.contains("serviceRegions") || !sku["serviceRegions"].is_array()) {
     bad(where, "no serviceRegions");
   }
@@ -123,7 +130,7 @@ std::optional<SkuRate> read_sku(const json& sku) {
     bad(where, "pricingInfo without a pricingExpression");
   }
   const json& expr = info["pricingExpression"];
-  std::string unit = expr.is_object() ? expr.value("usageUnit", "") : "";
+  std::string unit = text_of(expr, "usageUnit");
   if (unit != expected_unit) {
     bad(where, fmt::format("usageUnit '{}', expected '{}'", unit, expected_unit));
   }

@@ -70,7 +70,9 @@ catalog::CloudSnapshot fetch_gcp_machine_prices(GoogleApi& api, const config::En
         }
       }
     }
-    token = page.value("nextPageToken", "");
+    token = page.contains("nextPageToken") && page["nextPageToken"].is_string()
+                ? page["nextPageToken"].get<std::string>()
+                : "";
   } while (!token.empty());
   observer.debug(fmt::format("Cloud Billing Catalog: {} page(s), {} SKUs", pages, skus));
   snap.prices = compose_gcp_prices(catalog, rates, regions);
