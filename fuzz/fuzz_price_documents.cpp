@@ -1,9 +1,10 @@
 // The clouds' price answers `machines --refresh` reads: AWS Price List items (JSON strings),
-// EC2 DescribeSpotPriceHistory / GetSpotPlacementScores XML, Cloud Billing Catalog SKUs
-// (JSON), Compute regions.get quotas, and the price cache file itself.
+// EC2 DescribeSpotPriceHistory / GetSpotPlacementScores / DescribeInstances XML, Cloud Billing
+// Catalog SKUs (JSON), Compute regions.get quotas, and the price cache file itself.
 #include <nlohmann/json.hpp>
 
 #include "catalog/live_prices.h"
+#include "cloud/aws/ec2_instances.h"
 #include "cloud/aws/ec2_spot.h"
 #include "cloud/aws/price_list.h"
 #include "cloud/gcp/billing_catalog.h"
@@ -23,6 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)mlbox::cloud::aws::parse_spot_placement_scores(text);
+  } catch (const mlbox::Error&) {
+  }
+  try {
+    (void)mlbox::cloud::aws::parse_running_instances(text);
   } catch (const mlbox::Error&) {
   }
   auto j = nlohmann::json::parse(text, nullptr, false);

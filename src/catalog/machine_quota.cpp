@@ -34,23 +34,27 @@ const std::vector<AwsQuotaCode>& aws_quota_codes() {
   return codes;
 }
 
+std::optional<std::string> aws_quota_code(std::string_view instance_type, bool spot) {
+  std::string name(instance_type);
+  std::string fam = family_letters(name);
+  if (fam == "g" || fam == "vt") return spot ? "L-3819A6DF" : "L-DB2E81BA";
+  if (fam == "p") {
+    // P5 spot has a quota of its own whose code mlbox does not read.
+    if (spot && starts_with(name, "p5")) return std::nullopt;
+    return spot ? "L-7212CCBC" : "L-417A185B";
+  }
+  if (fam.size() == 1 && std::string_view("acdhimrtz").find(fam[0]) != std::string_view::npos) {
+    return spot ? "L-34B43A08" : "L-1216C47A";
+  }
+  return std::nullopt;
+}
+
 std::optional<QuotaNeed> quota_need(const Machine& m, bool spot, int count) {
   if (m.cloud == "aws") {
-    std::string fam = family_letters(m.name);
-    const char* code = nullptr;
-    if (fam == "g" || fam == "vt") {
-      code = spot ? "L-3819A6DF" : "L-DB2E81BA";
-    } else if (fam == "p") {
-      // P5 spot has a quota of its own whose code mlbox does not read.
-      if (spot && starts_with(m.name, "p5")) return std::nullopt;
-      code = spot ? "L-7212CCBC" : "L-417A185B";
-    } else if (std::string("acdhimrtz").find(fam.empty() ? '?' : fam[0]) != std::string::npos &&
-               fam.size() == 1) {
-      code = spot ? "L-34B43A08" : "L-1216C47A";
-    }
+    auto code = aws_quota_code(m.name, spot);
     if (!code) return std::nullopt;
     for (const auto& c : aws_quota_codes()) {
-      if (std::string_view(c.code) == code) {
+      if (c.code == *code) {
         return QuotaNeed{c.code, c.name, "vCPU", static_cast<double>(m.vcpu) * count};
       }
     }

@@ -20,6 +20,10 @@ struct QuotaNeed {
   double amount = 0;
 };
 
+// The EC2 vCPU quota code an instance type counts against ("g4dn.xlarge", spot ->
+// "L-3819A6DF"); nullopt for families mlbox reads no quota of.
+std::optional<std::string> aws_quota_code(std::string_view instance_type, bool spot);
+
 // nullopt when mlbox knows no quota for the machine (a family without a known code).
 std::optional<QuotaNeed> quota_need(const Machine& machine, bool spot, int count = 1);
 

@@ -14,6 +14,9 @@ DescribeSpotPriceHistory: prices from --spot-prices FILE {"region": {"type": {"z
   price}}}; Linux/UNIX only; pages of --ec2-page-size items with an opaque nextToken.
 GetSpotPlacementScores: scores from --spot-scores FILE {"type": {"region": score}}, one
   item per RegionName asked for that has a score; TargetCapacity required.
+DescribeInstances: the running instances of --instances FILE {"region": [{"type", "spot",
+  "cores", "threads"}]}, one reservation each; the only filter understood is
+  instance-state-name (others: InvalidParameterValue); pages of --ec2-page-size.
 """
 import base64, json, re, secrets, time
 from urllib.parse import parse_qsl
@@ -25,6 +28,7 @@ def add_arguments(ap):
     ap.add_argument("--spot-prices", help="JSON {region: {instance type: {zone: price}}}")
     ap.add_argument("--spot-scores", help="JSON {instance type: {region: score}}")
     ap.add_argument("--ec2-page-size", type=int, default=2)
+    ap.add_argument("--instances", help="JSON {region: [{type, spot, cores, threads}]}")
 
 
 def esc(text):
@@ -40,6 +44,7 @@ class Ec2:
         self.calls = {}
         self.prices = self.load(self.args.spot_prices)
         self.scores = self.load(self.args.spot_scores)
+        self.instances = self.load(self.args.instances)
 
     @staticmethod
     def load(path):
@@ -215,6 +220,30 @@ class Ec2:
                  if r in scores]
         page, nxt = self.page(items, d)
         out = {"SpotPlacementScores": page}
+        if nxt:
+            out["NextToken"] = nxt
+        return out
+
+
+    def op_DescribeInstances(self, d, region):
+        states = None
+        for f in d.get("Filters") or []:
+            if f.get("Name") != "instance-state-name":
+                raise AwsFault("InvalidParameterValue",
+                               f"The filter '{f.get('Name')}' is not understood by the fake")
+            states = f.get("Values") or []
+        items = []
+        if states is None or "running" in states:
+            for n, i in enumerate(self.instances.get(region, [])):
+                inst = {"InstanceId": f"i-{n:017x}", "InstanceType": i["type"],
+                        "CpuOptions": {"CoreCount": i["cores"], "ThreadsPerCore": i["threads"]},
+                        "State": {"Code": 16, "Name": "running"}}
+                if i.get("spot"):
+                    inst["InstanceLifecycle"] = "spot"
+                items.append({"ReservationId": f"r-{n:017x}", "OwnerId": self.args.account,
+                              "Instances": [inst]})
+        page, nxt = self.page(items, d)
+        out = {"Reservations": page}
         if nxt:
             out["NextToken"] = nxt
         return out

@@ -60,6 +60,13 @@ json.dump({"us-east-1": {"g4dn.xlarge": {"us-east-1a": "0.2100", "us-east-1b": "
           open(f"{work}/spot.json", "w"))
 json.dump({"g4dn.xlarge": {"us-east-1": 8, "us-west-2": 3}, "g5.xlarge": {"us-east-1": 2}},
           open(f"{work}/scores.json", "w"))
+# Running now: G on-demand 4 + 16 vCPUs, G spot 8, standard 2 (three pages of 2... one of 1).
+json.dump({"us-east-1": [{"type": "g4dn.xlarge", "cores": 2, "threads": 2},
+                         {"type": "g5.2xlarge", "spot": True, "cores": 4, "threads": 2},
+                         {"type": "m5.large", "cores": 1, "threads": 2},
+                         {"type": "g6.4xlarge", "cores": 8, "threads": 2}],
+           "us-west-2": [{"type": "p3.2xlarge", "cores": 4, "threads": 2}]},
+          open(f"{work}/instances.json", "w"))
 
 def sku(i, desc, group, usage, unit, units, nanos, regions=("us-central1",)):
     return {"name": f"services/6F81-5844-456A/skus/0000-0000-{i:04d}", "skuId": f"0000-0000-{i:04d}",
@@ -99,6 +106,7 @@ PY
 # --- fakes --------------------------------------------------------------------------------
 start_aws_fake aws pricing,service-quotas,ec2 "${EXTRA[@]}" --pricing-products "$WORK/products.json" \
   --spot-prices "$WORK/spot.json" --spot-scores "$WORK/scores.json" --ec2-page-size 2 \
+  --instances "$WORK/instances.json" \
   --quota L-DB2E81BA=64 --quota L-3819A6DF=8 --quota L-417A185B=0
 $PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
   --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
@@ -147,7 +155,7 @@ pass "the fakes refuse bad tokens, unknown parameters, values outside the models
 expect_rc 0 timeout 120 "$MLBOX" machines --refresh --gpu T4 --region us-east-1
 cp "$WORK/stdout" "$WORK/refresh.txt"
 cp "$WORK/stderr" "$WORK/refresh.err"
-grep -q '^g4dn.xlarge  *aws  *T4 x1  *4  *16 GiB  *\$0.611  *\$0.190  *64 vCPU  *-  *us-east-1$' "$WORK/refresh.txt" ||
+grep -q '^g4dn.xlarge  *aws  *T4 x1  *4  *16 GiB  *\$0.611  *\$0.190  *64 vCPU  *20  *us-east-1$' "$WORK/refresh.txt" ||
   { cat "$WORK/refresh.txt" "$WORK/refresh.err"; fail "live g4dn.xlarge row"; }
 grep -q '^g4dn.12xlarge .* \$4.444 ' "$WORK/refresh.txt" || fail "g4dn.12xlarge row: $(cat "$WORK/refresh.txt")"
 # A type the price API had nothing for keeps its embedded price, marked "*".
@@ -166,8 +174,10 @@ grep -q "aws: fetched 20..-..-..T" "$WORK/refresh.err" || fail "price note: $(ca
 [ "$(fake_log_count 'e.get("operation") == "GetServiceQuota" and e.get("input", {}).get("QuotaCode") == "L-DB2E81BA"')" = 1 ] ||
   fail "GetServiceQuota L-DB2E81BA"
 [ "$(fake_log_count 'e.get("operation") == "GetSpotPlacementScores"')" -ge 1 ] || fail "no GetSpotPlacementScores"
+[ "$(fake_log_count 'e.get("operation") == "DescribeInstances" and e["input"].get("NextToken")')" -ge 1 ] ||
+  fail "DescribeInstances nextToken not followed"
 [ "$(fake_log_count '"rejected" in e')" = 0 ] || { grep rejected "$AWS_FAKE_LOG"; fail "the AWS fake rejected requests"; }
-pass "refresh --region us-east-1: live on-demand \$0.611, cheapest zone spot \$0.190, quota 64 vCPU, 2 bad documents counted"
+pass "refresh --region us-east-1: live on-demand \$0.611, cheapest zone spot \$0.190, quota 64 vCPU with 20 used (running G instances), 2 bad documents counted"
 
 expect_rc 0 timeout 120 "$MLBOX" machines --refresh --cloud gcp --gpu T4 --region us-central1 --json
 python3 - "$WORK/stdout" <<'PY'
@@ -201,7 +211,7 @@ expect_rc 0 "$MLBOX" machines --gpu T4 --cloud aws --region us-east-1
 grep -q '^g4dn.xlarge .* \$0.611 ' "$WORK/stdout" || fail "cached price not used: $(cat "$WORK/stdout")"
 expect_rc 0 "$MLBOX" machines --spot --sort availability --cloud aws --region us-east-1
 head -1 "$WORK/stdout" | grep -q 'AVAILABILITY' || fail "no AVAILABILITY column: $(head -1 "$WORK/stdout")"
-sed -n 2p "$WORK/stdout" | grep -q '^g4dn.xlarge .* 8/10 ' || fail "availability order: $(cat "$WORK/stdout")"
+sed -n 2p "$WORK/stdout" | grep -q '^g4dn.xlarge .* 8/10  *8 vCPU  *8  *us-east-1$' || fail "availability order / spot quota used: $(cat "$WORK/stdout")"
 sed -n 3p "$WORK/stdout" | grep -q '^g5.xlarge .* 2/10 ' || fail "second by availability: $(cat "$WORK/stdout")"
 expect_rc 2 "$MLBOX" machines --sort availability
 pass "machines reads the cache; --spot --sort availability orders by placement score"

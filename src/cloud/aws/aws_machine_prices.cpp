@@ -9,6 +9,7 @@
 #include "catalog/machine_quota.h"
 #include "cloud/aws/aws_client.h"
 #include "cloud/aws/credential_chain.h"
+#include "cloud/aws/ec2_instances.h"
 #include "cloud/aws/ec2_spot.h"
 #include "cloud/aws/price_list.h"
 #include "util/error.h"
@@ -175,6 +176,37 @@ catalog::CloudSnapshot fetch_aws_machine_prices(net::HttpClient& http, const con
     if (!unread.empty()) {
       observer.warn(fmt::format("AWS quotas in {} not read: {} (--verbose says more)", region,
                                 join(unread, ", ")));
+    }
+    // USED: Service Quotas do not say; the region's pending and running instances do.
+    if (std::any_of(snap.quotas.begin(), snap.quotas.end(),
+                    [&](const catalog::Quota& q) { return q.region == region; })) {
+      try {
+        std::map<std::string, double> used;
+        AwsClient ec2(http, ec2_service(), creds, region, config.endpoint(ec2_service(), region));
+        std::string next;
+        do {
+          RunningInstancePage page = parse_running_instances(
+              ec2.call_query("DescribeInstances", kEc2ApiVersion, running_instances_params(next)));
+          for (const auto& i : page.instances) {
+            if (auto code = catalog::aws_quota_code(i.instance_type, i.spot))
+              used[*code] += i.vcpus;
+          }
+          if (page.malformed > 0) {
+            observer.warn(
+                fmt::format("{} instance(s) in {} without a type or CPU options were "
+                            "not counted in quota usage",
+                            page.malformed, region));
+          }
+          next = page.next_token;
+        } while (!next.empty());
+        for (auto& q : snap.quotas) {
+          if (q.region == region) q.used = used[q.code];
+        }
+      } catch (const Error& e) {
+        observer.warn(
+            fmt::format("AWS quota usage in {} not read (USED unknown): {}", region,
+                        std::string(e.what()).substr(0, std::string(e.what()).find('\n'))));
+      }
     }
   }
   if (!request.quota_regions.empty()) snap.source += " + Service Quotas";

@@ -1,6 +1,7 @@
 // Live AWS figures for the catalog's EC2 types: on-demand prices (Price List Query API,
 // GetProducts, NextToken pages), current spot prices (EC2 DescribeSpotPriceHistory per
-// region, the cheapest zone), GPU vCPU quotas (Service Quotas GetServiceQuota) and spot
+// region, the cheapest zone), GPU vCPU quotas (Service Quotas GetServiceQuota; their usage
+// summed from EC2 DescribeInstances, pending and running, by quota family) and spot
 // placement scores (EC2 GetSpotPlacementScores). Endpoints follow the SDK convention
 // (AWS_ENDPOINT_URL_PRICING, _EC2, _SERVICE_QUOTAS, AWS_ENDPOINT_URL).
 #pragma once
