@@ -127,8 +127,9 @@ PriceRefreshOutcome refresh_machine_prices(const PriceRefreshRequest& request,
       (cloud == "aws" ? out.cache.aws : out.cache.gcp) = std::move(snap);
       out.refreshed.push_back(cloud);
     } catch (const Error& e) {
-      out.fallbacks.push_back(fmt::format("{}: not refreshed ({}); {}", cloud, first_line(e.what()),
-                                          kept(out.cache, cloud, base)));
+      out.fallbacks.push_back(fmt::format(
+          "{}: not refreshed ({}{}); {}", cloud, first_line(e.what()),
+          e.hint().empty() ? "" : " -- " + first_line(e.hint()), kept(out.cache, cloud, base)));
     }
   }
   if (!out.refreshed.empty()) {
