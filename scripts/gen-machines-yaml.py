@@ -35,8 +35,10 @@ HEADER = f"""\
 #   accelerators per region) and aws.amazon.com/ec2/instance-types + the EC2 console's
 #   instance-type offerings per region (commercial regions only; GovCloud and China left out).
 #   Not fetched live; a region missing here is refused by `submit` with the known ones listed.
+# Rows added 2026-12 (g6e/L40S, a3-highgpu-1g/2g/4g): see the comments in the generator.
 # These numbers were compiled from the providers' public pages; they were not fetched live by
-# mlbox. Check the provider's page before budgeting.
+# mlbox. `mlbox machines --refresh` fetches today's prices, quotas and spot scores from the
+# clouds' APIs into a cache that overrides them (this table stays the offline fallback).
 #
 # gpu: a key of gpus: in cuda-matrix.yaml ("" for CPU-only rows). accelerator_type: the Vertex AI
 # google.cloud.aiplatform.v1.AcceleratorType enum name (GCP rows only).
@@ -75,6 +77,13 @@ AWS = [
     ("g6.16xlarge", "L4", 1, 64, 256, 3.3968, 1.45),
     ("g6.24xlarge", "L4", 4, 96, 384, 6.6752, 2.90),
     ("g6.48xlarge", "L4", 8, 192, 768, 13.3504, 5.80),
+    # g6e (L40S): list prices compiled 2026-12 (after AS_OF; spot is ~40% of on-demand, a guess
+    # until `mlbox machines --refresh` reads the real one).
+    ("g6e.xlarge", "L40S", 1, 4, 32, 1.861, 0.74),
+    ("g6e.2xlarge", "L40S", 1, 8, 64, 2.24208, 0.90),
+    ("g6e.4xlarge", "L40S", 1, 16, 128, 3.00424, 1.20),
+    ("g6e.12xlarge", "L40S", 4, 48, 384, 10.49264, 4.20),
+    ("g6e.48xlarge", "L40S", 8, 192, 1536, 30.13118, 12.05),
     ("p4d.24xlarge", "A100", 8, 96, 1152, 32.7726, 12.00),
     ("p5.48xlarge", "H100", 8, 192, 2048, 98.32, 35.00),
 ]
@@ -115,6 +124,7 @@ AWS_FAMILY_REGIONS = {
            "ap-southeast-1", "ap-southeast-2", "ap-south-1", "me-central-1"],
     "g6": ["us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-2", "eu-central-1",
            "eu-north-1", "ap-northeast-1", "ap-southeast-2", "ap-south-1"],
+    "g6e": ["us-east-1", "us-east-2", "us-west-2"],
     "p4d": ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1",
             "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"],
     "p5": ["us-east-1", "us-east-2", "us-west-2", "eu-north-1", "ap-northeast-1",
@@ -206,6 +216,11 @@ GCP_BUNDLED = [
     ("g2-standard-32", "L4", 1, 32, 128, "NVIDIA_L4", 1.73437),
     ("g2-standard-48", "L4", 4, 48, 192, "NVIDIA_L4", 4.00163),
     ("g2-standard-96", "L4", 8, 96, 384, "NVIDIA_L4", 8.00326),
+    # a3-highgpu-1g/2g/4g: 1/8, 1/4, 1/2 of a3-highgpu-8g (vCPUs, memory, GPUs and price
+    # scale together), added 2026-12.
+    ("a3-highgpu-1g", "H100", 1, 26, 234, "NVIDIA_H100_80GB", 88.253728 / 8),
+    ("a3-highgpu-2g", "H100", 2, 52, 468, "NVIDIA_H100_80GB", 88.253728 / 4),
+    ("a3-highgpu-4g", "H100", 4, 104, 936, "NVIDIA_H100_80GB", 88.253728 / 2),
     ("a3-highgpu-8g", "H100", 8, 208, 1872, "NVIDIA_H100_80GB", 88.253728),
 ]
 # europe-west4 relative to us-central1, and spot relative to on-demand, per family.

@@ -66,6 +66,43 @@ std::string registry_digest_of(const std::string& reference, const RegistryOptio
   return repo.get_manifest(ref->tag.empty() ? "latest" : ref->tag).digest;
 }
 
+PushEstimate estimate_push(const std::filesystem::path& root, const std::string& reference,
+                           const std::string& tag, const RegistryOptions& options,
+                           Observer& observer) {
+  std::string why;
+  auto ref = manifest::parse_registry_reference(reference, &why);
+  if (!ref) throw Error(ErrorKind::kUsage, "'" + reference + "' is not valid: " + why);
+  if (!std::filesystem::exists(root / "index.json")) {
+    throw Error(ErrorKind::kConfig, "no image store at " + root.string(),
+                "build the image first: mlbox build");
+  }
+  image::OciLayout store(root, image::OciLayout::Mode::kReadOnly);
+  std::string chosen = image::choose_image_tag(store, tag, ref->tag);
+  image::ImageManifest manifest = store.read_manifest(chosen);
+  std::vector<image::Descriptor> blobs = manifest.layers;
+  blobs.push_back(manifest.config);
+  PushEstimate e;
+  for (const auto& b : blobs) {
+    e.image_bytes += static_cast<uint64_t>(b.size);
+    ++e.blobs;
+  }
+  try {
+    RegistryConnection connection(ref->registry, options, observer);
+    registry::RepositoryClient repo(connection.client(), ref->repository);
+    for (const auto& b : blobs) {
+      if (!repo.blob_size(b.digest)) {
+        e.bytes_to_push += static_cast<uint64_t>(b.size);
+        ++e.blobs_missing;
+      }
+    }
+  } catch (const Error& err) {
+    e.registry_problem = err.what();
+    e.bytes_to_push = e.image_bytes;
+    e.blobs_missing = e.blobs;
+  }
+  return e;
+}
+
 jobs::PushedImage image_push_would_send(const std::filesystem::path& root,
                                         const std::string& reference, const std::string& tag) {
   std::string why;

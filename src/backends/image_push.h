@@ -31,6 +31,20 @@ registry::PushSummary push_image(const PushRequest& request, Observer& observer)
 jobs::PushedImage image_push_would_send(const std::filesystem::path& store,
                                         const std::string& reference, const std::string& tag);
 
+// What a push of the store's image would move (`submit` and `submit --dry-run` print it
+// before anything is sent): every blob HEADed in the target repository; missing ones are
+// the bytes to push. image_bytes is what a machine pulls (config + compressed layers).
+struct PushEstimate {
+  uint64_t image_bytes = 0;
+  uint64_t bytes_to_push = 0;
+  int blobs = 0;
+  int blobs_missing = 0;
+  std::string registry_problem;  // non-empty: the HEADs failed; bytes_to_push = all of it
+};
+PushEstimate estimate_push(const std::filesystem::path& store, const std::string& reference,
+                           const std::string& tag, const RegistryOptions& options,
+                           Observer& observer);
+
 // The digest a registry holds for HOST/REPO:TAG (a manifest GET, nothing written), for
 // `submit --image REPO:TAG`: the job runs that exact image even if the tag moves later.
 std::string registry_digest_of(const std::string& reference, const RegistryOptions& options,

@@ -172,7 +172,7 @@ std::vector<MachineOffer> filter_machines(const MachineCatalog& catalog, const M
       if (!f.region.empty() && p.region != f.region) continue;
       if (f.spot && !p.spot) continue;
       if (!f.with_estimated && p.estimated) continue;
-      MachineOffer o{&m, p.region, p.on_demand, p.spot, p.estimated};
+      MachineOffer o{&m, p.region, p.on_demand, p.spot, p.estimated, p.live};
       if (f.max_price && o.price(f.spot) > *f.max_price) continue;
       out.push_back(o);
     }
@@ -221,7 +221,7 @@ std::vector<MachineOffer> find_machines_for_gpu(const MachineCatalog& catalog,
   for (const auto& m : catalog.machines) {
     if (m.cloud != cloud || !gpu_matches(m, want_gpu) || m.gpu_count < count) continue;
     if (const RegionPrice* p = m.price_in(region)) {
-      out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated});
+      out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated, p->live});
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const MachineOffer& a, const MachineOffer& b) {
@@ -243,7 +243,7 @@ std::vector<MachineOffer> find_machines_for_request(const MachineCatalog& catalo
     for (const auto& m : catalog.machines) {
       if (m.cloud != cloud || m.gpu_count != 0) continue;
       if (const RegionPrice* p = m.price_in(region)) {
-        out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated});
+        out.push_back(MachineOffer{&m, p->region, p->on_demand, p->spot, p->estimated, p->live});
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mlbox::catalog {
@@ -17,6 +18,7 @@ struct RegionPrice {
   double on_demand = 0;        // USD/h, public list price
   std::optional<double> spot;  // USD/h, an average (spot prices move)
   bool estimated = false;      // the reference region's price: sold here, price not compiled
+  bool live = false;           // from the price cache (`mlbox machines --refresh`)
 };
 
 struct Machine {
@@ -33,7 +35,10 @@ struct Machine {
 };
 
 struct MachineCatalog {
-  std::string prices_as_of;   // "2024-06-01"
+  std::string prices_as_of;  // "2024-06-01"
+  // Per cloud, where its prices come from when the cache replaced them:
+  // {"aws", "2026-12-03T15:00:00Z AWS Price List API ..."}; empty: all embedded.
+  std::vector<std::pair<std::string, std::string>> live_sources;
   std::string regions_as_of;  // when the region tables were compiled
   std::vector<Machine> machines;
 
@@ -57,6 +62,7 @@ struct MachineOffer {
   std::optional<double> spot;
   // The price that filters and sorts: spot when asked for (and known), else on-demand.
   bool estimated = false;
+  bool live = false;  // the price came from the cache of a refresh
   double price(bool use_spot) const { return use_spot && spot ? *spot : on_demand; }
 };
 

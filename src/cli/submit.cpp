@@ -2,8 +2,11 @@
 // (vertex, batch) check everything first (the spec against the machine catalog, and the
 // credentials of every cloud the job touches, reported together), then build what the
 // working tree holds (incrementally; not with --no-build or --image), push it (only missing
-// blobs move) and create the job; `--dry-run` builds and prints the exact requests and sends
-// nothing. The local target runs the job on this machine, like `mlbox run`.
+// blobs move) and create the job; `--dry-run` builds and prints the exact requests and changes
+// nothing (it only asks the registry which blobs it has, for the push estimate). Before
+// anything moves, the cost for max_runtime and the quota headroom are printed, and a job
+// over a cached quota is refused (submit_estimate.h). The local target runs the job on this
+// machine, like `mlbox run`.
 #include <fmt/format.h>
 
 #include "backends/credential_preflight.h"
@@ -12,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/project_build.h"
 #include "cli/run_local.h"
+#include "cli/submit_estimate.h"
 #include "cli/submit_image.h"
 #include "cli/submit_target.h"
 #include "cloud/gcp/vertex_custom_job.h"
@@ -38,7 +42,7 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
   in.command = f.command;
   in.env = f.env;
   if (!f.image.empty()) in.image_ref = image_from_flag(f.image, repo).reference;
-  if (!f.dry_run) {  // a dry run sends nothing, so it needs no credentials
+  if (!f.dry_run) {  // a dry run changes nothing, so it needs no credentials
     std::vector<std::string> uris{settings.get("output")};
     if (m) {
       for (const auto& [name, uri] : m->data) uris.push_back(uri);
@@ -48,13 +52,21 @@ void submit_to_cloud(Context& ctx, const SubmitFlags& f, const manifest::Manifes
   }
   jobs::JobSpec checked = jobs::check_job_inputs(in);  // every problem at once, before the build
   ctx.observer().info(machine_line(checked, target));
+  // Cost and quota before anything moves: over quota, a real submit stops here.
+  nlohmann::json estimate = launch_estimate(ctx, checked, target, !f.dry_run);
   auto backend = backends::make_job_backend(backend_name, settings, ctx.observer());
+  auto estimate_push = [&](const std::string& tag) {
+    estimate["push"] = push_estimate(ctx, f, repo, tag);
+  };
   if (f.dry_run) {
-    ctx.print_json(jobs::plan_job(*backend, in, image_to_send(ctx, f, repo, false)));
+    nlohmann::json plan =
+        jobs::plan_job(*backend, in, image_to_send(ctx, f, repo, false, estimate_push));
+    plan["estimate"] = estimate;
+    ctx.print_json(plan);
     return;
   }
   jobs::SubmitSteps steps;
-  steps.push_image = [&] { return image_to_send(ctx, f, repo, true); };
+  steps.push_image = [&] { return image_to_send(ctx, f, repo, true, estimate_push); };
   steps.stage_data = [&](jobs::JobSpec& spec) {
     backends::stage_local_data(settings, spec, ctx.project_dir(), ctx.observer());
   };
@@ -106,7 +118,8 @@ void set_submit_command(CLI::App& app, Context& ctx) {
       ->allow_extra_args(false);  // one value each, so a command after it stays the command
   cmd->add_flag("-f,--follow", f->follow, "Stream the logs until the job ends");
   cmd->add_flag("--dry-run", f->dry_run,
-                "Build, then print the exact requests (secrets redacted) and send nothing");
+                "Build, then print the exact requests (secrets redacted), the cost, quota and "
+                "push estimate, and change nothing");
   add_build_flags(cmd, f->build);
   add_registry_flags(cmd, f->build.registry);
   cmd->add_option("command", f->command, "Command instead of the image's (after --)");

@@ -39,7 +39,8 @@ jobs::PushedImage image_from_flag(const std::string& value, const std::string& r
 }
 
 jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::string& repo,
-                                bool push) {
+                                bool push,
+                                const std::function<void(const std::string& tag)>& after_build) {
   if (!f.image.empty()) {
     jobs::PushedImage image = image_from_flag(f.image, repo);
     if (image.digest.empty()) {  // a tag: pinned to what it names now
@@ -60,6 +61,7 @@ jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::s
         r.layers.size()));
   }
   auto store = image::project_store_path(ctx.project_dir());
+  if (after_build) after_build(build.tag);
   if (!push) return backends::image_push_would_send(store, repo, build.tag);
   backends::PushRequest request{store, repo, build.tag, -1, false, f.build.registry};
   registry::PushSummary s = backends::push_image(request, ctx.observer());

@@ -2,6 +2,7 @@
 // store's image as it is (--no-build), or an image already in a registry (--image).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "cli/context.h"
@@ -17,8 +18,10 @@ jobs::PushedImage image_from_flag(const std::string& value, const std::string& r
 
 // The image of a cloud job: --image, or the store's (built from the working tree first
 // unless --no-build, refusing a stale lock), pushed to `repo` when `push`, else only what a
-// push would send (--dry-run).
-jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::string& repo,
-                                bool push);
+// push would send (--dry-run). `after_build` sees the store's image (after the build, before
+// any push; not called for --image).
+jobs::PushedImage image_to_send(
+    Context& ctx, const SubmitFlags& f, const std::string& repo, bool push,
+    const std::function<void(const std::string& tag)>& after_build = {});
 
 }  // namespace mlbox::cli

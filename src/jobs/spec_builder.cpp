@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "catalog/live_prices.h"
 #include "catalog/machine_catalog.h"
 #include "manifest/image_ref.h"
 #include "manifest/load.h"
@@ -337,7 +338,8 @@ JobSpec make_job_spec(const SpecInputs& in, const catalog::MachineCatalog& catal
 
 std::optional<double> estimated_cost(const JobSpec& spec, const std::string& target, double hours) {
   if (spec.machine.empty()) return std::nullopt;
-  const auto& catalog = catalog::builtin_machine_catalog();
+  // Today's prices where `mlbox machines --refresh` cached them, else the embedded table.
+  const auto& catalog = catalog::machine_catalog();
   const std::string cloud = target == "aws-batch" || target == "batch" ? "aws" : "gcp";
   for (const catalog::Machine* m : catalog.lookup(spec.machine)) {
     if (m->cloud != cloud) continue;

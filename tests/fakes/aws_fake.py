@@ -24,7 +24,7 @@ the ECS credentials endpoint in aws_fake_credentials.py (see there). GET /__fake
 POST /__fake/<service>/<command> drives a plug-in (see each plug-in); POST /__fake/throttle
 {"count": N} makes the next N API requests answer 400 ThrottlingException.
 """
-import argparse, datetime, hashlib, hmac, json, os, re, sys, threading, time, traceback
+import argparse, datetime, gzip, hashlib, hmac, json, os, re, sys, threading, time, traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, unquote
 
@@ -118,7 +118,8 @@ def verify_sigv4(method, raw_path, headers, body, creds, region, signing_names, 
     if scope_date != amz_date[:8]:
         raise AwsFault("InvalidSignatureException",
                        f"Credential should be scoped to a valid date: {amz_date[:8]}", 403)
-    if scope_region != region:
+    regions = {region} if isinstance(region, str) else set(region)
+    if scope_region not in regions:
         raise AwsFault("InvalidSignatureException",
                        f"Credential should be scoped to a valid region, not '{scope_region}'", 403)
     if scope_service not in signing_names:
@@ -181,7 +182,10 @@ def verify_sigv4(method, raw_path, headers, body, creds, region, signing_names, 
 
 class Model:
     def __init__(self, path):
-        with open(path) as f:
+        if not os.path.exists(path) and os.path.exists(path + ".gz"):
+            path += ".gz"  # the EC2 model is stored gzipped
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt") as f:
             self.doc = json.load(f)
         self.meta = self.doc["metadata"]
         self.shapes = self.doc["shapes"]
@@ -252,7 +256,9 @@ class Model:
                 errors.append(f"{where}: expected a string, got {type(value).__name__} {value!r}")
                 return
             if "enum" in shape and value not in shape["enum"]:
-                errors.append(f"{where}: '{value}' is not one of {shape['enum']}")
+                known = shape["enum"] if len(shape["enum"]) <= 20 else \
+                    shape["enum"][:20] + [f"... {len(shape['enum']) - 20} more"]
+                errors.append(f"{where}: '{value}' is not one of {known}")
             self.check_range(shape, len(value), where, errors, "length")
             p = shape.get("pattern")
             rx = self.pattern(p) if p else None
@@ -296,12 +302,16 @@ class Fake:
         self.args = args
         # Key id -> (secret, session token); the credential services add what they issue.
         self.creds = {args.access_key: (args.secret_key, args.session_token or "")}
+        # Signatures may be scoped to --region and each --extra-region.
+        self.regions = [args.region] + list(args.extra_region or [])
         self.principals = {}
         self.lock = threading.RLock()
         self.throttle = 0  # the next N API requests answer ThrottlingException
         self.log_lock = threading.Lock()
         self.plugins = {}
-        plugins = dict(aws_fake_services.PLUGINS, sts=aws_fake_credentials.Sts)
+        import aws_fake_ec2, aws_fake_pricing
+        plugins = dict(aws_fake_services.PLUGINS, sts=aws_fake_credentials.Sts,
+                       **aws_fake_pricing.PLUGINS, **aws_fake_ec2.PLUGINS)
         for name in args.services.split(","):
             cls = plugins[name]
             model = Model(os.path.join(args.specs, cls.MODEL))
@@ -328,10 +338,19 @@ class Fake:
         if routed is not None:
             return routed
         hdr = {k.lower(): v for k, v in headers}
-        if "sts" in self.plugins and hdr.get("content-type", "").startswith(
+        if hdr.get("content-type", "").startswith(
                 "application/x-www-form-urlencoded") and "x-amz-target" not in hdr:
-            # The query protocol (STS): Action=...&Version=... form bodies, XML answers.
-            return self.plugins["sts"].handle(method, raw_path, headers, body)
+            # The query protocols (STS: query, EC2: ec2): Action=...&Version=... form
+            # bodies, XML answers; the plug-in is the one the signature is scoped to
+            # (unsigned requests are STS's AssumeRoleWithWebIdentity).
+            scope = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/",
+                              hdr.get("authorization", ""))
+            name = scope.group(1) if scope else "sts"
+            plugin = next((p for p in self.plugins.values()
+                           if p.model.protocol in ("query", "ec2")
+                           and p.model.signing_name == name), None)
+            if plugin is not None:
+                return plugin.handle(method, raw_path, headers, body)
         with self.lock:
             throttled = self.throttle > 0
             self.throttle -= 1 if throttled else 0
@@ -359,7 +378,7 @@ class Fake:
                                    f"no operation of {', '.join(self.plugins)} answers {method} {path}",
                                    404)
             model = plugin.model
-            verify_sigv4(method, raw_path, headers, body, self.creds, self.args.region,
+            verify_sigv4(method, raw_path, headers, body, self.creds, self.regions,
                          [model.signing_name])
             if target:
                 if op not in model.operations:
@@ -391,8 +410,10 @@ class Fake:
                 raise AwsFault(plugin.VALIDATION_ERROR,
                                f"{len(errors)} validation error(s) detected: " + "; ".join(errors))
             data.update(uri_params)
+            scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", hdr.get("authorization", ""))
             try:
                 with self.lock:
+                    plugin.region = scope.group(1) if scope else self.args.region
                     out = plugin.call(op, data)
             except AwsFault as f:
                 # A well-formed request the service answers with an error (not a rejection).
@@ -422,7 +443,7 @@ class Fake:
         and then passed to --s3-proxy (s3rver, which does not verify SigV4 itself)."""
         import http.client
         try:
-            verify_sigv4(method, raw_path, headers, body, self.creds, self.args.region, ["s3"],
+            verify_sigv4(method, raw_path, headers, body, self.creds, self.regions, ["s3"],
                          normalize=False)
             if not any(k.lower() == "x-amz-content-sha256" for k, _ in headers):
                 raise AwsFault("InvalidRequest", "Missing required header for this request: "
@@ -507,12 +528,17 @@ def main():
     ap.add_argument("--secret-key", required=True)
     ap.add_argument("--session-token")
     ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--extra-region", action="append", default=[],
+                    help="another region signatures may be scoped to (repeatable)")
     ap.add_argument("--account", default="123456789012")
     ap.add_argument("--services", default="ecr")
     ap.add_argument("--s3-proxy", help="verify S3 SigV4 requests, then forward them here")
     import aws_fake_credentials, aws_fake_services
+    import aws_fake_ec2, aws_fake_pricing
     aws_fake_services.add_arguments(ap)
     aws_fake_credentials.add_arguments(ap)
+    aws_fake_pricing.add_arguments(ap)
+    aws_fake_ec2.add_arguments(ap)
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True

@@ -5,6 +5,7 @@ set -euo pipefail
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export MLBOX_HOME="$work/home"  # no price cache: the embedded table's figures
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Human table: header, only T4 rows in us-east-1, cheapest first.

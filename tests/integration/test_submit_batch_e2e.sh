@@ -60,10 +60,16 @@ assert s["output_uri"].startswith("s3://mlbox-out/runs/aws-batch-"), s
 assert d["requests"], d
 assert "secret" not in json.dumps(d).lower()
 PY
-[ "$(fake_log_count 'True')" = 0 ] || fail "--dry-run sent requests"
+# The dry run reads (issue 18: HEADs tell the bytes a push would send, after ECR's registry
+# login) and writes nothing: no other AWS call, nothing in the registry.
+[ "$(fake_log_count 'e.get("operation") != "GetAuthorizationToken"')" = 0 ] ||
+  { cat "$AWS_FAKE_LOG"; fail "--dry-run sent requests"; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' -u "AWS:$PW" "http://127.0.0.1:$REG_PORT/v2/team/digits/tags/list")" = 404 ] ||
+  fail "--dry-run pushed"
+grep -q "push: .* in 3 of 3 blobs the registry lacks; pull: " "$WORK/stderr" || fail "dry-run push estimate: $(cat "$WORK/stderr")"
 timeout 20 "$MLBOX" jobs --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == []' ||
   fail "--dry-run left a job record"
-pass "--dry-run prints the spec and requests, sends nothing, records nothing"
+pass "--dry-run prints the spec and requests, writes nothing (reads only for the push estimate), records nothing"
 
 # --- submit, follow: spot reclaim on attempt 1, attempt 2 succeeds -------------------------
 expect_rc 0 timeout 120 "${SUBMIT[@]}" --follow

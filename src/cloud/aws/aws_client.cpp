@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "util/encoding.h"
 #include "util/redact.h"
 
 namespace mlbox::cloud::aws {
@@ -217,6 +218,22 @@ nlohmann::json AwsClient::call_rest(const std::string& operation, const std::str
   if (method != "GET") r.body = input.dump();
   http_.observer().debug(fmt::format("{} {}", service_.service_id, operation));
   return parse_json_response(service_, operation, r, send(operation, r, signing_options()));
+}
+
+std::string AwsClient::call_query(const std::string& operation, const std::string& api_version,
+                                  const std::vector<std::pair<std::string, std::string>>& params) {
+  net::Request r;
+  r.method = "POST";
+  r.url = endpoint_ + "/";
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  std::string form =
+      fmt::format("Action={}&Version={}", percent_encode(operation), percent_encode(api_version));
+  for (const auto& [name, value] : params) {
+    form += "&" + percent_encode(name) + "=" + percent_encode(value);
+  }
+  r.body = std::move(form);
+  http_.observer().debug(fmt::format("{} {}", service_.service_id, operation));
+  return send(operation, r, signing_options()).body;
 }
 
 }  // namespace mlbox::cloud::aws

@@ -1,11 +1,14 @@
 // Signed calls to one AWS service over net::HttpClient: the JSON 1.1 protocol (ECR,
-// CloudWatch Logs: POST / with X-Amz-Target) and rest-json (Batch: POST /v1/<op>), plus
+// CloudWatch Logs, Pricing, Service Quotas: POST / with X-Amz-Target), rest-json (Batch:
+// POST /v1/<op>), the ec2/query protocol (EC2: form body, XML answer), plus
 // raw signed requests (S3). AWS error bodies become mlbox errors that name the service,
 // operation, URL (redacted), HTTP status and AWS error code; throttling is retried.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +63,10 @@ class AwsClient {
 
   // JSON 1.1: POST / with X-Amz-Target: <targetPrefix>.<operation>.
   nlohmann::json call_json(const std::string& operation, const nlohmann::json& input);
+  // The ec2 / query protocol: POST / with a form body "Action=<op>&Version=<v>&<params>"
+  // (names and values percent-encoded here, in the order given); returns the XML answer.
+  std::string call_query(const std::string& operation, const std::string& api_version,
+                         const std::vector<std::pair<std::string, std::string>>& params);
   // rest-json: `method` `path` (e.g. "POST", "/v1/submitjob") with a JSON body.
   nlohmann::json call_rest(const std::string& operation, const std::string& method,
                            const std::string& path, const nlohmann::json& input);

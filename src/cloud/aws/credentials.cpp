@@ -32,6 +32,19 @@ const ServiceInfo& sts_service() {
   static const ServiceInfo s{"STS", "sts", "sts", ""};
   return s;
 }
+const ServiceInfo& pricing_service() {
+  static const ServiceInfo s{"Pricing", "api.pricing", "pricing", "AWSPriceListService"};
+  return s;
+}
+const ServiceInfo& ec2_service() {
+  static const ServiceInfo s{"EC2", "ec2", "ec2", ""};
+  return s;
+}
+const ServiceInfo& service_quotas_service() {
+  static const ServiceInfo s{"Service Quotas", "servicequotas", "servicequotas",
+                             "ServiceQuotasV20190624"};
+  return s;
+}
 const ServiceInfo& sso_service() {
   static const ServiceInfo s{"SSO", "portal.sso", "awsssoportal", ""};
   return s;

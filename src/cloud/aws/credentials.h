@@ -34,6 +34,9 @@ const ServiceInfo& logs_service();
 const ServiceInfo& s3_service();
 const ServiceInfo& sts_service();
 const ServiceInfo& sso_service();
+const ServiceInfo& pricing_service();         // the Price List Query API (json)
+const ServiceInfo& ec2_service();             // the ec2 query protocol (form in, XML out)
+const ServiceInfo& service_quotas_service();  // json
 
 // An INI file as the AWS CLI reads it: section -> key -> value; the indented lines of a
 // nested value ("s3 =\n  endpoint_url = U") become "s3.endpoint_url".
