@@ -70,8 +70,8 @@ jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::s
   try {
     pushed.provenance = image::provenance_in_store(store, s.digest);
   } catch (const Error& e) {
-    ctx.observer().warn(fmt::format("the job record will not name the image's lock and base: {}",
-                                    e.what()));
+    ctx.observer().warn(
+        fmt::format("the job record will not name the image's lock and base: {}", e.what()));
   }
   return pushed;
 }

@@ -187,9 +187,8 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   // named here only when it is not, so it appears once.
   const char* local_world = std::getenv("LOCAL_WORLD_SIZE");
   const bool prefixed = local_world && std::atoi(local_world) > 1;
-  const std::string rank_tag = layout.distributed() && !prefixed
-                                   ? " [rank " + std::to_string(layout.rank) + "]"
-                                   : "";
+  const std::string rank_tag =
+      layout.distributed() && !prefixed ? " [rank " + std::to_string(layout.rank) + "]" : "";
   auto say = [&](const std::string& text) {
     if (!root) return;
     std::fprintf(log, "mlbox-trainer:%s %s\n", rank_tag.c_str(), text.c_str());
