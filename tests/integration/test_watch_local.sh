@@ -79,7 +79,7 @@ PY
 id=$("$MLBOX" run --detach -- /bin/sh /work/train.sh)
 cleanup_hooks+=("'$MLBOX' cancel $id --grace 1 >/dev/null 2>&1")
 out=$(job_field "$id" '["output_dir"]')
-wait_for 120 grep -q "step 1" "$out/metrics.jsonl" || { "$MLBOX" logs "$id"; fail "the job did not start"; }
+wait_for 120 grep -q "\"step\": 1" "$out/metrics.jsonl" || { "$MLBOX" logs "$id"; fail "the job did not start"; }
 
 # Off a terminal: JSON lines, from `watch` and from `logs -f --metrics`.
 "$MLBOX" watch "$id" --interval 0.2 >"$WORK/watch.jsonl" 2>"$WORK/watch.err" &
