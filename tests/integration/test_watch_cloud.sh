@@ -166,14 +166,16 @@ watcher=$!
 cleanup_hooks+=("kill $watcher 2>/dev/null")
 wait_jsonl "$WORK/batch-watch.jsonl" "d['stage'] == 'running attempt 2'" "attempt 2 running after the reclaim"
 # The container of attempt 2: the environment Batch gives it (the fake's record of it).
-curl -sf "$AWS_FAKE_URL/__fake/state" | python3 -c '
+curl -sf "$AWS_FAKE_URL/__fake/state" >"$WORK/batch-state.json"
+python3 - "$WORK/batch-state.json" >"$WORK/batch.env" <<'PY'
 import json, sys
-jobs = json.load(sys.stdin)["batch"]["jobs"]
+jobs = json.load(open(sys.argv[1]))["batch"]["jobs"]
 (job_id, job), = jobs.items()
 for e in job["container"]["environment"]:
-    print(f"{e[\"name\"]}={e[\"value\"]}")
-print(f"AWS_BATCH_JOB_ID={job_id}")
-print("AWS_BATCH_JOB_ATTEMPT=2")' >"$WORK/batch.env"
+    print(e["name"] + "=" + e["value"])
+print("AWS_BATCH_JOB_ID=" + job_id)
+print("AWS_BATCH_JOB_ATTEMPT=2")
+PY
 grep -q "^MLBOX_MODEL_DIR=s3://mlbox-out/runs/$BID/model$" "$WORK/batch.env" || { cat "$WORK/batch.env"; fail "the job's environment"; }
 echo "AWS_ENDPOINT_URL_S3=$AWS_FAKE_URL" >>"$WORK/batch.env"
 play_container batch "$WORK/batch.env" "$WORK/batch-watch.jsonl"
@@ -230,17 +232,19 @@ watcher=$!
 cleanup_hooks+=("kill $watcher 2>/dev/null")
 wait_jsonl "$WORK/vertex-watch.jsonl" "d['stage'] == 'running attempt 1'" "the Vertex job running"
 # The container: the CustomJob's env plus what Vertex sets from baseOutputDirectory.
-grep '"POST"' "$WORK/requests.jsonl" | tail -1 | python3 -c '
+grep '"POST"' "$WORK/requests.jsonl" | tail -1 >"$WORK/vertex-create.json"
+python3 - "$WORK/vertex-create.json" >"$WORK/vertex.env" <<'PY'
 import json, sys
-body = json.load(sys.stdin)["body"]
+body = json.load(open(sys.argv[1]))["body"]
 base = body["jobSpec"]["baseOutputDirectory"]["outputUriPrefix"].rstrip("/")
 for e in body["jobSpec"]["workerPoolSpecs"][0]["containerSpec"].get("env", []):
-    print(f"{e[\"name\"]}={e[\"value\"]}")
+    print(e["name"] + "=" + e["value"])
 print(f"AIP_MODEL_DIR={base}/model/")
 print(f"AIP_CHECKPOINT_DIR={base}/checkpoints/")
 print(f"AIP_TENSORBOARD_LOG_DIR={base}/logs/")
 print("CLOUD_ML_JOB_ID=1001")
-print("MLBOX_PLATFORM=vertex")' >"$WORK/vertex.env"
+print("MLBOX_PLATFORM=vertex")
+PY
 grep -q "^AIP_MODEL_DIR=gs://mlbox-out/runs/$VID/model/$" "$WORK/vertex.env" || { cat "$WORK/vertex.env"; fail "the Vertex job's environment"; }
 play_container vertex "$WORK/vertex.env" "$WORK/vertex-watch.jsonl"
 pass "Vertex: watch shows step 1, then step 2, read from gs://mlbox-out/runs/$VID while the job runs"
