@@ -29,10 +29,10 @@ void watch_job(Context& ctx, jobs::JobStore& store, jobs::JobRecord r, const Wat
     if (!jobs::is_terminal(r.state)) r = jobs::refresh_job(store, *backend, r);
     std::filesystem::path outputs = r.output_dir;
     if (r.output_dir.find("://") != std::string::npos) {
-      // A cloud job: its outputs (no checkpoints) as the bucket holds them now.
+      // A cloud job: its metrics files as the bucket holds them now.
       outputs = copy.path() / "outputs";
       try {
-        backend->fetch(r, outputs, false);
+        backend->fetch_metrics(r, outputs);
       } catch (const Error& e) {
         std::string warning = fmt::format("outputs of {} not readable yet: {}", r.id, e.what());
         if (warning != last_warning) ctx.observer().warn(warning);  // once, not every update

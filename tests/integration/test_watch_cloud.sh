@@ -187,8 +187,12 @@ check_watch Batch "$WORK/batch-watch.jsonl" "running attempt 1" "attempt 1 preem
   "pulling the image for attempt 2" "running attempt 2" "succeeded"
 jsonl_has "$WORK/batch-watch.jsonl" "d['state'] == 'SUCCEEDED' and [a['outcome'] for a in d['attempts']] == ['preempted', 'succeeded']" ||
   fail "Batch: the last update does not show both attempts"
-pass "Batch: the stages follow Batch's states and attempts (reclaim, resume), ending succeeded; exit 0"
+[ "$(fake_log_count 'e.get("service") == "s3" and e.get("operation", "").startswith("GET ") and e["operation"].endswith("/model/model.pt")')" = 0 ] ||
+  fail "Batch: watch downloaded the model (it reads the metrics files only)"
+pass "Batch: the stages follow Batch's states and attempts (reclaim, resume), ending succeeded; exit 0; no model downloaded"
 check_report batch "$BID" "['preempted', 'succeeded']"
+[ "$(fake_log_count 'e.get("service") == "s3" and e.get("operation", "").startswith("GET ") and e["operation"].endswith("/model/model.pt")')" -ge 1 ] ||
+  fail "Batch: report did not fetch the outputs (or the model check above looks for the wrong request)"
 pass "Batch: report plots the bucket's metrics, both attempts, lock digest and base from the record"
 
 # ================================ Vertex AI ================================================
