@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "backends/image_push.h"
+#include "image/image_provenance.h"
 #include "image/oci_layout.h"
 #include "manifest/image_ref.h"
 #include "util/command_words.h"
@@ -67,7 +68,14 @@ jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::s
   registry::PushSummary s = backends::push_image(request, ctx.observer());
   ctx.observer().info(fmt::format("image {}@{} ({} uploaded, {} already there)", s.reference,
                                   s.digest, count_of(s.blobs_uploaded, "blob"), s.blobs_skipped));
-  return jobs::PushedImage{s.reference, s.digest};
+  jobs::PushedImage pushed{s.reference, s.digest};
+  try {
+    pushed.provenance = image::provenance_in_store(store, s.digest);
+  } catch (const Error& e) {
+    ctx.observer().warn(
+        fmt::format("the job record will not name the image's lock and base: {}", e.what()));
+  }
+  return pushed;
 }
 
 }  // namespace mlbox::cli

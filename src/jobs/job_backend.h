@@ -66,6 +66,13 @@ class JobBackend {
   virtual std::vector<std::filesystem::path> fetch(const JobRecord& job,
                                                    const std::filesystem::path& dir,
                                                    bool checkpoints) = 0;
+  // Only what a run card's metrics come from (jobs/object_store.h is_metrics_file), for
+  // `mlbox watch` at every update; a backend whose outputs are not in a bucket copies them
+  // all but checkpoints (fetch).
+  virtual std::vector<std::filesystem::path> fetch_metrics(const JobRecord& job,
+                                                           const std::filesystem::path& dir) {
+    return fetch(job, dir, false);
+  }
   // Why a failed job failed, in the platform's words: the cloud's status message, or the
   // trainer's `failure` file for a job whose outputs are on this machine. Empty when unknown.
   virtual std::string failure_reason(const JobRecord& job);

@@ -34,6 +34,7 @@ JobRecord submit_job(JobStore& store, JobBackend& backend, SpecInputs in, const 
   r.state = JobState::kSubmitted;
   r.output_dir = spec.output_uri;
   r.details = result.details;
+  if (pushed.provenance.is_object()) r.details.update(pushed.provenance);
   r.details["remote_id"] = result.remote_id;
   r.details["console_url"] = result.console_url;
   r.details["spec"] = spec.to_json();

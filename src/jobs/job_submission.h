@@ -20,6 +20,9 @@ namespace mlbox::jobs {
 struct PushedImage {
   std::string reference;  // "registry/repo:tag"
   std::string digest;     // "sha256:..."
+  // {"lock_digest", "base_image"} from the image's labels when known (image/image_provenance.h);
+  // kept in the job record's details.
+  nlohmann::json provenance = nlohmann::json::object();
 };
 
 struct SubmitSteps {

@@ -47,6 +47,22 @@ std::vector<std::filesystem::path> download_prefix(
   return out;
 }
 
+bool is_metrics_file(const std::string& relative_key) {
+  if (relative_key == "metrics.jsonl" || relative_key == "history.json" ||
+      relative_key == "summary.json") {
+    return true;
+  }
+  auto slash = relative_key.rfind('/');
+  std::string name = slash == std::string::npos ? relative_key : relative_key.substr(slash + 1);
+  return name.rfind("events.out.tfevents.", 0) == 0;
+}
+
+std::vector<std::filesystem::path> fetch_job_metrics(ObjectStore& store,
+                                                     const std::string& output_uri,
+                                                     const std::filesystem::path& dest) {
+  return download_prefix(store, output_uri, dest, is_metrics_file);
+}
+
 std::vector<std::filesystem::path> fetch_job_outputs(ObjectStore& store,
                                                      const std::string& output_uri,
                                                      const std::filesystem::path& dest,

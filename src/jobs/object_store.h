@@ -57,6 +57,17 @@ std::vector<std::filesystem::path> download_prefix(
     ObjectStore& store, const std::string& uri, const std::filesystem::path& dest,
     const std::function<bool(const std::string& relative_key)>& want = {});
 
+// The objects a run card's metrics come from, by key relative to the job's outputs:
+// metrics.jsonl, history.json, summary.json and TensorBoard event files (events.out.tfevents.*
+// in any folder).
+bool is_metrics_file(const std::string& relative_key);
+
+// `mlbox watch`: the objects is_metrics_file names under `output_uri` into `dest` (none yet
+// is not an error: the job has written nothing so far).
+std::vector<std::filesystem::path> fetch_job_metrics(ObjectStore& store,
+                                                     const std::string& output_uri,
+                                                     const std::filesystem::path& dest);
+
 // `mlbox fetch`: a job's outputs under `output_uri` (model/, history.json, summary.json,
 // tensorboard/, logs/, outputs/; checkpoints/ only when `checkpoints`) into `dest`. Nothing
 // there is an error saying where to look.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -181,12 +182,16 @@ NativeRunResult train_native(const NativeConfig& c, const PlatformLayout& layout
   torch::jit::setGraphExecutorOptimize(jit_opt && std::string(jit_opt) == "1");
   torch::Device device = pick_device(c, layout.local_rank);
   const bool root = layout.rank == 0;
+  // With several processes on this node the supervisor already starts each line with
+  // "[rank i] " (trainer/process_ranks.h sets LOCAL_WORLD_SIZE to their count): the rank is
+  // named here only when it is not, so it appears once.
+  const char* local_world = std::getenv("LOCAL_WORLD_SIZE");
+  const bool prefixed = local_world && std::atoi(local_world) > 1;
+  const std::string rank_tag =
+      layout.distributed() && !prefixed ? " [rank " + std::to_string(layout.rank) + "]" : "";
   auto say = [&](const std::string& text) {
     if (!root) return;
-    std::fprintf(
-        log, "mlbox-trainer:%s %s\n",
-        layout.distributed() ? (" [rank " + std::to_string(layout.rank) + "]").c_str() : "",
-        text.c_str());
+    std::fprintf(log, "mlbox-trainer:%s %s\n", rank_tag.c_str(), text.c_str());
     std::fflush(log);
   };
 

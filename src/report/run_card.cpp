@@ -230,6 +230,11 @@ RunCard load_run_card(const jobs::JobRecord& job, const stdfs::path& outputs, in
     card.price_note = "ran on this machine: not billed";
   }
   read_image(card, image_env);
+  // What the record kept at submit time: all there is when the image store is not here.
+  if (job.details.is_object()) {
+    if (card.lock_digest.empty()) card.lock_digest = job.details.value("lock_digest", "");
+    if (card.base_image.empty()) card.base_image = job.details.value("base_image", "");
+  }
   std::map<std::string, std::string> from_image;
   for (const auto& kv : image_env) {
     auto eq = kv.find('=');

@@ -154,7 +154,9 @@ class Batch(Plugin):
     /__fake/batch/spot_reclaim {"on": true}) attempt 1 ends in RUNNING with statusReason
     "Host EC2 (instance i-0abc...) terminated." and the job goes back to RUNNABLE (the
     retryStrategy must allow it). Each attempt writes log events to the logs plug-in; on
-    success model/model.pt and history.json go under the job's MLBOX_MODEL_DIR parent."""
+    success model/model.pt and history.json go under the job's MLBOX_MODEL_DIR parent.
+    POST /__fake/batch/hold {"on": true} keeps a job's last attempt RUNNING (describing it
+    does not end it) until {"on": false}: a test then plays the container meanwhile."""
     NAME = "batch"
     MODEL = "batch-2016-08-10.service-2.json"
     VALIDATION_ERROR = "ClientException"
@@ -164,6 +166,7 @@ class Batch(Plugin):
         self.definitions = {}  # name -> [definition, ...] (revision = index + 1)
         self.jobs = {}
         self.spot_reclaim = self.args.batch_spot_reclaim
+        self.hold = False
         self.seq = 0
 
     def arn(self, kind, rest):
@@ -288,6 +291,8 @@ class Batch(Plugin):
             self.write_logs(job, [f"mlbox-trainer: attempt {n} starting",
                                   f"epoch 1/2 loss=0.{n}1", f"epoch 2/2 loss=0.{n}0"])
         elif st == "RUNNING":
+            if self.hold and not (job["_reclaim"] and not job["attempts"]):
+                return  # held: the attempt that would succeed keeps running
             attempt = {"container": {"logStreamName": job["container"]["logStreamName"],
                                      "taskArn": self.arn("task", job["jobId"][:8])},
                        "startedAt": job["startedAt"], "stoppedAt": now}
@@ -371,6 +376,9 @@ class Batch(Plugin):
         if cmd == "spot_reclaim":
             self.spot_reclaim = bool(args.get("on", True))
             return {"spot_reclaim": self.spot_reclaim}
+        if cmd == "hold":
+            self.hold = bool(args.get("on", True))
+            return {"hold": self.hold}
         return super().control(cmd, args)
 
 

@@ -2,6 +2,7 @@
 """Writes a test image into an OCI image layout (creating it when missing).
 
   make_oci_image.py LAYOUT TAG --layers 1M,300K,... [--seed N] [--gzip-below SIZE]
+                    [--label KEY=VALUE ...]
 
 Each layer is a tar holding one file of pseudo-random bytes (from --seed, so the same
 arguments give the same digests). Layers smaller than --gzip-below are gzip'd, larger ones
@@ -37,6 +38,7 @@ def main():
     ap.add_argument("--layers", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--gzip-below", type=size_arg, default=8 << 20)
+    ap.add_argument("--label", action="append", default=[], help="KEY=VALUE, added to the config's Labels")
     a = ap.parse_args()
     os.makedirs(os.path.join(a.layout, "blobs", "sha256"), exist_ok=True)
     with open(os.path.join(a.layout, "oci-layout"), "w") as f:
@@ -61,7 +63,8 @@ def main():
         layers.append({"mediaType": media, "digest": put_blob(a.layout, blob), "size": len(blob)})
     config = {
         "architecture": "amd64", "os": "linux", "created": "1970-01-01T00:00:00Z",
-        "config": {"Cmd": ["/bin/true"], "Labels": {"seed": str(a.seed)}},
+        "config": {"Cmd": ["/bin/true"],
+                   "Labels": dict({"seed": str(a.seed)}, **dict(l.split("=", 1) for l in a.label))},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "make_oci_image.py"}
                     for _ in layers],

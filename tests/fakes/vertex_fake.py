@@ -27,6 +27,8 @@ Cloud Storage: GET /storage/v1/b/{b}/o?prefix=&pageToken=, GET /storage/v1/b/{b}
   Content-Range (308 + Range until complete).
 Each Vertex request is appended to --requests as one JSON line {method, path, body,
 user_project (the x-goog-user-project header)}.
+POST /__fake/hold {"on": true} (no token needed) keeps RUNNING jobs running (a GET does not
+end them) until {"on": false}: a test then plays the container meanwhile.
 """
 import argparse, base64, hashlib, json, os, re, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -136,6 +138,7 @@ class State:
         self.objects = {}  # (bucket, name) -> bytes
         self.sessions = {}
         self.next_id = 1000
+        self.hold = False  # RUNNING jobs stay RUNNING (POST /__fake/hold)
 
     def token_ok(self, header):
         if not header.startswith("Bearer "):
@@ -172,7 +175,7 @@ class State:
     def advance(self, name):
         job = self.jobs[name]
         steps = self.steps[name]
-        if not steps:
+        if not steps or (self.hold and steps[0] == "SUCCEEDED"):
             return job
         kind = steps.pop(0)
         job_id = name.rsplit("/", 1)[1]
@@ -246,6 +249,10 @@ def make_handler(st):
 
         def handle_any(self):
             raw = self.body()
+            if self.path == "/__fake/hold" and self.command == "POST":
+                with st.lock:
+                    st.hold = bool(json.loads(raw or b"{}").get("on", True))
+                return self.send(200, {"hold": st.hold})
             if not st.token_ok(self.headers.get("Authorization", "")):
                 return self.error(401, "UNAUTHENTICATED",
                                   "Request had invalid authentication credentials. Expected OAuth 2 "

@@ -191,7 +191,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 cat "$WORK/pane.txt" >"$ART/watch-pane.txt"
-grep -q "local-20261203-c0ffee  SUCCEEDED  attempt 2" "$WORK/pane.txt" || { cat "$WORK/pane.txt"; fail "watch screen: no stage line"; }
+grep -q "local-20261203-c0ffee  succeeded  elapsed" "$WORK/pane.txt" || { cat "$WORK/pane.txt"; fail "watch screen: no stage line"; }
+grep -q "attempts: 1 preempted (exit 75), 2 succeeded (exit 0)" "$WORK/pane.txt" || { cat "$WORK/pane.txt"; fail "watch screen: no attempts line"; }
 grep -q "val_accuracy .*epoch 5 .*[▁▂▃▄▅▆▇█]" "$WORK/pane.txt" || { cat "$WORK/pane.txt"; fail "watch screen: no sparkline for val_accuracy"; }
 grep -q "watch-exit=0" "$WORK/pane.txt" || fail "watch did not exit 0 for a succeeded job"
-pass "mlbox watch on a terminal (tmux): stage, attempt, sparklines; exit 0"
+pass "mlbox watch on a terminal (tmux): stage, attempts, sparklines; exit 0"

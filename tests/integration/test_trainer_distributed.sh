@@ -103,6 +103,15 @@ grep -q "2 processes on this node" "$WORK/pernode.log" || fail "pernode: no per-
 grep -q "\[rank 1\] .*rank 1/2 joining 127.0.0.1" "$WORK/pernode.log" ||
   { grep rank "$WORK/pernode.log" | head; fail "pernode: rank 1 did not join as 1/2"; }
 check_pair pernode "$N"
+# The supervisor names each rank once ("[rank 0] mlbox-trainer: ..."); mlbox-native does not
+# repeat it. One process per node keeps the trainer's own "[rank 0]" (nothing else names it).
+grep -q "\[rank 0\] mlbox-trainer: model saved to" "$WORK/pernode.log" ||
+  { grep "mlbox-trainer:" "$WORK/pernode.log" | head; fail "pernode: rank 0's lines lack the supervisor's prefix"; }
+if grep -q "\[rank [0-9]*\] mlbox-trainer: \[rank" "$WORK/pernode.log"; then
+  grep "mlbox-trainer: \[rank" "$WORK/pernode.log" | head -3; fail "pernode: the rank is named twice"
+fi
+grep -q "mlbox-trainer: \[rank 0\] model saved to" "$WORK/batch.r0.log" ||
+  { grep "mlbox-trainer:" "$WORK/batch.r0.log" | head; fail "batch: rank 0 not named in its own lines"; }
 # Preempted with 2 processes on the node: SIGTERM to the supervisor stops both ranks (exit 75,
 # a checkpoint saved); the next attempt resumes both from it and ends with the same weights as
 # an uninterrupted 2-process run. 6 epochs (~140 steps): the SIGTERM follows the first

@@ -156,3 +156,25 @@ TEST_CASE("fetch: every key is checked before the first byte is written") {
   CHECK(store.gets == 0);
   CHECK(std::filesystem::is_empty(dir.path() / "elsewhere"));
 }
+
+TEST_CASE("fetch_job_metrics: only what a run card's metrics come from; none yet is no error") {
+  fs::TempDir dir;
+  MemoryStore store;
+  auto dest = dir.path() / "out";
+  CHECK(fetch_job_metrics(store, "s3://bkt/runs/j", dest).empty());
+  store.objects["bkt/runs/j/metrics.jsonl"] = "{\"step\": 1}\n";
+  store.objects["bkt/runs/j/summary.json"] = "{}";
+  store.objects["bkt/runs/j/logs/events.out.tfevents.1.host"] = "tb";
+  store.objects["bkt/runs/j/model/model.pt"] = std::string(4096, 'w');
+  store.objects["bkt/runs/j/checkpoints/ckpt-1"] = "ckpt";
+  store.objects["bkt/runs/j/outputs/metrics.jsonl.bak"] = "not this";
+  auto files = fetch_job_metrics(store, "s3://bkt/runs/j", dest);
+  CHECK(files.size() == 3);
+  CHECK(std::filesystem::exists(dest / "metrics.jsonl"));
+  CHECK(std::filesystem::exists(dest / "logs" / "events.out.tfevents.1.host"));
+  CHECK_FALSE(std::filesystem::exists(dest / "model"));
+  CHECK_FALSE(std::filesystem::exists(dest / "checkpoints"));
+  CHECK_FALSE(std::filesystem::exists(dest / "outputs"));
+  CHECK(is_metrics_file("tensorboard/train/events.out.tfevents.9.x"));
+  CHECK_FALSE(is_metrics_file("model/history.json"));
+}

@@ -45,7 +45,9 @@ TEST_CASE("submit_job: checked, pushed, staged, submitted, then recorded") {
   SubmitSteps s;
   s.push_image = [&] {
     steps.push_back("push");
-    return PushedImage{"123456789012.dkr.ecr.us-east-1.amazonaws.com/digits:v1", kDigest};
+    return PushedImage{"123456789012.dkr.ecr.us-east-1.amazonaws.com/digits:v1",
+                       kDigest,
+                       {{"lock_digest", "sha256:1ock"}, {"base_image", "python:3.11@sha256:ba5e"}}};
   };
   s.stage_data = [&](JobSpec& spec) {
     steps.push_back("stage");
@@ -63,6 +65,8 @@ TEST_CASE("submit_job: checked, pushed, staged, submitted, then recorded") {
   CHECK(r.backend == "fake");
   CHECK(r.details.value("remote_id", "") == "remote-1");
   CHECK(r.details["spec"]["image_digest"] == kDigest);
+  CHECK(r.details.value("lock_digest", "") == "sha256:1ock");  // for the run card
+  CHECK(r.details.value("base_image", "") == "python:3.11@sha256:ba5e");
   CHECK(r.output_dir == "s3://bucket/runs/" + r.id);
 }
 

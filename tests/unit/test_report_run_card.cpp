@@ -32,6 +32,8 @@ jobs::JobRecord preempted_and_resumed(const std::filesystem::path& out) {
   spec.gpu_count = 1;
   spec.spot = true;
   r.details["spec"] = spec.to_json();
+  r.details["lock_digest"] = "sha256:" + std::string(64, 'c');  // kept at submit time
+  r.details["base_image"] = "python:3.11-slim@sha256:" + std::string(64, 'b');
   return r;
 }
 
@@ -56,6 +58,8 @@ TEST_CASE("run card: attempts, metrics from history.json, redacted env, outputs,
   CHECK(c.attempts[0].child_signal == 15);
   CHECK(*c.attempts[1].exit_code == 0);
   CHECK(c.device == "cuda:0 Tesla T4 15 GiB");
+  CHECK(c.lock_digest == "sha256:" + std::string(64, 'c'));  // no image store: the record's
+  CHECK(c.base_image == "python:3.11-slim@sha256:" + std::string(64, 'b'));
   CHECK(c.metrics_source == "history.json");
   CHECK(c.x_axis == "epoch");
   REQUIRE(c.metrics.at("val_loss").size() == 3);

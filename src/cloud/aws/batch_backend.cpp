@@ -219,13 +219,25 @@ void BatchBackend::cancel(const jobs::JobRecord& job, const jobs::CancelRequest&
   }
 }
 
+namespace {
+
+std::string output_uri_of(const jobs::JobRecord& job) {
+  if (!job.output_dir.empty()) return job.output_dir;
+  return job.details.value("spec", nlohmann::json::object()).value("output_uri", "");
+}
+
+}  // namespace
+
 std::vector<stdfs::path> BatchBackend::fetch(const jobs::JobRecord& job, const stdfs::path& dir,
                                              bool checkpoints) {
-  std::string uri = job.output_dir;
-  if (uri.empty())
-    uri = job.details.value("spec", nlohmann::json::object()).value("output_uri", "");
   S3Client s3 = S3Client::from_chain(*http_, chain_, job_region(job));
-  return jobs::fetch_job_outputs(*s3_object_store(s3), uri, dir, checkpoints);
+  return jobs::fetch_job_outputs(*s3_object_store(s3), output_uri_of(job), dir, checkpoints);
+}
+
+std::vector<stdfs::path> BatchBackend::fetch_metrics(const jobs::JobRecord& job,
+                                                     const stdfs::path& dir) {
+  S3Client s3 = S3Client::from_chain(*http_, chain_, job_region(job));
+  return jobs::fetch_job_metrics(*s3_object_store(s3), output_uri_of(job), dir);
 }
 
 std::unique_ptr<jobs::JobBackend> make_batch_backend(const config::Settings& settings,

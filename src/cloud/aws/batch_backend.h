@@ -34,6 +34,8 @@ class BatchBackend : public jobs::JobBackend {
   std::vector<std::filesystem::path> fetch(const jobs::JobRecord& job,
                                            const std::filesystem::path& dir,
                                            bool checkpoints) override;
+  std::vector<std::filesystem::path> fetch_metrics(const jobs::JobRecord& job,
+                                                   const std::filesystem::path& dir) override;
 
   // The job definition submit() used ("name:revision") and whether it registered it.
   const std::string& last_definition() const { return last_definition_; }

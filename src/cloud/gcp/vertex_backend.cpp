@@ -218,16 +218,30 @@ std::string VertexBackend::read_logs(const jobs::JobRecord& job, const std::stri
   return next.dump();
 }
 
-std::vector<fs::path> VertexBackend::fetch(const jobs::JobRecord& job, const fs::path& dir,
-                                           bool checkpoints) {
+namespace {
+
+std::string output_uri_of(const jobs::JobRecord& job) {
   std::string output = job.details.value("output_uri", "");
   if (output.empty()) output = job.output_dir;
   if (output.empty()) {
     throw Error(ErrorKind::kConfig, fmt::format("job {} has no output location", job.id),
                 "submit with --output gs://BUCKET/PREFIX");
   }
+  return output;
+}
+
+}  // namespace
+
+std::vector<fs::path> VertexBackend::fetch(const jobs::JobRecord& job, const fs::path& dir,
+                                           bool checkpoints) {
   GcsClient gcs(api_, options_.env);
-  return jobs::fetch_job_outputs(*gcs_object_store(gcs), output, dir, checkpoints);
+  return jobs::fetch_job_outputs(*gcs_object_store(gcs), output_uri_of(job), dir, checkpoints);
+}
+
+std::vector<fs::path> VertexBackend::fetch_metrics(const jobs::JobRecord& job,
+                                                   const fs::path& dir) {
+  GcsClient gcs(api_, options_.env);
+  return jobs::fetch_job_metrics(*gcs_object_store(gcs), output_uri_of(job), dir);
 }
 
 namespace {

@@ -43,6 +43,8 @@ class VertexBackend : public jobs::JobBackend {
   std::vector<std::filesystem::path> fetch(const jobs::JobRecord& job,
                                            const std::filesystem::path& dir,
                                            bool checkpoints) override;
+  std::vector<std::filesystem::path> fetch_metrics(const jobs::JobRecord& job,
+                                                   const std::filesystem::path& dir) override;
 
   // customJobs.list for the project and region (one page per request, all pages).
   std::vector<nlohmann::json> list_jobs(const std::string& project, const std::string& region);

@@ -16,6 +16,7 @@
 #include "builder/trainer_bundle.h"
 #include "cloud/local/rootfs_cache.h"
 #include "cloud/local/runc_spec.h"
+#include "image/image_provenance.h"
 #include "util/command_words.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -238,6 +239,7 @@ PreparedJob LocalRunner::prepare(const LocalJobOptions& options) {
                {"rootfs", job.rootfs.string()},
                {"isolation", job.isolation == Isolation::kRunc ? "runc" : "host-process"}};
   if (!reason.empty()) r.details["isolation_reason"] = reason;
+  r.details.update(image::provenance_of(job.config.config.labels));  // the store may go
   store_.insert(r);
   return job;
 }
