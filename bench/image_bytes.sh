@@ -7,7 +7,8 @@
 # Prints, for a command-mode project and for the native demo (examples/native-digits), the
 # bytes of mlbox's layers (trainer; native) compressed and on disk, and, for the command-mode
 # image, pull (skopeo from a local docker-registry) + unpack (umoci) + start (runc:
-# mlbox-trainer -- /bin/true) seconds, median of REPEATS.
+# mlbox-trainer -- /bin/true) seconds, median of REPEATS. IMAGE_BYTES_NATIVE=0 skips the native
+# demo (when BEFORE is already past the split, e.g. to measure the trainer without libcurl).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BEFORE=$(realpath "${1:?usage: bench/image_bytes.sh BEFORE_BUILD_DIR [AFTER_BUILD_DIR] [REPEATS]}")
@@ -65,6 +66,7 @@ for v in before after; do
    umoci unpack --image .mlbox/oci:latest "$WORK/$v-cmd-rootfs" >/dev/null)
   C[$v]=$(layer_bytes "$WORK/$v-cmd.json" trainer)
   D[$v]=$(du -sb "$WORK/$v-cmd-rootfs/rootfs/opt/mlbox" | cut -f1)
+  [ "${IMAGE_BYTES_NATIVE:-1}" = 0 ] && continue
   (if [ $v = before ]; then native_project "$WORK/$v-native" no; "$B/mlbox" freeze --no-index >/dev/null
    else native_project "$WORK/$v-native" yes; "$B/mlbox" freeze --no-index --find-links "$WH" >/dev/null; fi
    MLBOX_TRAINER="$B/mlbox-trainer" "$B/mlbox" --json build >"$WORK/$v-native.json"
@@ -103,7 +105,7 @@ ratio() { echo "scale=1; $1 / $2" | bc; }
 printf '%-44s %12s %12s %8s\n' "what mlbox adds" "before" "after" "ratio"
 printf '%-44s %10s MB %9s MB %7sx\n' "command mode, compressed (trainer layer)" "$(mib "${C[before]}")" "$(mib "${C[after]}")" "$(ratio "${C[before]}" "${C[after]}")"
 printf '%-44s %10s MB %9s MB %7sx\n' "command mode, on disk (/opt/mlbox)" "$(mib "${D[before]}")" "$(mib "${D[after]}")" "$(ratio "${D[before]}" "${D[after]}")"
-printf '%-44s %10s MB %9s MB %7sx\n' "native demo, compressed (trainer + native)" "$(mib "${C[before-native]}")" "$(mib "${C[after-native]}")" "$(ratio "${C[before-native]}" "${C[after-native]}")"
-printf '%-44s %10s MB %9s MB %7sx\n' "native demo, on disk (/opt/mlbox w/o deps)" "$(mib "${D[before-native]}")" "$(mib "${D[after-native]}")" "$(ratio "${D[before-native]}" "${D[after-native]}")"
+[ "${IMAGE_BYTES_NATIVE:-1}" = 0 ] || printf '%-44s %10s MB %9s MB %7sx\n' "native demo, compressed (trainer + native)" "$(mib "${C[before-native]}")" "$(mib "${C[after-native]}")" "$(ratio "${C[before-native]}" "${C[after-native]}")"
+[ "${IMAGE_BYTES_NATIVE:-1}" = 0 ] || printf '%-44s %10s MB %9s MB %7sx\n' "native demo, on disk (/opt/mlbox w/o deps)" "$(mib "${D[before-native]}")" "$(mib "${D[after-native]}")" "$(ratio "${D[before-native]}" "${D[after-native]}")"
 printf '%-44s %10.2f s %10.2f s %7sx\n' "command mode: pull + unpack + start" "$S_before" "$S_after" "$(ratio "$S_before" "$S_after")"
-echo "(native demo after: its torch is the lock's own dependency in the deps layer, $(mib "$(layer_bytes "$WORK/after-native.json" deps)") MB compressed, not counted as mlbox's)"
+[ "${IMAGE_BYTES_NATIVE:-1}" = 0 ] || echo "(native demo after: its torch is the lock's own dependency in the deps layer, $(mib "$(layer_bytes "$WORK/after-native.json" deps)") MB compressed, not counted as mlbox's)"
