@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-
 #include <fmt/format.h>
 
 #include "util/hash.h"

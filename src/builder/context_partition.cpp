@@ -11,9 +11,9 @@ namespace mlbox::builder {
 
 bool is_vendored_name(const std::string& name) {
   static constexpr std::array<std::string_view, 14> kNames = {
-      "site-packages", "dist-packages", "node_modules", "vendor", "vendored", "_vendor",
-      "third_party",   "third-party",   "thirdparty",   "deps",   ".venv",    "venv",
-      "external",      "extern"};
+      "site-packages", "dist-packages", "node_modules", "vendor",     "vendored",
+      "_vendor",       "third_party",   "third-party",  "thirdparty", "deps",
+      ".venv",         "venv",          "external",     "extern"};
   return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
 
@@ -38,7 +38,9 @@ struct Candidate {
   std::string path;
 };
 
-int size_class(uint64_t bytes) { return bytes == 0 ? -1 : std::bit_width(bytes) - 1; }
+int size_class(uint64_t bytes) {
+  return bytes == 0 ? -1 : std::bit_width(bytes) - 1;
+}
 
 class Partitioner {
  public:
@@ -142,8 +144,8 @@ class Partitioner {
     for (int n : loose) loose_bytes += nodes_[n].bytes;
     const Node& dir = nodes_[at];
     // The root's own files are the project's code; a vendored tree's are not, however few.
-    bool loose_stable = !loose.empty() && (dir.vendored || (!is_root &&
-                                                            loose_bytes >= limits_.stable_tree_bytes));
+    bool loose_stable =
+        !loose.empty() && (dir.vendored || (!is_root && loose_bytes >= limits_.stable_tree_bytes));
     size_t room = limits_.max_stable_layers - std::min(limits_.max_stable_layers, others);
     size_t take = std::min(heavies.size(), room);
     while (take > 0 && take + ((loose_stable || take < heavies.size()) ? 1 : 0) > room) --take;

@@ -8,8 +8,9 @@
 //                 one "D/*" layer when it holds kStableTreeBytes or more, or lies in a
 //                 vendored-looking tree (site-packages, node_modules, deps, ...); otherwise it
 //                 falls to the code layer. A split that would leave a rest layer under
-//                 kMinRestBytes is not made (torch/ stays whole beside its lib/). A chain of directories each holding one heavy
-//                 child and nothing else is walked through (the layer keeps the top's name).
+//                 kMinRestBytes is not made (torch/ stays whole beside its lib/). A chain of
+//                 directories each holding one heavy child and nothing else is walked through (the
+//                 layer keeps the top's name).
 //   partition     the root is split first (its own rest is always code); then, largest first
 //                 (by size class, floor(log2(bytes)), then path), every layer that is a whole
 //                 heavy directory is split while the count stays within kMaxStableLayers.
@@ -38,9 +39,9 @@ struct TreeEntry {
 };
 
 struct StableLayer {
-  std::string path;              // the directory ("src/deps"), or its rest ("src/deps/*", "*")
-  std::vector<size_t> entries;   // indices into the input, in input order
-  uint64_t bytes = 0;            // file bytes of those entries
+  std::string path;             // the directory ("src/deps"), or its rest ("src/deps/*", "*")
+  std::vector<size_t> entries;  // indices into the input, in input order
+  uint64_t bytes = 0;           // file bytes of those entries
 };
 
 struct Partition {

@@ -46,7 +46,8 @@ std::string deps_layer_key(const freeze::Lock& lock, const DepsGroup& group,
     const auto& p = lock.packages[i];
     std::vector<std::string> hashes = p.sha256;
     std::sort(hashes.begin(), hashes.end());
-    pins += fmt::format("{}=={}[{}];", freeze::normalize_name(p.name), p.version, join(hashes, ","));
+    pins +=
+        fmt::format("{}=={}[{}];", freeze::normalize_name(p.name), p.version, join(hashes, ","));
   }
   return fmt::format("deps-package:{}:{}:{}:{}", sha256_hex(pins), platform, python, settings);
 }
@@ -62,7 +63,8 @@ std::string describe(const freeze::Lock& lock, const DepsGroup& group) {
 }
 
 // Non-directory paths of a staged install, relative to site-packages.
-nlohmann::json file_paths(const std::vector<image::LayerEntry>& entries, const std::string& prefix) {
+nlohmann::json file_paths(const std::vector<image::LayerEntry>& entries,
+                          const std::string& prefix) {
   nlohmann::json paths = nlohmann::json::array();
   for (const auto& e : entries) {
     if (e.type == image::LayerEntry::Type::kDirectory) continue;
@@ -75,8 +77,8 @@ nlohmann::json file_paths(const std::vector<image::LayerEntry>& entries, const s
 
 std::vector<BuiltLayer> build_deps_layers(const DepsLayerInputs& in, LayerCache& cache,
                                           image::OciLayout& store,
-                                          const image::LayerOptions& options,
-                                          CommandRunner& runner, Observer& observer) {
+                                          const image::LayerOptions& options, CommandRunner& runner,
+                                          Observer& observer) {
   const freeze::Lock& lock = *in.lock;
   const std::string prefix = "opt/mlbox/site-packages";
   std::vector<DepsGroup> groups = group_locked_packages(lock);

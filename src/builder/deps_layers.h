@@ -59,7 +59,7 @@ struct DepsLayerInputs {
   std::string platform;
   std::string python;
   std::string settings;
-  std::filesystem::path work_dir;  // where packages are staged (<project>/.mlbox)
+  std::filesystem::path work_dir;               // where packages are staged (<project>/.mlbox)
   const NativeBuildOptions* sources = nullptr;  // python_exe and the wheel sources
   std::string sources_note;  // said (info) before the first install when not empty
 };
@@ -67,7 +67,7 @@ struct DepsLayerInputs {
 // The deps layers, in group order: cached ones reused, the others installed and written.
 std::vector<BuiltLayer> build_deps_layers(const DepsLayerInputs& in, LayerCache& cache,
                                           image::OciLayout& store,
-                                          const image::LayerOptions& options,
-                                          CommandRunner& runner, Observer& observer);
+                                          const image::LayerOptions& options, CommandRunner& runner,
+                                          Observer& observer);
 
 }  // namespace mlbox::builder

@@ -13,8 +13,7 @@ LayerCache::LayerCache(std::filesystem::path file) : file_(std::move(file)) {
   }
 }
 
-std::optional<CachedLayer> LayerCache::get(const std::string& key,
-                                           const image::OciLayout& store) {
+std::optional<CachedLayer> LayerCache::get(const std::string& key, const image::OciLayout& store) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return std::nullopt;
@@ -30,8 +29,8 @@ std::optional<CachedLayer> LayerCache::get(const std::string& key,
   }
 }
 
-void LayerCache::put(const std::string& key, const image::Descriptor& d,
-                     const std::string& diff_id, const nlohmann::json& extra) {
+void LayerCache::put(const std::string& key, const image::Descriptor& d, const std::string& diff_id,
+                     const nlohmann::json& extra) {
   std::lock_guard lock(mu_);
   nlohmann::json entry = {{"descriptor", image::to_json(d)}, {"diff_id", diff_id}};
   if (!extra.is_null()) entry["extra"] = extra;

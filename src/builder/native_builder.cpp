@@ -15,8 +15,8 @@
 #include "builder/deps_layers.h"
 #include "builder/labels.h"
 #include "builder/layer_cache.h"
-#include "builder/staged_context.h"
 #include "builder/native_program.h"
+#include "builder/staged_context.h"
 #include "builder/trainer_bundle.h"
 #include "core/locked_observer.h"
 #include "freeze/lock.h"
@@ -51,7 +51,8 @@ std::string oci_layer_type(const std::string& media_type) {
 }  // namespace
 
 void append_wheel_sources(std::vector<std::string>& argv, bool no_index,
-                          const std::string& index_url, const std::vector<std::string>& find_links) {
+                          const std::string& index_url,
+                          const std::vector<std::string>& find_links) {
   if (no_index) argv.push_back("--no-index");
   if (!index_url.empty()) {
     argv.push_back("--index-url");
@@ -272,7 +273,8 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
       in.sources_note = fmt::format(
           "installing from mlbox freeze's wheel sources{}{}{}", from.no_index ? " --no-index" : "",
           from.index_url.empty() ? "" : " --index-url " + from.index_url,
-          from.find_links.empty() ? "" : " --find-links " + join(from.find_links, " --find-links "));
+          from.find_links.empty() ? ""
+                                  : " --find-links " + join(from.find_links, " --find-links "));
     }
     in.lock = &lock;
     in.platform = platform;
@@ -281,7 +283,8 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     in.work_dir = project / ".mlbox";
     in.sources = &from;
     for (const auto& deps : build_deps_layers(in, cache, store, lo, runner, observer)) {
-      add(deps, fmt::format("RUN pip install --no-deps --require-hashes {} # mlbox native", deps.path),
+      add(deps,
+          fmt::format("RUN pip install --no-deps --require-hashes {} # mlbox native", deps.path),
           "locked package layer");
     }
   }
@@ -312,8 +315,8 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     NativeProgramInputs ni;
     ni.lock = &plan.lock;
     ni.lock_path = "mlbox.lock";
-    ni.platform = plan.lock.header.platform.empty() ? "manylinux2014_x86_64"
-                                                     : plan.lock.header.platform;
+    ni.platform =
+        plan.lock.header.platform.empty() ? "manylinux2014_x86_64" : plan.lock.header.platform;
     ni.python = plan.lock.header.python.empty() ? m.python.version : plan.lock.header.python;
     ni.python_exe = o.python_exe;
     ni.find_links = from.find_links;
@@ -321,11 +324,11 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     ni.index_url = from.index_url;
     ni.cache_root = o.native_cache;
     NativeProgram native = ensure_native_program(ni, runner, observer);
-    auto native_layer =
-        cached_layer("native", fmt::format("native:{}:{}", native.key, settings), cache, store, lo,
-                     observer, [&](image::LayerWriter& w) {
-                       return w.write(image::entries_from_directory(native.dir, "opt/mlbox/native"));
-                     });
+    auto native_layer = cached_layer(
+        "native", fmt::format("native:{}:{}", native.key, settings), cache, store, lo, observer,
+        [&](image::LayerWriter& w) {
+          return w.write(image::entries_from_directory(native.dir, "opt/mlbox/native"));
+        });
     add(native_layer, "COPY native/ /opt/mlbox/native/ # mlbox native",
         fmt::format("mlbox-native for torch {}", native.torch_version));
   }
@@ -361,21 +364,19 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     std::string native_config = m.train.native ? m.train.native->dump(2) + "\n" : "";
     std::string key = fmt::format("code:{}:{}:{}:{}", kCodeDir, settings, part.stat_key,
                                   sha256_hex(native_config));
-    return cached_layer(
-        "code", key, cache, store, lo, locked,
-        [&](image::LayerWriter& w) {
-          auto code_entries = image::entries_from_paths(project, part.paths, kCodeDir);
-          if (m.train.native) {
-            stdfs::path native_json = project / ".mlbox" / "native.json";
-            fs::write_file_atomic(native_json, native_config);
-            image::LayerEntry e;
-            e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
-            e.source = native_json;
-            code_entries.push_back(e);
-            code_entries = image::normalise_entries(std::move(code_entries));
-          }
-          return w.write(code_entries);
-        });
+    return cached_layer("code", key, cache, store, lo, locked, [&](image::LayerWriter& w) {
+      auto code_entries = image::entries_from_paths(project, part.paths, kCodeDir);
+      if (m.train.native) {
+        stdfs::path native_json = project / ".mlbox" / "native.json";
+        fs::write_file_atomic(native_json, native_config);
+        image::LayerEntry e;
+        e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
+        e.source = native_json;
+        code_entries.push_back(e);
+        code_entries = image::normalise_entries(std::move(code_entries));
+      }
+      return w.write(code_entries);
+    });
   }));
   // get() in order; after an exception the pool's destructor lets the others finish.
   for (size_t i = 0; i < parts.size(); ++i) {

@@ -176,7 +176,8 @@ TEST_CASE("partition: the same tree gives the same layers in any listing order")
   }
 }
 
-TEST_CASE("partition: a one-file edit moves no file between layers unless it crosses a size class") {
+TEST_CASE(
+    "partition: a one-file edit moves no file between layers unless it crosses a size class") {
   Tree t;
   t.files("src", 10, kKiB);
   t.files("src/deps/a", 10, 500 * kKiB);

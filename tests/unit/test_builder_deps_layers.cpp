@@ -53,7 +53,7 @@ TEST_CASE("deps layers: a package's key depends on its pin, hashes and target on
   extra.version = "0.1";
   extra.sha256 = {std::string(64, 'f')};
   bigger.packages.insert(bigger.packages.begin(), extra);  // every index moves
-  bigger.header.inputs_digest = "sha256:other";          // the lock's digest moves too
+  bigger.header.inputs_digest = "sha256:other";            // the lock's digest moves too
   CHECK(key(bigger, "pkg1003") == k);
   auto bumped = lock;
   bumped.packages[3].version = "1.1";
