@@ -70,7 +70,7 @@ python:
 image:
   base: "$BASE"
 train:
-  command: ["python3", "train.py"]
+  command: ["python3.11", "train.py"]
 YAML
   (cd "$P" && "$MLBOX" -q freeze --no-index >/dev/null && "$MLBOX" -q dockerfile >/dev/null &&
     rm -f .mlbox/secret-scan-cache.json)  # mlbox's cold build scans like a first build

@@ -41,7 +41,8 @@ std::vector<std::string> rels(const Tree& t, const std::vector<size_t>& idx) {
 // Which part holds `rel`: a stable layer's path, "assets" or "code".
 std::string holder(const Tree& t, const Partition& p, const std::string& rel) {
   size_t i = 0;
-  while (t.entries[i].rel != rel) ++i;
+  while (i < t.entries.size() && t.entries[i].rel != rel) ++i;
+  REQUIRE_MESSAGE(i < t.entries.size(), rel << " is not listed");
   for (const auto& l : p.stable) {
     if (std::count(l.entries.begin(), l.entries.end(), i)) return l.path;
   }
@@ -65,6 +66,7 @@ void check_cover(const Tree& t, const Partition& p) {
 
 TEST_CASE("partition: a vendored tree at the top level is its own layer, code stays code") {
   Tree t;
+  t.dir("deps");
   t.files("deps/lib", 8, 900 * kKiB);
   t.files("src", 40, 200);
   t.file("train.py", 30);
