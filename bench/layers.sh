@@ -9,6 +9,9 @@
 # and ratios (buildah / mlbox: > 1 means mlbox is faster). Not a test.
 #
 #   bench/layers.sh [BUILD_DIR] [VENDORED_MB] [LAYOUTS]
+#
+# MLBOX_BEFORE=PATH adds another mlbox binary (an older build) on the same trees, in the same
+# run: cold build and the same one-line rebuild, in its own copy of the project.
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 MB=${2:-300}
@@ -79,6 +82,16 @@ YAML
   fresh_storage
   timeit "mlbox_cold_$layout" mlbox_build "$P" "$WORK/cold.json"
   echo "  mlbox layers: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join((l["role"]+" "+l.get("path","")).strip() for l in d["layers"] if l["role"] != "base"))' "$WORK/cold.json")"
+  if [ -n "${MLBOX_BEFORE:-}" ]; then
+    cp -a "$P" "$P-before" && rm -rf "$P-before/.mlbox/oci" "$P-before/.mlbox/layer-cache.json"
+    timeit "before_cold_$layout" env MLBOX="$MLBOX_BEFORE" bash -c \
+      'cd "$0" && "$MLBOX" --json build --compression gzip --trainer "$1" >"$2"' "$P-before" "$TRAINER" "$WORK/before.json"
+    echo "# one more line" >>"$P-before/src/mod_07.py"
+    timeit "before_rebuild_$layout" env MLBOX="$MLBOX_BEFORE" bash -c \
+      'cd "$0" && "$MLBOX" --json build --compression gzip --trainer "$1" >"$2"' "$P-before" "$TRAINER" "$WORK/before.json"
+    echo "  before rebuilt: $(made "$WORK/before.json")"
+    rm -rf "$P-before"
+  fi
   timeit "buildah_cold_$layout" buildah_build "$P" "$WORK/out-$layout"
   echo "# one more line" >>"$P/src/mod_07.py"
   timeit "mlbox_rebuild_$layout" mlbox_build "$P" "$WORK/rebuild.json"
@@ -94,4 +107,8 @@ for layout in $LAYOUTS; do
     "$(ratio "buildah_cold_$layout" "mlbox_cold_$layout")" "${T[buildah_cold_$layout]}" "${T[mlbox_cold_$layout]}"
   printf '%-5s rebuild    buildah/mlbox: %6sx   (%.2f s / %.2f s)\n' "$layout" \
     "$(ratio "buildah_rebuild_$layout" "mlbox_rebuild_$layout")" "${T[buildah_rebuild_$layout]}" "${T[mlbox_rebuild_$layout]}"
+  if [ -n "${MLBOX_BEFORE:-}" ]; then
+    printf '%-5s rebuild    before/after:  %6sx   (%.2f s / %.2f s)\n' "$layout" \
+      "$(ratio "before_rebuild_$layout" "mlbox_rebuild_$layout")" "${T[before_rebuild_$layout]}" "${T[mlbox_rebuild_$layout]}"
+  fi
 done
