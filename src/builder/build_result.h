@@ -17,7 +17,7 @@ namespace mlbox::builder {
 struct BuiltLayer {
   // "base", "deps", "trainer", "vendor", "assets", "code"; "layer" from an external builder
   std::string role;
-  std::string path;  // a vendor layer's directory in the context ("deps"); else empty
+  std::string path;  // a vendor layer's subtree ("src/deps", "src/deps/*"); a deps layer's package
   image::Descriptor descriptor;
   std::string diff_id;
   bool reused = false;  // base layer copied, or a cached deps / trainer layer

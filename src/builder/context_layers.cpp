@@ -2,9 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
-#include <map>
-
 #include <fmt/format.h>
 
 #include "util/hash.h"
@@ -18,11 +15,6 @@ struct Listed {
   struct stat st {};
   bool stat_ok = false;
 };
-
-std::string top_dir(const std::string& rel) {
-  auto slash = rel.find('/');
-  return slash == std::string::npos ? std::string() : rel.substr(0, slash);
-}
 
 void add_stat(std::string& key, const Listed& f) {
   // A directory enters a layer as its path with normalised metadata: its own mtime (touched
@@ -42,68 +34,42 @@ void add_stat(std::string& key, const Listed& f) {
 std::vector<ContextPart> split_context(const std::filesystem::path& project,
                                        const std::vector<std::string>& paths) {
   std::vector<Listed> listed;
+  std::vector<TreeEntry> tree;
   listed.reserve(paths.size());
+  tree.reserve(paths.size());
   for (const auto& rel : paths) {
     Listed f;
     f.rel = rel;
     f.stat_ok = ::lstat((project / rel).c_str(), &f.st) == 0;
+    TreeEntry e;
+    e.rel = rel;
+    e.is_dir = f.stat_ok && S_ISDIR(f.st.st_mode);
+    e.bytes = f.stat_ok && S_ISREG(f.st.st_mode) ? static_cast<uint64_t>(f.st.st_size) : 0;
+    tree.push_back(std::move(e));
     listed.push_back(std::move(f));
   }
-  auto is_large = [](const Listed& f) {
-    return f.stat_ok && S_ISREG(f.st.st_mode) &&
-           static_cast<uint64_t>(f.st.st_size) >= kLargeFileBytes;
-  };
-  auto file_bytes = [](const Listed& f) {
-    return f.stat_ok && S_ISREG(f.st.st_mode) ? static_cast<uint64_t>(f.st.st_size) : 0;
-  };
+  Partition partition = partition_context(tree);
 
-  // Small-file bytes per top-level directory decide the vendor layers.
-  std::map<std::string, uint64_t> small_bytes;
-  for (const auto& f : listed) {
-    std::string top = top_dir(f.rel);
-    if (!top.empty() && !is_large(f)) small_bytes[top] += file_bytes(f);
-  }
-  std::vector<std::pair<std::string, uint64_t>> candidates;
-  for (const auto& [dir, bytes] : small_bytes) {
-    if (bytes >= kVendorDirBytes) candidates.emplace_back(dir, bytes);
-  }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (candidates.size() > kMaxVendorLayers) candidates.resize(kMaxVendorLayers);
-  std::map<std::string, ContextPart> vendor;  // by name: layer order
-  for (const auto& [dir, bytes] : candidates) {
-    ContextPart& p = vendor[dir];
-    p.role = "vendor";
+  auto make = [&](const std::string& role, const std::string& dir,
+                  const std::vector<size_t>& entries) {
+    ContextPart p;
+    p.role = role;
     p.dir = dir;
-    p.stat_key = "vendor:" + dir;
-  }
-
-  ContextPart assets{"assets", "", {}, 0, "assets"};
-  ContextPart code{"code", "", {}, 0, ""};
-  for (const auto& f : listed) {
-    ContextPart* part = &code;
-    if (is_large(f)) {
-      part = &assets;
-    } else if (auto it = vendor.find(top_dir(f.rel)); it != vendor.end()) {
-      part = &it->second;
-    } else if (auto it2 = vendor.find(f.rel); it2 != vendor.end()) {
-      part = &it2->second;  // the vendored directory itself
+    std::string key = role + ":" + dir;
+    for (size_t i : entries) {
+      p.paths.push_back(listed[i].rel);
+      p.bytes += tree[i].bytes;
+      add_stat(key, listed[i]);
     }
-    part->paths.push_back(f.rel);
-    part->bytes += file_bytes(f);
-    if (part != &code) add_stat(part->stat_key, f);
-  }
-
+    p.stat_key = sha256_hex(key);
+    return p;
+  };
   std::vector<ContextPart> parts;
-  for (auto& [dir, p] : vendor) {
-    p.stat_key = sha256_hex(p.stat_key);
-    parts.push_back(std::move(p));
+  for (const auto& layer : partition.stable) {
+    parts.push_back(make("vendor", layer.path, layer.entries));
   }
-  if (!assets.paths.empty()) {
-    assets.stat_key = sha256_hex(assets.stat_key);
-    parts.push_back(std::move(assets));
-  }
-  parts.push_back(std::move(code));
+  if (!partition.assets.empty()) parts.push_back(make("assets", "", partition.assets));
+  parts.push_back(make("code", "", partition.code));
   return parts;
 }
 

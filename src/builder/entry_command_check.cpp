@@ -4,10 +4,12 @@
 #include <archive_entry.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "image/image_config.h"
 #include "image/oci_layout.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/strings.h"
 
 namespace mlbox::builder {
@@ -54,8 +56,10 @@ std::vector<std::string> similar_programs(const ImageFiles& image,
   return out;
 }
 
-void list_layer(const std::filesystem::path& blob, ImageFiles& image) {
-  std::set<std::string>& files = image.paths;
+// A layer's entries in tar order: path and symlink target (empty when not a link).
+using LayerPaths = std::vector<std::pair<std::string, std::string>>;
+
+LayerPaths read_layer_paths(const std::filesystem::path& blob) {
   struct archive* a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
@@ -65,11 +69,53 @@ void list_layer(const std::filesystem::path& blob, ImageFiles& image) {
     archive_read_free(a);
     throw Error(ErrorKind::kInternal, "cannot read layer " + blob.string() + ": " + why);
   }
-  std::set<std::string> added;
+  LayerPaths out;
   struct archive_entry* entry = nullptr;
   while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
     const char* raw = archive_entry_pathname(entry);
     if (!raw) continue;
+    const char* target = archive_entry_symlink(entry);
+    out.emplace_back(raw, target ? target : "");
+    archive_read_data_skip(a);
+  }
+  archive_read_free(a);
+  return out;
+}
+
+// A layer's paths, kept in $MLBOX_HOME/cache/layer-paths by the blob's digest (content
+// addressed: never stale), so a build does not decompress every layer of the image again —
+// a gigabyte of torch in the deps layers — to check its command.
+LayerPaths layer_paths(const std::filesystem::path& blob, const std::string& digest) {
+  auto colon = digest.find(':');
+  std::filesystem::path cached =
+      fs::mlbox_home() / "cache" / "layer-paths" /
+      (digest.substr(colon == std::string::npos ? 0 : colon + 1) + ".json");
+  std::string text;
+  if (fs::read_file_if_exists(cached, text)) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_array()) {
+      try {
+        return j.get<LayerPaths>();
+      } catch (const std::exception&) {
+        // damaged: read the layer again
+      }
+    }
+  }
+  LayerPaths paths = read_layer_paths(blob);
+  std::error_code ec;
+  std::filesystem::create_directories(cached.parent_path(), ec);
+  try {
+    fs::write_file_atomic(cached, nlohmann::json(paths).dump());
+  } catch (const std::exception&) {
+    // a read-only home only costs the next build a read
+  }
+  return paths;
+}
+
+void apply_layer(const LayerPaths& entries, ImageFiles& image) {
+  std::set<std::string>& files = image.paths;
+  std::set<std::string> added;
+  for (const auto& [raw, target] : entries) {
     std::string path = without_slashes(raw);
     auto slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
@@ -90,16 +136,13 @@ void list_layer(const std::filesystem::path& blob, ImageFiles& image) {
     } else if (!path.empty()) {
       files.insert(path);
       added.insert(path);
-      const char* target = archive_entry_symlink(entry);
-      if (target && *target) {
+      if (!target.empty()) {
         image.links[path] = target;
       } else {
         image.links.erase(path);
       }
     }
-    archive_read_data_skip(a);
   }
-  archive_read_free(a);
 }
 
 }  // namespace
@@ -191,7 +234,10 @@ std::optional<EntryCommandProblem> check_entry_command(const ImageFiles& files,
 ImageFiles image_files(const BuildResult& r) {
   image::OciLayout store(r.store, image::OciLayout::Mode::kReadOnly);
   ImageFiles files;
-  for (const auto& layer : r.layers) list_layer(store.blob_path(layer.descriptor.digest), files);
+  for (const auto& layer : r.layers) {
+    apply_layer(layer_paths(store.blob_path(layer.descriptor.digest), layer.descriptor.digest),
+                files);
+  }
   return files;
 }
 

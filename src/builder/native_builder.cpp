@@ -12,9 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/context_layers.h"
+#include "builder/deps_layers.h"
 #include "builder/labels.h"
-#include "builder/staged_context.h"
+#include "builder/layer_cache.h"
 #include "builder/native_program.h"
+#include "builder/staged_context.h"
 #include "builder/trainer_bundle.h"
 #include "core/locked_observer.h"
 #include "freeze/lock.h"
@@ -46,44 +48,11 @@ std::string oci_layer_type(const std::string& media_type) {
   return media_type;
 }
 
-// Layer keys -> descriptors, in .mlbox/layer-cache.json. Thread-safe: context layers are
-// written concurrently.
-struct LayerCache {
-  stdfs::path file;
-  json entries = json::object();
-  std::mutex mu;
-
-  explicit LayerCache(stdfs::path f) : file(std::move(f)) {
-    std::string text;
-    if (fs::read_file_if_exists(file, text)) {
-      entries = json::parse(text, nullptr, false);
-      if (!entries.is_object()) entries = json::object();  // damaged cache: start over
-    }
-  }
-  std::optional<std::pair<image::Descriptor, std::string>> get(const std::string& key,
-                                                               const image::OciLayout& store) {
-    std::lock_guard lock(mu);
-    auto it = entries.find(key);
-    if (it == entries.end()) return std::nullopt;
-    try {
-      auto d = image::descriptor_from_json(it->at("descriptor"), "layer cache");
-      if (!store.has_blob(d.digest)) return std::nullopt;
-      return std::make_pair(d, it->at("diff_id").get<std::string>());
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-  void put(const std::string& key, const image::Descriptor& d, const std::string& diff_id) {
-    std::lock_guard lock(mu);
-    entries[key] = {{"descriptor", image::to_json(d)}, {"diff_id", diff_id}};
-    fs::write_file_atomic(file, entries.dump(2) + "\n");
-  }
-};
-
 }  // namespace
 
 void append_wheel_sources(std::vector<std::string>& argv, bool no_index,
-                          const std::string& index_url, const std::vector<std::string>& find_links) {
+                          const std::string& index_url,
+                          const std::vector<std::string>& find_links) {
   if (no_index) argv.push_back("--no-index");
   if (!index_url.empty()) {
     argv.push_back("--index-url");
@@ -237,37 +206,6 @@ BaseImage import_base_image(const std::string& base, const stdfs::path& project_
   return b;
 }
 
-namespace {
-
-// A layer cached by a key of its inputs: taken from the cache when the key is known and its
-// blob is in the store, else written by `write` and cached.
-BuiltLayer cached_layer(const std::string& role, const std::string& key, LayerCache& cache,
-                        image::OciLayout& store, image::LayerOptions options, Observer& observer,
-                        const std::function<image::LayerResult(image::LayerWriter&)>& write,
-                        const std::string& display_name = "") {
-  BuiltLayer layer;
-  layer.role = role;
-  const std::string label = (display_name.empty() ? role : display_name) + " layer";
-  if (auto hit = cache.get(key, store)) {
-    layer.descriptor = hit->first;
-    layer.diff_id = hit->second;
-    layer.reused = true;
-    observer.on_event(ProgressEvent{label, label, 0, 0, "cached"});
-    return layer;
-  }
-  options.label = label;
-  image::LayerWriter writer(store, options, &observer);
-  image::LayerResult r = write(writer);
-  layer.descriptor = r.descriptor;
-  layer.diff_id = r.diff_id;
-  layer.files = r.files;
-  layer.bytes_read = r.bytes_read;
-  cache.put(key, r.descriptor, r.diff_id);
-  return layer;
-}
-
-}  // namespace
-
 NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& o,
                                CommandRunner& runner, Observer& observer) {
   const manifest::Manifest& m = plan.manifest;
@@ -309,7 +247,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     result.layers.push_back(layer);
   };
 
-  // 3. Deps layer, cached by the lock's content and the layer settings.
+  // 3. Deps layers, one per locked package (builder/deps_layers.h), each cached by its pin.
   image::LayerOptions lo;
   lo.compression = o.compression;
   int64_t mtime = image::source_date_epoch();
@@ -330,26 +268,25 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     std::string platform =
         lock.header.platform.empty() ? "manylinux2014_x86_64" : lock.header.platform;
     std::string python = lock.header.python.empty() ? m.python.version : lock.header.python;
-    std::string key = fmt::format("deps:{}:{}:{}:{}", plan.lock_digest, platform, python, settings);
-    auto deps = cached_layer("deps", key, cache, store, lo, observer, [&](image::LayerWriter& w) {
-      observer.info(fmt::format("installing {} locked packages for {} / Python {}",
-                                lock.packages.size(), platform, python));
-      stdfs::create_directories(project / ".mlbox");
-      fs::TempDir stage(project / ".mlbox", "deps-");
-      if (from_lock_header) {
-        observer.info(fmt::format(
-            "installing from mlbox freeze's wheel sources{}{}{}",
-            from.no_index ? " --no-index" : "",
-            from.index_url.empty() ? "" : " --index-url " + from.index_url,
-            from.find_links.empty() ? ""
-                                    : " --find-links " + join(from.find_links, " --find-links ")));
-      }
-      install_locked_packages(project / "mlbox.lock", platform, python, stage.path() / "t", from,
-                              runner);
-      return w.write(image::entries_from_directory(stage.path() / "t", "opt/mlbox/site-packages"));
-    });
-    add(deps, "RUN pip install --no-deps --require-hashes -r mlbox.lock # mlbox native",
-        count_of(lock.packages.size(), "package"));
+    DepsLayerInputs in;
+    if (from_lock_header) {
+      in.sources_note = fmt::format(
+          "installing from mlbox freeze's wheel sources{}{}{}", from.no_index ? " --no-index" : "",
+          from.index_url.empty() ? "" : " --index-url " + from.index_url,
+          from.find_links.empty() ? ""
+                                  : " --find-links " + join(from.find_links, " --find-links "));
+    }
+    in.lock = &lock;
+    in.platform = platform;
+    in.python = python;
+    in.settings = settings;
+    in.work_dir = project / ".mlbox";
+    in.sources = &from;
+    for (const auto& deps : build_deps_layers(in, cache, store, lo, runner, observer)) {
+      add(deps,
+          fmt::format("RUN pip install --no-deps --require-hashes {} # mlbox native", deps.path),
+          "locked package layer");
+    }
   }
 
   // 4. Trainer layer, cached by the bundle's content and the layer settings.
@@ -378,8 +315,8 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     NativeProgramInputs ni;
     ni.lock = &plan.lock;
     ni.lock_path = "mlbox.lock";
-    ni.platform = plan.lock.header.platform.empty() ? "manylinux2014_x86_64"
-                                                     : plan.lock.header.platform;
+    ni.platform =
+        plan.lock.header.platform.empty() ? "manylinux2014_x86_64" : plan.lock.header.platform;
     ni.python = plan.lock.header.python.empty() ? m.python.version : plan.lock.header.python;
     ni.python_exe = o.python_exe;
     ni.find_links = from.find_links;
@@ -387,11 +324,11 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     ni.index_url = from.index_url;
     ni.cache_root = o.native_cache;
     NativeProgram native = ensure_native_program(ni, runner, observer);
-    auto native_layer =
-        cached_layer("native", fmt::format("native:{}:{}", native.key, settings), cache, store, lo,
-                     observer, [&](image::LayerWriter& w) {
-                       return w.write(image::entries_from_directory(native.dir, "opt/mlbox/native"));
-                     });
+    auto native_layer = cached_layer(
+        "native", fmt::format("native:{}:{}", native.key, settings), cache, store, lo, observer,
+        [&](image::LayerWriter& w) {
+          return w.write(image::entries_from_directory(native.dir, "opt/mlbox/native"));
+        });
     add(native_layer, "COPY native/ /opt/mlbox/native/ # mlbox native",
         fmt::format("mlbox-native for torch {}", native.torch_version));
   }
@@ -409,7 +346,7 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     context_layers.push_back(writers.submit([&, i] {
       const ContextPart& part = parts[i];
-      std::string name = part.role == "vendor" ? "vendor " + part.dir + "/" : part.role;
+      std::string name = part.role == "vendor" ? "vendor " + part.dir : part.role;
       auto built = cached_layer(
           part.role, fmt::format("{}:{}:{}:{}", part.role, kCodeDir, settings, part.stat_key),
           cache, store, lo, locked,
@@ -422,23 +359,24 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
     }));
   }
   context_layers.push_back(writers.submit([&] {
-    image::LayerOptions code_options = lo;
-    code_options.label = "code layer";
-    image::LayerWriter code_writer(store, code_options, &locked);
-    auto code_entries = image::entries_from_paths(project, parts.back().paths, kCodeDir);
+    const ContextPart& part = parts.back();
     // Native mode: the trainer's config travels in the code layer, where CMD points.
-    if (m.train.native) {
-      stdfs::path native_json = project / ".mlbox" / "native.json";
-      fs::write_file_atomic(native_json, m.train.native->dump(2) + "\n");
-      image::LayerEntry e;
-      e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
-      e.source = native_json;
-      code_entries.push_back(e);
-      code_entries = image::normalise_entries(std::move(code_entries));
-    }
-    auto code = code_writer.write(code_entries);
-    return BuiltLayer{"code", "",         code.descriptor, code.diff_id,
-                      false,  code.files, code.bytes_read};
+    std::string native_config = m.train.native ? m.train.native->dump(2) + "\n" : "";
+    std::string key = fmt::format("code:{}:{}:{}:{}", kCodeDir, settings, part.stat_key,
+                                  sha256_hex(native_config));
+    return cached_layer("code", key, cache, store, lo, locked, [&](image::LayerWriter& w) {
+      auto code_entries = image::entries_from_paths(project, part.paths, kCodeDir);
+      if (m.train.native) {
+        stdfs::path native_json = project / ".mlbox" / "native.json";
+        fs::write_file_atomic(native_json, native_config);
+        image::LayerEntry e;
+        e.path = std::string(kCodeDir) + "/" + kNativeConfigPath;
+        e.source = native_json;
+        code_entries.push_back(e);
+        code_entries = image::normalise_entries(std::move(code_entries));
+      }
+      return w.write(code_entries);
+    });
   }));
   // get() in order; after an exception the pool's destructor lets the others finish.
   for (size_t i = 0; i < parts.size(); ++i) {

@@ -1,13 +1,14 @@
 // The native builder: assembles the image on the host without a daemon or root.
-//   base (from an OCI layout) -> deps layer (mlbox.lock installed with pip --target for the
-//   image's platform into /opt/mlbox/site-packages) -> trainer layer (/opt/mlbox) -> native layer (train.native only: mlbox-native
-//   compiled against the lock's torch, /opt/mlbox/native) -> vendor
-//   and assets layers (the context's large directories and files, builder/context_layers.h) ->
-//   code layer (/workspace)
+//   base (from an OCI layout) -> deps layers (one per locked package, pip --target for the
+//   image's platform into /opt/mlbox/site-packages, builder/deps_layers.h) -> trainer layer
+//   (/opt/mlbox) -> native layer (train.native only: mlbox-native compiled against the lock's
+//   torch, /opt/mlbox/native) -> vendor and assets layers (the context's stable subtrees and
+//   large files, builder/context_layers.h) -> code layer (/workspace)
 // Each layer is a deterministic tar, compressed in parallel, stored by digest in the
-// project's .mlbox/oci. The deps layer is cached by the lock's digest and the trainer layer
-// by the bundle's content, so a code-only change re-tars and re-hashes only the code layer. The
-// build context is scanned for secrets before anything is written.
+// project's .mlbox/oci, and cached by a key of its inputs (builder/layer_cache.h): a package
+// layer by its pin, the trainer layer by the bundle's content, context layers by the stat of
+// their files, so a one-file change re-tars and re-hashes only the layer that holds the file.
+// The build context is scanned for secrets before anything is written.
 #pragma once
 
 #include <cstdint>

@@ -45,7 +45,11 @@ void set_build_command(CLI::App& app, Context& ctx) {
     }
     std::string text;
     auto role_of = [](const builder::BuiltLayer& l) {
-      return l.path.empty() ? l.role : l.role + " " + l.path + "/";
+      if (l.path.empty()) return l.role;
+      // A vendor layer names a directory ("src/deps/") or its rest ("src/deps/*"); a deps
+      // layer names its package.
+      bool dir = l.role == "vendor" && !l.path.ends_with("*");
+      return l.role + " " + l.path + (dir ? "/" : "");
     };
     size_t width = 8;  // the column fits the longest ("vendor third_party/")
     for (const auto& l : r.layers) width = std::max(width, role_of(l).size());

@@ -24,7 +24,7 @@ std::vector<std::string> roles(const std::vector<ContextPart>& parts) {
 
 }  // namespace
 
-TEST_CASE("context layers: vendored directories and large files below the code") {
+TEST_CASE("context layers: stable subtrees and large files below the code") {
   fs::TempDir dir;
   const auto& d = dir.path();
   for (int i = 0; i < 6; ++i) write(d / "deps" / "lib" / ("f" + std::to_string(i)), 900 * 1024);
@@ -37,29 +37,52 @@ TEST_CASE("context layers: vendored directories and large files below the code")
   for (int i = 0; i < 6; ++i) paths.push_back("deps/lib/f" + std::to_string(i));
 
   auto parts = split_context(d, paths);
-  CHECK(roles(parts) == std::vector<std::string>{"vendor:deps", "assets", "code"});
-  CHECK(parts[0].paths.size() == 8);  // deps, deps/lib and six files
-  CHECK(parts[0].bytes == 6 * 900 * 1024);
-  CHECK(parts[1].paths == std::vector<std::string>{"deps/big.so", "weights.bin"});
-  CHECK(parts[2].paths == std::vector<std::string>{"src", "src/train.py", "train.py"});
-  CHECK(parts[2].stat_key.empty());
+  // deps (vendored) is split: its heavy lib/ and the rest of it (big.so) are layers of their
+  // own; the large file outside them is an asset.
+  CHECK(roles(parts) ==
+        std::vector<std::string>{"vendor:deps/*", "vendor:deps/lib", "assets", "code"});
+  CHECK(parts[0].paths == std::vector<std::string>{"deps/big.so"});
+  CHECK(parts[1].paths.size() == 7);  // deps/lib and six files
+  CHECK(parts[1].bytes == 6 * 900 * 1024);
+  CHECK(parts[2].paths == std::vector<std::string>{"weights.bin"});
+  CHECK(parts[3].paths == std::vector<std::string>{"deps", "src", "src/train.py", "train.py"});
+  CHECK_FALSE(parts[3].stat_key.empty());
 
   SUBCASE("the keys follow the files and ignore directory mtimes") {
     auto again = split_context(d, paths);
     CHECK(again[0].stat_key == parts[0].stat_key);
     CHECK(again[1].stat_key == parts[1].stat_key);
-    write(d / "deps" / "tmp", 1);
-    std::filesystem::remove(d / "deps" / "tmp");  // touches the directory's mtime only
-    CHECK(split_context(d, paths)[0].stat_key == parts[0].stat_key);
+    CHECK(again[2].stat_key == parts[2].stat_key);
+    write(d / "deps" / "lib" / "tmp", 1);
+    std::filesystem::remove(d / "deps" / "lib" / "tmp");  // touches the directory's mtime only
+    CHECK(split_context(d, paths)[1].stat_key == parts[1].stat_key);
     write(d / "deps" / "lib" / "f3", 900 * 1024);  // same size, new file
     auto edited = split_context(d, paths);
-    CHECK(edited[0].stat_key != parts[0].stat_key);
-    CHECK(edited[1].stat_key == parts[1].stat_key);
+    CHECK(edited[1].stat_key != parts[1].stat_key);
+    CHECK(edited[0].stat_key == parts[0].stat_key);
+    CHECK(edited[2].stat_key == parts[2].stat_key);
+    CHECK(edited[3].stat_key == parts[3].stat_key);
+    write(d / "src" / "train.py", 101);  // a code edit moves the code part's key only
+    auto coded = split_context(d, paths);
+    CHECK(coded[3].stat_key != parts[3].stat_key);
+    CHECK(coded[1].stat_key == edited[1].stat_key);
   }
 
   SUBCASE("below the vendor threshold a directory stays in the code layer") {
     std::vector<std::string> few = {"deps", "deps/lib", "deps/lib/f0", "train.py"};
     CHECK(roles(split_context(d, few)) == std::vector<std::string>{"code"});
+    // The same tree in another folder gives the same parts.
+    fs::TempDir other;
+    for (const auto& rel : paths) {
+      if (std::filesystem::is_directory(d / rel)) {
+        std::filesystem::create_directories(other.path() / rel);
+      } else {
+        write(other.path() / rel, std::filesystem::file_size(d / rel));
+      }
+    }
+    auto elsewhere = split_context(other.path(), paths);
+    REQUIRE(elsewhere.size() == parts.size());
+    for (size_t i = 0; i < parts.size(); ++i) CHECK(elsewhere[i].paths == parts[i].paths);
   }
 
   SUBCASE("an empty context still has a code part") {
