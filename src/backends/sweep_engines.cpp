@@ -2,6 +2,7 @@
 
 #include "backends/job_backends.h"
 #include "cloud/aws/batch_sweep.h"
+#include "cloud/gcp/vertex_sweep.h"
 #include "cloud/local/local_backend.h"
 #include "sweep/job_sweep_engine.h"
 #include "util/error.h"
@@ -31,6 +32,7 @@ std::unique_ptr<sweep::SweepEngine> make_sweep_engine(const std::string& backend
     return std::make_unique<LocalSweepEngine>(
         std::make_unique<cloud::local::LocalBackend>(observer, jobs.path()), jobs, sweeps);
   }
+  if (backend == "vertex") return cloud::gcp::make_vertex_sweep_engine(settings, observer);
   if (backend == "aws-batch") return std::make_unique<cloud::aws::BatchSweepEngine>(settings, observer);
   throw Error(ErrorKind::kUsage, "no sweep engine '" + backend + "'",
               "sweeps run on the targets local, vertex and batch");
