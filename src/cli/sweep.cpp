@@ -40,12 +40,18 @@ struct SweepFlags {
   long long seed = -1;
 };
 
-// The end of a sweep: the table (or the JSON object); exit 7 when no trial succeeded.
+// The end of a sweep: the table (or the JSON object); exit 7 when no trial succeeded with
+// the metric (there is no best trial).
 void finish(Context& ctx, const sweep::SweepRecord& r) {
   ctx.options.json ? ctx.print_json(sweep::sweep_summary_json(r)) : ctx.print(render_sweep_table(r));
   if (r.state != "SUCCEEDED") {
     throw Error(ErrorKind::kJobFailed, fmt::format("sweep {} {}: no trial succeeded", r.id, r.state),
                 "see mlbox sweep status " + r.id + " and mlbox sweep logs " + r.id + " --trial T");
+  }
+  if (!sweep::best_trial(r)) {
+    throw Error(ErrorKind::kJobFailed,
+                fmt::format("sweep {}: {}", r.id, sweep::missing_metric_note(r)),
+                "give --metric one of the names the trials reported");
   }
 }
 
