@@ -145,6 +145,14 @@ void VertexSweepEngine::cancel(sweep::SweepRecord& record, const std::string& tr
     vertex_.api().call("POST", api_base(record) + record.remote_id + ":cancel",
                        nlohmann::json::object());
     observer_.info("asked Vertex AI to cancel " + record.remote_id);
+    // Trials that have not ended end here (the service stops them; its INFEASIBLE for a
+    // stopped trial would read as a failure).
+    for (auto& t : record.trials) {
+      if (sweep::is_terminal_trial_state(t.state)) continue;
+      t.state = "CANCELLED";
+      t.message = "cancelled with mlbox sweep cancel";
+      t.ended_at = utc_now_rfc3339();
+    }
     return;
   }
   refresh(record);
