@@ -33,7 +33,8 @@ std::unique_ptr<sweep::SweepEngine> make_sweep_engine(const std::string& backend
         std::make_unique<cloud::local::LocalBackend>(observer, jobs.path()), jobs, sweeps);
   }
   if (backend == "vertex") return cloud::gcp::make_vertex_sweep_engine(settings, observer);
-  if (backend == "aws-batch") return std::make_unique<cloud::aws::BatchSweepEngine>(settings, observer);
+  if (backend == "aws-batch")
+    return std::make_unique<cloud::aws::BatchSweepEngine>(settings, observer);
   throw Error(ErrorKind::kUsage, "no sweep engine '" + backend + "'",
               "sweeps run on the targets local, vertex and batch");
 }

@@ -89,9 +89,9 @@ void set_jobs_command(CLI::App& app, Context& ctx) {
     }
     for (const auto& sw : sweeps) {
       if (sw.backend == "local") continue;
-      out += fmt::format("sweep {} ({}, {}, {} trials, {} {}): {}\n", sw.id, sw.backend,
-                         sw.remote_id, sw.trials.size(), sw.spec.maximize ? "max" : "min",
-                         sw.spec.metric, sw.state);
+      out +=
+          fmt::format("sweep {} ({}, {}, {} trials, {} {}): {}\n", sw.id, sw.backend, sw.remote_id,
+                      sw.trials.size(), sw.spec.maximize ? "max" : "min", sw.spec.metric, sw.state);
     }
     ctx.print(out);
   });

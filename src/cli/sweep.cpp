@@ -43,9 +43,11 @@ struct SweepFlags {
 // The end of a sweep: the table (or the JSON object); exit 7 when no trial succeeded with
 // the metric (there is no best trial).
 void finish(Context& ctx, const sweep::SweepRecord& r) {
-  ctx.options.json ? ctx.print_json(sweep::sweep_summary_json(r)) : ctx.print(render_sweep_table(r));
+  ctx.options.json ? ctx.print_json(sweep::sweep_summary_json(r))
+                   : ctx.print(render_sweep_table(r));
   if (r.state != "SUCCEEDED") {
-    throw Error(ErrorKind::kJobFailed, fmt::format("sweep {} {}: no trial succeeded", r.id, r.state),
+    throw Error(ErrorKind::kJobFailed,
+                fmt::format("sweep {} {}: no trial succeeded", r.id, r.state),
                 "see mlbox sweep status " + r.id + " and mlbox sweep logs " + r.id + " --trial T");
   }
   if (!sweep::best_trial(r)) {
@@ -66,8 +68,8 @@ std::string local_output_root(Context& ctx, const config::Settings& settings) {
 void run_scheduler(sweep::SweepRecord record, Observer& observer) {
   jobs::JobStore jobs;
   sweep::SweepStore sweeps;
-  auto backend = backends::make_job_backend("local", config::resolve_for_process(nullptr, {}),
-                                            observer);
+  auto backend =
+      backends::make_job_backend("local", config::resolve_for_process(nullptr, {}), observer);
   sweep::LocalTrialImage image;
   const auto& d = record.details;
   image.store = d.value("store", "");
@@ -109,8 +111,9 @@ void start_local(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   const bool uses_gpu = m && m->resources.gpu.count > 0;
   const int slots = sweep::local_slots(spec.parallel_trials, std::thread::hardware_concurrency(),
                                        sweep::gpus_here(), uses_gpu);
-  record.details = {{"store", store.string()}, {"tag", tag},         {"command", f.submit.command},
-                    {"env", f.submit.env},      {"uses_gpu", uses_gpu}, {"slots", slots}};
+  record.details = {{"store", store.string()},     {"tag", tag},
+                    {"command", f.submit.command}, {"env", f.submit.env},
+                    {"uses_gpu", uses_gpu},        {"slots", slots}};
   sweep::SweepStore sweeps;
   sweeps.save(record);
   ctx.observer().info(fmt::format("sweep {}: {} trials, {} at once, outputs in {}", record.id,
@@ -161,8 +164,8 @@ void start_cloud(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   jobs::JobSpec checked = jobs::check_job_inputs(in);
   ctx.observer().info(machine_line(checked, target));
   nlohmann::json saved_settings = nlohmann::json::object();
-  for (const char* key : {"region", "project", "job_queue", "job_role_arn", "service_account",
-                          "output"}) {
+  for (const char* key :
+       {"region", "project", "job_queue", "job_role_arn", "service_account", "output"}) {
     saved_settings[key] = settings.get(key);
   }
   record.details["settings"] = saved_settings;
@@ -170,8 +173,8 @@ void start_cloud(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   sweep::SweepStore sweeps;
   auto engine = backends::make_sweep_engine(backend, settings, ctx.observer(), jobs, sweeps);
   if (f.submit.dry_run) {
-    ctx.print_json(sweep::plan_sweep_requests(*engine, record, in,
-                                              image_to_send(ctx, f.submit, repo, false)));
+    ctx.print_json(
+        sweep::plan_sweep_requests(*engine, record, in, image_to_send(ctx, f.submit, repo, false)));
     return;
   }
   jobs::SubmitSteps steps;
@@ -219,7 +222,8 @@ void set_sweep_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--machine", f->submit.machine, "Machine type of every trial");
   cmd->add_option("--gpu", f->submit.gpu, "GPU request TYPE:COUNT per trial");
   cmd->add_flag("--spot", f->submit.spot, "Spot / preemptible capacity");
-  cmd->add_option("--output", f->submit.output, "Output root (the sweep writes under <output>/<sweep id>)");
+  cmd->add_option("--output", f->submit.output,
+                  "Output root (the sweep writes under <output>/<sweep id>)");
   cmd->add_option("--project", f->submit.project, "Google Cloud project (vertex)");
   cmd->add_option("--job-queue", f->submit.job_queue, "AWS Batch job queue (batch)");
   cmd->add_option("--tag", f->submit.tag, "Tag of the project's store to build into and send");

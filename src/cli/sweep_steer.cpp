@@ -49,8 +49,8 @@ void logs(Context& ctx, const std::string& id, const std::string& trial) {
     if (trial.empty()) text += fmt::format("── {} ({}) ──\n", t.id, t.state);
     for (const auto& l : lines) {
       text += l.text + "\n";
-      all.push_back({{"trial", t.id}, {"attempt", l.attempt}, {"timestamp", l.timestamp},
-                     {"text", l.text}});
+      all.push_back(
+          {{"trial", t.id}, {"attempt", l.attempt}, {"timestamp", l.timestamp}, {"text", l.text}});
     }
   }
   if (!trial.empty()) s.record.trial(trial);  // an unknown trial is an error, not silence
@@ -93,8 +93,11 @@ void fetch(Context& ctx, const std::string& id, const std::string& trial, const 
   if (ctx.options.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& p : files) arr.push_back(p.string());
-    ctx.print_json({{"sweep", s.record.id}, {"trial", t->id}, {"dest", dest.string()},
-                    {"files", arr}, {"bytes", bytes}});
+    ctx.print_json({{"sweep", s.record.id},
+                    {"trial", t->id},
+                    {"dest", dest.string()},
+                    {"files", arr},
+                    {"bytes", bytes}});
     return;
   }
   ctx.print(fmt::format("{} {}: {}, {} -> {}", s.record.id, t->id, count_of(files.size(), "file"),

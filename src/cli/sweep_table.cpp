@@ -26,7 +26,7 @@ std::string render_sweep_table(const sweep::SweepRecord& r) {
       row.push_back(it == t.values.end() ? "-" : it->second);
     }
     bool ended = sweep::is_terminal_trial_state(t.state);
-    row.push_back(t.metric ? fmt::format("{:.6g}", *t.metric)
+    row.push_back(t.metric                          ? fmt::format("{:.6g}", *t.metric)
                   : ended && t.state != "CANCELLED" ? "no metric"
                                                     : "-");
     row.push_back(t.state);

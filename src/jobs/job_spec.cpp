@@ -6,24 +6,24 @@ nlohmann::json JobSpec::to_json() const {
   nlohmann::json data_json = nlohmann::json::array();
   for (const auto& d : data) data_json.push_back({{"name", d.name}, {"uri", d.uri}});
   nlohmann::json j = {{"name", name},
-          {"image_ref", image_ref},
-          {"image_digest", image_digest},
-          {"command", command},
-          {"env", env},
-          {"region", region},
-          {"project", project},
-          {"machine", machine},
-          {"gpu_type", gpu_type},
-          {"gpu_count", gpu_count},
-          {"spot", spot},
-          {"nodes", nodes},
-          {"max_runtime_seconds", max_runtime_seconds},
-          {"output_uri", output_uri},
-          {"data", data_json},
-          {"labels", labels},
-          {"service_account", service_account},
-          {"job_queue", job_queue},
-          {"job_role_arn", job_role_arn}};
+                      {"image_ref", image_ref},
+                      {"image_digest", image_digest},
+                      {"command", command},
+                      {"env", env},
+                      {"region", region},
+                      {"project", project},
+                      {"machine", machine},
+                      {"gpu_type", gpu_type},
+                      {"gpu_count", gpu_count},
+                      {"spot", spot},
+                      {"nodes", nodes},
+                      {"max_runtime_seconds", max_runtime_seconds},
+                      {"output_uri", output_uri},
+                      {"data", data_json},
+                      {"labels", labels},
+                      {"service_account", service_account},
+                      {"job_queue", job_queue},
+                      {"job_role_arn", job_role_arn}};
   if (array_size > 0) j["array_size"] = array_size;  // only sweeps' array jobs say it
   return j;
 }

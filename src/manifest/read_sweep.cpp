@@ -9,8 +9,8 @@ namespace mlbox::manifest {
 namespace {
 
 const std::vector<std::string> kSweepKeys = {
-    "metric", "goal",       "algorithm", "max_trials",     "parallel_trials",
-    "seed",   "grid_points", "deliver",  "early_stopping", "parameters"};
+    "metric", "goal",        "algorithm", "max_trials",     "parallel_trials",
+    "seed",   "grid_points", "deliver",   "early_stopping", "parameters"};
 const std::vector<std::string> kParamKeys = {"values", "min",     "max", "scale",
                                              "type",   "deliver", "key"};
 

@@ -58,7 +58,7 @@ SweepParam SweepParam::from_json(const nlohmann::json& j) {
   SweepParam p;
   p.name = j.at("name").get<std::string>();
   std::string type = j.value("type", "values");
-  p.kind = type == "int" ? ParamKind::kIntRange
+  p.kind = type == "int"     ? ParamKind::kIntRange
            : type == "float" ? ParamKind::kFloatRange
                              : ParamKind::kValues;
   if (p.kind == ParamKind::kValues) {

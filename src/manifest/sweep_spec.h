@@ -55,7 +55,7 @@ struct SweepSpec {
   static SweepSpec from_json(const nlohmann::json& j);
 };
 
-const char* to_string(ParamDelivery d);  // "args", "env", "config", "default"
+const char* to_string(ParamDelivery d);   // "args", "env", "config", "default"
 const char* to_string(SweepAlgorithm a);  // "grid", "random", "bayesian"
 std::optional<ParamDelivery> parse_delivery(std::string_view s);
 std::optional<SweepAlgorithm> parse_algorithm(std::string_view s);

@@ -14,8 +14,7 @@ namespace mlbox::sweep {
 using manifest::ParamDelivery;
 using manifest::SweepSpec;
 
-SweepSpec merge_sweep_spec(const std::optional<SweepSpec>& from_manifest,
-                           const SweepOverrides& f) {
+SweepSpec merge_sweep_spec(const std::optional<SweepSpec>& from_manifest, const SweepOverrides& f) {
   SweepSpec s = from_manifest.value_or(SweepSpec{});
   if (!f.params.empty()) {
     std::optional<ParamDelivery> deliver;
@@ -43,7 +42,9 @@ SweepSpec merge_sweep_spec(const std::optional<SweepSpec>& from_manifest,
   }
   if (!f.algorithm.empty()) {
     auto a = manifest::parse_algorithm(f.algorithm);
-    if (!a) throw Error(ErrorKind::kUsage, "--algorithm '" + f.algorithm + "'", "grid, random or bayesian");
+    if (!a)
+      throw Error(ErrorKind::kUsage, "--algorithm '" + f.algorithm + "'",
+                  "grid, random or bayesian");
     s.algorithm = *a;
   }
   if (f.max_trials) {
@@ -57,7 +58,8 @@ SweepSpec merge_sweep_spec(const std::optional<SweepSpec>& from_manifest,
   if (f.seed) s.seed = *f.seed;
   if (!f.early_stopping.empty()) {
     if (f.early_stopping != "median" && f.early_stopping != "none")
-      throw Error(ErrorKind::kUsage, "--early-stopping '" + f.early_stopping + "'", "median or none");
+      throw Error(ErrorKind::kUsage, "--early-stopping '" + f.early_stopping + "'",
+                  "median or none");
     s.early_stopping.median = f.early_stopping == "median";
   }
   if (s.params.empty()) {

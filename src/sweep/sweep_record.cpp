@@ -53,7 +53,8 @@ TrialRecord TrialRecord::from_json(const nlohmann::json& j) {
 double TrialRecord::duration_seconds() const {
   if (started_at.empty()) return 0;
   int64_t start = parse_rfc3339(started_at);
-  int64_t end = ended_at.empty() ? static_cast<int64_t>(std::time(nullptr)) : parse_rfc3339(ended_at);
+  int64_t end =
+      ended_at.empty() ? static_cast<int64_t>(std::time(nullptr)) : parse_rfc3339(ended_at);
   if (start < 0 || end < start) return 0;
   return static_cast<double>(end - start);
 }
@@ -61,10 +62,17 @@ double TrialRecord::duration_seconds() const {
 nlohmann::json SweepRecord::to_json() const {
   nlohmann::json ts = nlohmann::json::array();
   for (const auto& t : trials) ts.push_back(t.to_json());
-  return {{"id", id},           {"name", name},         {"backend", backend},
-          {"spec", spec.to_json()}, {"output", output}, {"remote_id", remote_id},
-          {"state", state},     {"created_at", created_at}, {"updated_at", updated_at},
-          {"details", details}, {"trials", ts}};
+  return {{"id", id},
+          {"name", name},
+          {"backend", backend},
+          {"spec", spec.to_json()},
+          {"output", output},
+          {"remote_id", remote_id},
+          {"state", state},
+          {"created_at", created_at},
+          {"updated_at", updated_at},
+          {"details", details},
+          {"trials", ts}};
 }
 
 SweepRecord SweepRecord::from_json(const nlohmann::json& j) {
@@ -136,13 +144,12 @@ void SweepStore::save(SweepRecord& record) {
 
 std::optional<SweepRecord> SweepStore::find(const std::string& id) const {
   std::string text;
-  if (id.find('/') != std::string::npos ||
-      !fs::read_file_if_exists(dir_ / (id + ".json"), text))
+  if (id.find('/') != std::string::npos || !fs::read_file_if_exists(dir_ / (id + ".json"), text))
     return std::nullopt;
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) {
-    throw Error(ErrorKind::kInternal, "the sweep record " + (dir_ / (id + ".json")).string() +
-                                          " is not JSON");
+    throw Error(ErrorKind::kInternal,
+                "the sweep record " + (dir_ / (id + ".json")).string() + " is not JSON");
   }
   return SweepRecord::from_json(j);
 }
@@ -163,7 +170,8 @@ SweepRecord SweepStore::resolve(const std::string& id_or_prefix) const {
   }
   std::vector<std::string> names;
   for (const auto& m : matches) names.push_back(m.id);
-  throw Error(ErrorKind::kUsage, "'" + id_or_prefix + "' names several sweeps: " + join(names, ", "),
+  throw Error(ErrorKind::kUsage,
+              "'" + id_or_prefix + "' names several sweeps: " + join(names, ", "),
               "give more of the id");
 }
 

@@ -18,17 +18,17 @@
 namespace mlbox::sweep {
 
 struct TrialRecord {
-  std::string id;      // "trial-001"
-  int index = 0;       // 1-based; the Batch array index is index - 1
-  TrialValues values;  // empty until the engine chose them (Vertex)
-  std::string job_id;  // local: the job in the job store; else the engine's trial id
+  std::string id;                 // "trial-001"
+  int index = 0;                  // 1-based; the Batch array index is index - 1
+  TrialValues values;             // empty until the engine chose them (Vertex)
+  std::string job_id;             // local: the job in the job store; else the engine's trial id
   std::string state = "PENDING";  // PENDING, then the job states; STOPPED by early stopping
   std::optional<double> metric;
   std::set<std::string> metric_names;  // every metric the trial reported
   std::string started_at;
   std::string ended_at;
-  std::string output;   // where its outputs are (a folder, s3://, gs://)
-  std::string message;  // why it failed or stopped
+  std::string output;          // where its outputs are (a folder, s3://, gs://)
+  std::string message;         // why it failed or stopped
   std::optional<double> cost;  // USD, from the catalog's price and its duration
 
   nlohmann::json to_json() const;
@@ -37,12 +37,12 @@ struct TrialRecord {
 };
 
 struct SweepRecord {
-  std::string id;       // "sweep-20261203-a1b2c3"
+  std::string id;  // "sweep-20261203-a1b2c3"
   std::string name;
   std::string backend;  // "local", "aws-batch", "vertex"
   manifest::SweepSpec spec;
-  std::string output;     // <output>/<sweep id>
-  std::string remote_id;  // the array job / HyperparameterTuningJob
+  std::string output;             // <output>/<sweep id>
+  std::string remote_id;          // the array job / HyperparameterTuningJob
   std::string state = "RUNNING";  // RUNNING, SUCCEEDED, FAILED, CANCELLED
   std::string created_at;
   std::string updated_at;

@@ -12,8 +12,8 @@
 namespace mlbox::sweep {
 
 // `in.job_id` is the sweep's id (the job's output is <output>/<sweep id>).
-void submit_sweep(SweepStore& store, SweepEngine& engine, SweepRecord& record,
-                  jobs::SpecInputs in, const jobs::SubmitSteps& steps, Observer& observer);
+void submit_sweep(SweepStore& store, SweepEngine& engine, SweepRecord& record, jobs::SpecInputs in,
+                  const jobs::SubmitSteps& steps, Observer& observer);
 
 // What submit_sweep would send: {dry_run, backend, spec, sweep, requests}.
 nlohmann::json plan_sweep_requests(SweepEngine& engine, const SweepRecord& record,

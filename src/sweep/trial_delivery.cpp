@@ -38,8 +38,9 @@ nlohmann::json parse_or_throw(const std::string& text, const std::string& what) 
 }  // namespace
 
 nlohmann::json TrialAssignment::to_json() const {
-  return {{"sweep", sweep},   {"trial", trial},   {"metric", metric},
-          {"params", params_json(params)}, {"values", values}, {"output", output}};
+  return {{"sweep", sweep},   {"trial", trial},
+          {"metric", metric}, {"params", params_json(params)},
+          {"values", values}, {"output", output}};
 }
 
 TrialAssignment TrialAssignment::from_json(const nlohmann::json& j) {
@@ -74,7 +75,8 @@ std::optional<TrialAssignment> assignment_from_env(
     auto it = env.find(k);
     return it == env.end() || it->second.empty() ? nullptr : &it->second;
   };
-  if (const auto* t = get(kTrialEnv)) return TrialAssignment::from_json(parse_or_throw(*t, kTrialEnv));
+  if (const auto* t = get(kTrialEnv))
+    return TrialAssignment::from_json(parse_or_throw(*t, kTrialEnv));
   if (const auto* plan_uri = get(kPlanEnv)) {
     const auto* index_text = get(kArrayIndexEnv);
     auto index = index_text ? parse_u64(*index_text) : std::nullopt;
@@ -170,8 +172,9 @@ void apply_trial_config(const TrialAssignment& a, nlohmann::json& config) {
       node = &(*node)[parts[i]];
     }
     if (!node->is_object()) {
-      throw Error(ErrorKind::kConfig,
-                  fmt::format("parameter '{}': the native config's '{}' is not a map", p.name, key));
+      throw Error(
+          ErrorKind::kConfig,
+          fmt::format("parameter '{}': the native config's '{}' is not a map", p.name, key));
     }
     (*node)[parts.back()] = typed_value(it->second);
   }

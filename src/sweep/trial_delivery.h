@@ -45,8 +45,8 @@ struct TrialAssignment {
 // The plan a Batch array job's children read: {sweep, metric, params, output, trials: [{id,
 // values}]}; child i runs trials[i] with output <output>/<trial id>.
 nlohmann::json plan_json(const std::string& sweep, const std::string& metric,
-                         const std::vector<manifest::SweepParam>& params,
-                         const std::string& output, const std::vector<TrialValues>& trials);
+                         const std::vector<manifest::SweepParam>& params, const std::string& output,
+                         const std::vector<TrialValues>& trials);
 
 // The assignment of this process, from the environment (and, for a plan, `read_uri` to fetch
 // it; for the engine's arguments, `command`, whose trailing `--name=value` arguments of the

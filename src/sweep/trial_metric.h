@@ -19,8 +19,8 @@ struct MetricCurve {
 };
 
 struct TrialMetric {
-  std::optional<double> value;      // the last report; empty: "no metric"
-  MetricCurve curve;                // every report of the metric
+  std::optional<double> value;       // the last report; empty: "no metric"
+  MetricCurve curve;                 // every report of the metric
   std::set<std::string> names_seen;  // every metric the trial reported
 };
 

@@ -39,8 +39,8 @@ std::string missing_metric_note(const SweepRecord& record) {
   if (!missing) return {};
   std::string note = "no metric '" + record.spec.metric + "'";
   if (seen.empty()) return note + "; the trials reported no metrics at all";
-  return note + "; the trials reported: " +
-         join(std::vector<std::string>(seen.begin(), seen.end()), ", ");
+  return note +
+         "; the trials reported: " + join(std::vector<std::string>(seen.begin(), seen.end()), ", ");
 }
 
 nlohmann::json sweep_summary_json(const SweepRecord& record) {

@@ -99,10 +99,9 @@ bool TrialScheduler::step(SweepRecord& record, const TrialLaunch& launch, int sl
       if (jobs::is_terminal(now.state)) {
         t.ended_at = now.updated_at.empty() ? utc_now_rfc3339() : now.updated_at;
         if (now.state == jobs::JobState::kFailed) t.message = backend_.failure_reason(now);
-        observer_.info(fmt::format("{} {} {}{}", record.id, t.id, state,
-                                   t.metric ? fmt::format(" ({} {:.6g})", record.spec.metric,
-                                                          *t.metric)
-                                            : ""));
+        observer_.info(fmt::format(
+            "{} {} {}{}", record.id, t.id, state,
+            t.metric ? fmt::format(" ({} {:.6g})", record.spec.metric, *t.metric) : ""));
       }
     }
     if (!is_terminal_trial_state(t.state)) {

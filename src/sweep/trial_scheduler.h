@@ -47,7 +47,8 @@ class TrialScheduler {
 
 // Asks the sweep's scheduler to cancel `trial` ("" = every trial not yet ended): a request file
 // beside the record, read at its next step.
-void request_cancel(const SweepStore& sweeps, const std::string& sweep_id, const std::string& trial);
+void request_cancel(const SweepStore& sweeps, const std::string& sweep_id,
+                    const std::string& trial);
 // The trials asked to be cancelled ("*" = all).
 std::vector<std::string> cancel_requests(const SweepStore& sweeps, const std::string& sweep_id);
 

@@ -132,10 +132,11 @@ std::string trial_values_text(const mlbox::sweep::TrialAssignment& a) {
 int supervise(ModeOptions& m, const NativeRequest* native) {
   auto env = current_environment();
   std::vector<std::string> engine_args = native ? native->engine_args : std::vector<std::string>{};
-  std::optional<mlbox::sweep::TrialAssignment> trial = apply_trial_assignment(
-      env, native ? engine_args : m.opts.command, native != nullptr);
+  std::optional<mlbox::sweep::TrialAssignment> trial =
+      apply_trial_assignment(env, native ? engine_args : m.opts.command, native != nullptr);
   if (!engine_args.empty()) {
-    throw mlbox::Error(mlbox::ErrorKind::kUsage, "native: unknown argument '" + engine_args[0] + "'",
+    throw mlbox::Error(mlbox::ErrorKind::kUsage,
+                       "native: unknown argument '" + engine_args[0] + "'",
                        "usage: mlbox-trainer native --config FILE [--require-gpu]");
   }
   PlatformLayout layout = resolve_platform(env);

@@ -27,8 +27,8 @@ std::string read_plan(const std::string& uri) {
     auto stores = RemoteSync::process_stores();
     jobs::BucketUri b = jobs::parse_bucket_uri(uri);
     auto store = stores(b.scheme);
-    stdfs::path tmp = stdfs::temp_directory_path() / fmt::format("mlbox-sweep-plan-{}.json",
-                                                                 static_cast<long>(::getpid()));
+    stdfs::path tmp = stdfs::temp_directory_path() /
+                      fmt::format("mlbox-sweep-plan-{}.json", static_cast<long>(::getpid()));
     store->get_file(b.bucket, b.key, tmp);
     std::string text = fs::read_file(tmp);
     std::error_code ec;
@@ -121,8 +121,8 @@ bool report_hypertune_metric(const sweep::TrialAssignment& a, const EnvMap& env,
     jsonl = metrics::history_to_metrics_jsonl(h);
   }
   auto trial = env.find("CLOUD_ML_TRIAL_ID");
-  double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::string text =
       hypertune_lines(jsonl, a.metric, trial != env.end() ? trial->second : a.trial, now);
   if (text.empty()) return false;

@@ -25,8 +25,7 @@ std::optional<sweep::TrialAssignment> apply_trial_assignment(EnvMap& env,
                                                              bool native);
 
 // A copy of the native config JSON with the trial's values, in `scratch_dir`; returns its path.
-std::string apply_trial_native_config(const sweep::TrialAssignment& a,
-                                      const std::string& json_path,
+std::string apply_trial_native_config(const sweep::TrialAssignment& a, const std::string& json_path,
                                       const std::filesystem::path& scratch_dir);
 
 // Where cloudml-hypertune writes: $CLOUD_ML_HP_METRIC_FILE, else /tmp/hypertune/output.metrics.

@@ -49,19 +49,19 @@ TEST_CASE("Vertex study: value specs by kind, scales, algorithm, median rule") {
   CHECK(g["parameters"][0]["discreteValueSpec"]["values"] ==
         nlohmann::json::array({0.0001, 0.00316228, 0.1}));
   // Bayesian: the service's default, no algorithm field.
-  CHECK_FALSE(cloud::gcp::study_spec_json(spec_of(SweepAlgorithm::kBayesian)).contains("algorithm"));
+  CHECK_FALSE(
+      cloud::gcp::study_spec_json(spec_of(SweepAlgorithm::kBayesian)).contains("algorithm"));
 }
 
 TEST_CASE("Vertex trial -> trial record") {
   sweep::TrialRecord t;
-  cloud::gcp::apply_vertex_trial(
-      nlohmann::json::parse(R"({"id": "2", "state": "SUCCEEDED",
+  cloud::gcp::apply_vertex_trial(nlohmann::json::parse(R"({"id": "2", "state": "SUCCEEDED",
         "parameters": [{"parameterId": "lr", "value": 0.01}, {"parameterId": "bs", "value": 32},
                        {"parameterId": "opt", "value": "adam"}],
         "finalMeasurement": {"stepCount": "3", "metrics": [{"metricId": "val_accuracy", "value": 0.91}]},
         "startTime": "2026-12-03T10:00:00.5Z", "endTime": "2026-12-03T10:01:00Z",
         "customJob": "projects/p/locations/r/customJobs/9"})"),
-      "val_accuracy", t);
+                                 "val_accuracy", t);
   CHECK(t.job_id == "2");
   CHECK(t.state == "SUCCEEDED");
   CHECK(t.values.at("lr") == "0.01");

@@ -65,7 +65,8 @@ TEST_CASE("command mode: args need a file saying --name, env a file saying MLBOX
   fs::write_file_atomic(dir / "train.py",
                         "import argparse\np = argparse.ArgumentParser()\n"
                         "p.add_argument('--lr', type=float)\n");
-  fs::write_file_atomic(dir / "pkg" / "model.py", "import os\nD = os.environ['MLBOX_PARAM_DROPOUT']\n");
+  fs::write_file_atomic(dir / "pkg" / "model.py",
+                        "import os\nD = os.environ['MLBOX_PARAM_DROPOUT']\n");
   manifest::Manifest m =
       manifest::parse("name: demo\ntrain:\n  command: python train.py\n", "mlbox.yaml");
   ProjectFacts facts{&m, {}, dir};
@@ -75,8 +76,8 @@ TEST_CASE("command mode: args need a file saying --name, env a file saying MLBOX
   resolve_param_consumers(ps, facts);
   CHECK(ps[0].delivery == ParamDelivery::kArgs);
 
-  std::string msg = config_error({parse_param_flag("lr=0.1,1"), parse_param_flag("momentum=0.9")},
-                                 facts);
+  std::string msg =
+      config_error({parse_param_flag("lr=0.1,1"), parse_param_flag("momentum=0.9")}, facts);
   CHECK(msg.find("a parameter of the sweep reaches nothing") != std::string::npos);
   CHECK(msg.find("'momentum' (deliver: args): no file of the project mentions '--momentum'") !=
         std::string::npos);

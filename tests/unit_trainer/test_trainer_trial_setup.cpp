@@ -29,11 +29,10 @@ std::vector<manifest::SweepParam> params() {
 
 std::string plan_file(const std::filesystem::path& dir) {
   auto path = dir / "plan.json";
-  fs::write_file_atomic(
-      path, plan_json("sweep-1", "val_accuracy", params(), "s3://b/runs/sweep-1",
-                      {{{"lr", "0.01"}, {"batch_size", "16"}, {"opt", "adam"}},
-                       {{"lr", "0.1"}, {"batch_size", "32"}, {"opt", "sgd"}}})
-                .dump());
+  fs::write_file_atomic(path, plan_json("sweep-1", "val_accuracy", params(), "s3://b/runs/sweep-1",
+                                        {{{"lr", "0.01"}, {"batch_size", "16"}, {"opt", "adam"}},
+                                         {{"lr", "0.1"}, {"batch_size", "32"}, {"opt", "sgd"}}})
+                                  .dump());
   return path.string();
 }
 
@@ -79,8 +78,8 @@ TEST_CASE("Vertex's appended arguments become the trial's values and are deliver
   spec.params = params();
   nlohmann::json j = spec.to_json();
   trainer::EnvMap env = {{"MLBOX_SWEEP_PARAMS", j.dump()}};
-  std::vector<std::string> command = {"python", "train.py", "--epochs=3", "--lr=0.02",
-                                      "--batch_size", "16", "--opt=sgd"};
+  std::vector<std::string> command = {"python",       "train.py", "--epochs=3", "--lr=0.02",
+                                      "--batch_size", "16",       "--opt=sgd"};
   auto a = trainer::apply_trial_assignment(env, command, false);
   REQUIRE(a);
   CHECK(a->values.at("lr") == "0.02");
@@ -106,9 +105,10 @@ TEST_CASE("the metric reaches Vertex as cloudml-hypertune writes it") {
       "{\"step\": 20, \"loss\": 0.4}\n"
       "{\"step\": 30, \"wall_time\": 130.0, \"val_accuracy\": 0.875}\n",
       "val_accuracy", "7", 999.0);
-  CHECK(text ==
-        "{\"global_step\":\"10\",\"timestamp\":100.5,\"trial\":\"7\",\"val_accuracy\":\"0.75\"}\n"
-        "{\"global_step\":\"30\",\"timestamp\":130.0,\"trial\":\"7\",\"val_accuracy\":\"0.875\"}\n");
+  CHECK(
+      text ==
+      "{\"global_step\":\"10\",\"timestamp\":100.5,\"trial\":\"7\",\"val_accuracy\":\"0.75\"}\n"
+      "{\"global_step\":\"30\",\"timestamp\":130.0,\"trial\":\"7\",\"val_accuracy\":\"0.875\"}\n");
   CHECK(trainer::hypertune_lines("{\"step\": 1, \"loss\": 1}\n", "val_accuracy", "1", 0).empty());
   CHECK(trainer::hypertune_metric_file({}) == "/tmp/hypertune/output.metrics");
   CHECK(trainer::hypertune_metric_file({{"CLOUD_ML_HP_METRIC_FILE", "/x/m"}}) == "/x/m");

@@ -39,9 +39,9 @@ std::string plan_text(const sweep::SweepRecord& record) {
 std::string read_object(jobs::ObjectStore& store, const std::string& uri) {
   auto b = jobs::parse_bucket_uri(uri);
   if (!store.stat(b.bucket, b.key)) return {};
-  stdfs::path tmp = stdfs::temp_directory_path() /
-                    fmt::format("mlbox-sweep-{}-{}", static_cast<long>(::getpid()),
-                                stdfs::path(b.key).filename().string());
+  stdfs::path tmp =
+      stdfs::temp_directory_path() / fmt::format("mlbox-sweep-{}-{}", static_cast<long>(::getpid()),
+                                                 stdfs::path(b.key).filename().string());
   store.get_file(b.bucket, b.key, tmp);
   std::string text = fs::read_file(tmp);
   std::error_code ec;
@@ -65,7 +65,8 @@ jobs::JobSpec array_job_spec(const sweep::SweepRecord& record, const jobs::JobSp
   return spec;
 }
 
-jobs::JobRecord child_job_record(const sweep::SweepRecord& record, const sweep::TrialRecord& trial) {
+jobs::JobRecord child_job_record(const sweep::SweepRecord& record,
+                                 const sweep::TrialRecord& trial) {
   jobs::JobRecord r;
   r.id = record.id + "/" + trial.id;
   r.name = record.name + "-" + trial.id;
@@ -122,8 +123,8 @@ void BatchSweepEngine::submit(sweep::SweepRecord& record, const jobs::JobSpec& b
   record.details["job_definition"] = r.details.value("job_definition", "");
   record.details["console_url"] = r.console_url;
   for (auto& t : record.trials) {
-    t.job_id = record.trials.size() == 1 ? r.remote_id
-                                         : fmt::format("{}:{}", r.remote_id, t.index - 1);
+    t.job_id =
+        record.trials.size() == 1 ? r.remote_id : fmt::format("{}:{}", r.remote_id, t.index - 1);
     t.state = "SUBMITTED";
   }
 }
@@ -145,17 +146,17 @@ void BatchSweepEngine::refresh(sweep::SweepRecord& record) {
     // Metrics move while a child runs (the trainer uploads them live) and once at its end.
     if (st.state == jobs::JobState::kRunning || ended) {
       if (!s3) s3 = store(record);
-      sweep::TrialMetric m = sweep::metric_from_texts(
-          read_object(*s3, t.output + "/metrics.jsonl"),
-          read_object(*s3, t.output + "/history.json"), record.spec.metric);
+      sweep::TrialMetric m = sweep::metric_from_texts(read_object(*s3, t.output + "/metrics.jsonl"),
+                                                      read_object(*s3, t.output + "/history.json"),
+                                                      record.spec.metric);
       t.metric = m.value;
       t.metric_names = m.names_seen;
     }
     double seconds = 0;
     for (const auto& a : st.attempts) {
       int64_t s = parse_rfc3339(a.started_at);
-      int64_t e = a.ended_at.empty() ? static_cast<int64_t>(std::time(nullptr))
-                                     : parse_rfc3339(a.ended_at);
+      int64_t e =
+          a.ended_at.empty() ? static_cast<int64_t>(std::time(nullptr)) : parse_rfc3339(a.ended_at);
       if (s > 0 && e >= s) seconds += static_cast<double>(e - s);
     }
     if (!spec.machine.empty()) t.cost = jobs::estimated_cost(spec, "batch", seconds / 3600.0);

@@ -20,7 +20,8 @@ class BatchSweepEngine : public sweep::SweepEngine {
  public:
   BatchSweepEngine(const config::Settings& settings, Observer& observer);
   std::string name() const override { return "aws-batch"; }
-  nlohmann::json plan_requests(const sweep::SweepRecord& record, const jobs::JobSpec& base) override;
+  nlohmann::json plan_requests(const sweep::SweepRecord& record,
+                               const jobs::JobSpec& base) override;
   void submit(sweep::SweepRecord& record, const jobs::JobSpec& base) override;
   void refresh(sweep::SweepRecord& record) override;
   void cancel(sweep::SweepRecord& record, const std::string& trial) override;

@@ -65,13 +65,13 @@ std::string VertexSweepEngine::api_base(const sweep::SweepRecord& record) const 
 nlohmann::json VertexSweepEngine::plan_requests(const sweep::SweepRecord& record,
                                                 const jobs::JobSpec& base) {
   jobs::JobSpec s = vertex_.complete(base);
-  const auto* catalog = vertex_.options().catalog ? vertex_.options().catalog
-                                                  : &catalog::builtin_machine_catalog();
+  const auto* catalog =
+      vertex_.options().catalog ? vertex_.options().catalog : &catalog::builtin_machine_catalog();
   return nlohmann::json::array(
       {{{"method", "POST"},
-        {"url", vertex_api_base(s.region, vertex_.options().env) +
-                    fmt::format("projects/{}/locations/{}/hyperparameterTuningJobs", s.project,
-                                s.region)},
+        {"url",
+         vertex_api_base(s.region, vertex_.options().env) +
+             fmt::format("projects/{}/locations/{}/hyperparameterTuningJobs", s.project, s.region)},
         {"body", tuning_job_body(record, s, *catalog)}}});
 }
 
@@ -176,12 +176,11 @@ jobs::JobRecord VertexSweepEngine::trial_job(const sweep::SweepRecord& record,
   r.id = record.id + "/" + trial.id;
   r.backend = "vertex";
   r.output_dir = trial.output;
-  r.details = {
-      {"remote_id",
-       record.details.value("custom_jobs", nlohmann::json::object()).value(trial.id, "")},
-      {"region", record.details.value("region", "")},
-      {"project", record.details.value("project", "")},
-      {"output_uri", trial.output}};
+  r.details = {{"remote_id",
+                record.details.value("custom_jobs", nlohmann::json::object()).value(trial.id, "")},
+               {"region", record.details.value("region", "")},
+               {"project", record.details.value("project", "")},
+               {"output_uri", trial.output}};
   return r;
 }
 

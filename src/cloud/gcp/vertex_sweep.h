@@ -18,7 +18,8 @@ class VertexSweepEngine : public sweep::SweepEngine {
  public:
   VertexSweepEngine(std::unique_ptr<jobs::JobBackend> vertex, Observer& observer);
   std::string name() const override { return "vertex"; }
-  nlohmann::json plan_requests(const sweep::SweepRecord& record, const jobs::JobSpec& base) override;
+  nlohmann::json plan_requests(const sweep::SweepRecord& record,
+                               const jobs::JobSpec& base) override;
   void submit(sweep::SweepRecord& record, const jobs::JobSpec& base) override;
   void refresh(sweep::SweepRecord& record) override;
   void cancel(sweep::SweepRecord& record, const std::string& trial) override;
@@ -30,7 +31,8 @@ class VertexSweepEngine : public sweep::SweepEngine {
 
  private:
   std::string api_base(const sweep::SweepRecord& record) const;
-  jobs::JobRecord trial_job(const sweep::SweepRecord& record, const sweep::TrialRecord& trial) const;
+  jobs::JobRecord trial_job(const sweep::SweepRecord& record,
+                            const sweep::TrialRecord& trial) const;
   std::unique_ptr<jobs::JobBackend> owned_;
   VertexBackend& vertex_;
   Observer& observer_;

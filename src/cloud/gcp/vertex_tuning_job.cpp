@@ -37,8 +37,7 @@ nlohmann::json study_spec_json(const manifest::SweepSpec& spec) {
     const char* scale = p.log ? "UNIT_LOG_SCALE" : "UNIT_LINEAR_SCALE";
     if (p.kind == ParamKind::kValues && p.categorical()) {
       j["categoricalValueSpec"] = {{"values", p.values}};
-    } else if (p.kind == ParamKind::kValues ||
-               (grid && p.kind == ParamKind::kFloatRange)) {
+    } else if (p.kind == ParamKind::kValues || (grid && p.kind == ParamKind::kFloatRange)) {
       std::vector<std::string> texts =
           p.kind == ParamKind::kValues ? p.values : sweep::grid_values(p, spec.grid_points);
       std::vector<double> values;
@@ -100,10 +99,14 @@ void apply_vertex_trial(const nlohmann::json& trial, const std::string& metric,
     out.values[p.value("parameterId", "")] = value_text(p.value("value", nlohmann::json()));
   }
   std::string state = trial.value("state", "");
-  if (state == "REQUESTED") out.state = "QUEUED";
-  else if (state == "ACTIVE" || state == "STOPPING") out.state = "RUNNING";
-  else if (state == "SUCCEEDED") out.state = "SUCCEEDED";
-  else if (state == "INFEASIBLE") out.state = "FAILED";
+  if (state == "REQUESTED")
+    out.state = "QUEUED";
+  else if (state == "ACTIVE" || state == "STOPPING")
+    out.state = "RUNNING";
+  else if (state == "SUCCEEDED")
+    out.state = "SUCCEEDED";
+  else if (state == "INFEASIBLE")
+    out.state = "FAILED";
   out.started_at = trial.value("startTime", out.started_at);
   out.ended_at = trial.value("endTime", out.ended_at);
   if (state == "INFEASIBLE") out.message = trial.value("infeasibleReason", "infeasible");
