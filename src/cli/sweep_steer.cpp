@@ -26,9 +26,11 @@ struct Steer {
   Steer(Context& ctx, const std::string& id) : record(sweeps.resolve(id)) {
     engine = backends::engine_for_sweep(record, ctx.observer(), jobs, sweeps);
   }
+  // A local sweep's record has one writer, its scheduler (the engine settles and saves it
+  // itself when the scheduler is gone); a cloud sweep's is written by whoever asks the cloud.
   void refresh() {
     engine->refresh(record);
-    sweeps.save(record);
+    if (record.backend != "local") sweeps.save(record);
   }
 };
 

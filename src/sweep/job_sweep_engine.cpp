@@ -64,7 +64,12 @@ void JobSweepEngine::cancel(SweepRecord& record, const std::string& trial) {
     if (!trial.empty() && t.id != trial && t.job_id != trial) continue;
     if (t.job_id.empty() || is_terminal_trial_state(t.state)) continue;
     if (auto job = jobs_.find(t.job_id); job && !jobs::is_terminal(job->state)) {
-      backend_.cancel(*job, {});
+      try {
+        backend_.cancel(*job, {});
+      } catch (const Error& e) {
+        // No attempt running yet: the scheduler honours the request when it can.
+        if (e.kind() != ErrorKind::kUsage) throw;
+      }
     }
   }
 }

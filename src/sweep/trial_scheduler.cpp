@@ -131,7 +131,13 @@ bool TrialScheduler::step(SweepRecord& record, const TrialLaunch& launch, int sl
     if (!cancel && !stop_why) continue;
     if (!t.job_id.empty()) {
       if (auto job = jobs_.find(t.job_id); job && !jobs::is_terminal(job->state)) {
-        backend_.cancel(*job, {});
+        try {
+          backend_.cancel(*job, {});
+        } catch (const Error& e) {
+          // Not started yet (no attempt to signal): the next step asks again.
+          if (e.kind() != ErrorKind::kUsage) throw;
+          continue;
+        }
         --running;
       }
     }

@@ -105,3 +105,10 @@ grep -q "no metric 'val_f1'; the trials reported: accuracy, loss, val_accuracy, 
   fail "missing metric note: $(cat "$WORK/stdout")"
 grep -q "trial-001 .*no metric" "$WORK/stdout" || fail "trial not marked no metric"
 pass "a metric the trials never report: 'no metric', and the names they did report"
+
+# --- the report overlays the trials' curves --------------------------------------------------------
+expect_rc 0 "$MLBOX" report "$SWEEP" -o "$WORK/sweep.html"
+for t in $(python3 -c "import json; print(' '.join(x['job_id'] for x in json.load(open('$WORK/sweep.json'))['trials']))"); do
+  grep -q "data-job=\"$t\"" "$WORK/sweep.html" || fail "the report has no curve of $t"
+done
+pass "mlbox report SWEEP overlays the 6 trials' curves"
