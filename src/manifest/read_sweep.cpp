@@ -19,7 +19,7 @@ const std::vector<std::string> kParamKeys = {"values", "min",     "max", "scale"
 void ManifestReader::read_sweep(const Field& section) {
   if (!is_map(section, kSweepKeys)) return;
   SweepSpec spec;
-  std::optional<ParamDelivery> deliver;
+  ParamDelivery deliver = ParamDelivery::kDefault;  // the section's default for its parameters
   const Field* params = nullptr;
   auto all = fields(section.value, section.path, kSweepKeys);
   for (const auto& f : all) {
@@ -52,11 +52,11 @@ void ManifestReader::read_sweep(const Field& section) {
     } else if (f.key == "deliver") {
       auto s = string_of(f, "args, env or config");
       if (!s) continue;
-      deliver = parse_delivery(*s);
-      if (!deliver || *deliver == ParamDelivery::kDefault) {
+      auto d = parse_delivery(*s);
+      if (d && *d != ParamDelivery::kDefault)
+        deliver = *d;
+      else
         add(f, "sweep.deliver is " + quote_value(*s), "args, env or config");
-        deliver.reset();
-      }
     } else if (f.key == "early_stopping") {
       read_early_stopping(f, spec);
     }
@@ -67,10 +67,8 @@ void ManifestReader::read_sweep(const Field& section) {
     add(section.key_mark, "sweep has no 'parameters'", "a map of parameter name -> values",
         "add e.g. 'parameters: {lr: {min: 0.0001, max: 0.1, scale: log}}'");
   }
-  if (deliver) {
-    for (auto& p : spec.params) {
-      if (p.delivery == ParamDelivery::kDefault) p.delivery = *deliver;
-    }
+  for (auto& p : spec.params) {
+    if (p.delivery == ParamDelivery::kDefault) p.delivery = deliver;
   }
   m_.sweep = spec;
 }

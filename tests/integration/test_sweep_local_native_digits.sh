@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 : "${MLBOX_TRAINER:?the sweep test needs mlbox-trainer (build with MLBOX_BUILD_TRAINER=ON)}"
 SRC="$MLBOX_SOURCE_DIR"
 PY=/usr/bin/python3
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 BASE=$(bash "$SRC/docker/make-busybox-base.sh" "$WORK/bases")
 P="$WORK/native-digits"
@@ -38,9 +39,11 @@ cp mlbox.yaml.good mlbox.yaml
 pass "a parameter nothing consumes, min > max, log scale from 0, an empty list: exit 3, nothing run"
 
 # --- the sweep --------------------------------------------------------------------------------
+echo "$(date +%T) sweeping"
 expect_rc 0 timeout 900 "$MLBOX" --json sweep --param lr=0.001,0.01,0.05 --param batch_size=16,64 \
   --metric val_accuracy --goal max --parallel 2 --follow
 cp "$WORK/stdout" "$WORK/sweep.json"
+echo "$(date +%T) swept"
 SWEEP=$(json "$WORK/sweep.json" 'd["id"]')
 $PY - "$WORK/sweep.json" "$P/runs" <<'PY' || fail "the sweep's result: $(cat "$WORK/sweep.json")"
 import json, os, sys

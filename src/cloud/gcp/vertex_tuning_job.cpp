@@ -22,7 +22,7 @@ std::string value_text(const nlohmann::json& v) {
     double d = v.get<double>();
     if (d == static_cast<double>(static_cast<long long>(d)) && std::abs(d) < 1e15)
       return std::to_string(static_cast<long long>(d));
-    return sweep::format_number(d, false);
+    return fmt::format("{}", d);  // the shortest text that reads back as the service's value
   }
   return v.dump();
 }
