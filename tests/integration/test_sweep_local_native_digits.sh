@@ -104,7 +104,7 @@ pass "sweep status marks the best; jobs groups by sweep; fetch brings the best t
 
 # --- a metric no trial reports ---------------------------------------------------------------
 expect_rc 7 timeout 600 "$MLBOX" sweep --no-build --param lr=0.01 --metric val_f1 --follow
-grep -q "no metric 'val_f1'; the trials reported: accuracy, loss, val_accuracy, val_loss" "$WORK/stdout" ||
+grep -q "no metric 'val_f1'; the trials reported: accuracy, loss, lr, val_accuracy, val_loss" "$WORK/stdout" ||
   fail "missing metric note: $(cat "$WORK/stdout")"
 grep -q "trial-001 .*no metric" "$WORK/stdout" || fail "trial not marked no metric"
 pass "a metric the trials never report: 'no metric', and the names they did report"
