@@ -68,7 +68,7 @@ TEST_CASE("sweep: bad input is named with mlbox.yaml:L:C") {
       {"name: demo\nsweep:\n  metric: acc\n  parameters:\n    bs: {values: []}\n",
        "mlbox.yaml:5:18: ", "sweep.parameters.bs.values is an empty list"},
       {"name: demo\nsweep:\n  metric: acc\n  parameters:\n    lr: {min: 0, max: 1, scale: log}\n",
-       "mlbox.yaml:5:35: ", "has a log scale with min 0, expected min > 0 on a log scale"},
+       "mlbox.yaml:5:33: ", "has a log scale with min 0, expected min > 0 on a log scale"},
       {"name: demo\nsweep:\n  metric: acc\n  paramters:\n    lr: [1]\n",
        "mlbox.yaml:4:3: ", "unknown key 'paramters' in 'sweep'"},
       {"name: demo\nsweep:\n  metric: acc\n  parameters:\n    lr: {mni: 1, max: 2}\n",
@@ -78,7 +78,7 @@ TEST_CASE("sweep: bad input is named with mlbox.yaml:L:C") {
       {"name: demo\nsweep:\n  metric: acc\n  max_trials: 0\n  parameters: {lr: [1]}\n",
        "mlbox.yaml:4:15: ", "sweep.max_trials is 0, expected an integer >= 1"},
       {"name: demo\nsweep:\n  metric: acc\n  parameters: {lr: {values: [1], deliver: mail}}\n",
-       "mlbox.yaml:4:44: ", "sweep.parameters.lr.deliver is 'mail', expected args, env or config"},
+       "mlbox.yaml:4:43: ", "sweep.parameters.lr.deliver is 'mail', expected args, env or config"},
       {"name: demo\nsweep:\n  metric: acc\n", "mlbox.yaml:2:1: ", "sweep has no 'parameters'"},
   };
   for (const auto& b : bad) {
