@@ -26,5 +26,6 @@ void set_watch_command(CLI::App& app, Context& ctx);
 void set_machines_command(CLI::App& app, Context& ctx);
 void set_config_command(CLI::App& app, Context& ctx);
 void set_completion_command(CLI::App& app, Context& ctx);
+void set_sweep_command(CLI::App& app, Context& ctx);
 
 }  // namespace mlbox::cli

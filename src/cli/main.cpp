@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   cli::set_push_command(app, ctx);
   cli::set_pull_command(app, ctx);
   cli::set_submit_command(app, ctx);
+  cli::set_sweep_command(app, ctx);
   cli::set_run_command(app, ctx);
   cli::set_logs_command(app, ctx);
   cli::set_status_command(app, ctx);

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "report/report_render.h"
 #include "report/run_card.h"
+#include "sweep/sweep_record.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/utc_time.h"
@@ -37,7 +38,23 @@ void set_report_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, ids, out, format] {
     jobs::JobStore store;
     std::vector<jobs::JobRecord> records;
-    for (const auto& id : *ids) records.push_back(store.resolve(id));
+    for (const auto& id : *ids) {
+      // A local sweep stands for its trials' jobs: their curves overlaid on one card.
+      if (id.starts_with("sweep-")) {
+        sweep::SweepRecord sw = sweep::SweepStore().resolve(id);
+        if (sw.backend != "local") {
+          throw Error(
+              ErrorKind::kUsage, "mlbox report covers the trials of local sweeps only",
+              "fetch the trials (mlbox sweep fetch " + sw.id + " --trial T) to look at them");
+        }
+        for (const auto& t : sw.trials) {
+          if (!t.job_id.empty()) records.push_back(store.resolve(t.job_id));
+        }
+        continue;
+      }
+      records.push_back(store.resolve(id));
+    }
+    if (records.empty()) throw Error(ErrorKind::kUsage, "no job to report on");
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     std::vector<report::RunCard> cards;
     std::vector<std::unique_ptr<fs::TempDir>> copies;

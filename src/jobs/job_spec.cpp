@@ -5,25 +5,27 @@ namespace mlbox::jobs {
 nlohmann::json JobSpec::to_json() const {
   nlohmann::json data_json = nlohmann::json::array();
   for (const auto& d : data) data_json.push_back({{"name", d.name}, {"uri", d.uri}});
-  return {{"name", name},
-          {"image_ref", image_ref},
-          {"image_digest", image_digest},
-          {"command", command},
-          {"env", env},
-          {"region", region},
-          {"project", project},
-          {"machine", machine},
-          {"gpu_type", gpu_type},
-          {"gpu_count", gpu_count},
-          {"spot", spot},
-          {"nodes", nodes},
-          {"max_runtime_seconds", max_runtime_seconds},
-          {"output_uri", output_uri},
-          {"data", data_json},
-          {"labels", labels},
-          {"service_account", service_account},
-          {"job_queue", job_queue},
-          {"job_role_arn", job_role_arn}};
+  nlohmann::json j = {{"name", name},
+                      {"image_ref", image_ref},
+                      {"image_digest", image_digest},
+                      {"command", command},
+                      {"env", env},
+                      {"region", region},
+                      {"project", project},
+                      {"machine", machine},
+                      {"gpu_type", gpu_type},
+                      {"gpu_count", gpu_count},
+                      {"spot", spot},
+                      {"nodes", nodes},
+                      {"max_runtime_seconds", max_runtime_seconds},
+                      {"output_uri", output_uri},
+                      {"data", data_json},
+                      {"labels", labels},
+                      {"service_account", service_account},
+                      {"job_queue", job_queue},
+                      {"job_role_arn", job_role_arn}};
+  if (array_size > 0) j["array_size"] = array_size;  // only sweeps' array jobs say it
+  return j;
 }
 
 JobSpec JobSpec::from_json(const nlohmann::json& j) {
@@ -41,6 +43,7 @@ JobSpec JobSpec::from_json(const nlohmann::json& j) {
   s.spot = j.value("spot", false);
   s.nodes = j.value("nodes", 1);
   s.max_runtime_seconds = j.value("max_runtime_seconds", int64_t{0});
+  s.array_size = j.value("array_size", 0);
   s.output_uri = j.value("output_uri", "");
   if (j.contains("data")) {
     for (const auto& d : j.at("data")) s.data.push_back({d.value("name", ""), d.value("uri", "")});

@@ -33,7 +33,10 @@ struct JobSpec {
   bool spot = false;
   int nodes = 1;
   int64_t max_runtime_seconds = 0;  // 0 = the backend's default
-  std::string output_uri;           // "gs://bucket/prefix" / "s3://bucket/prefix" / local dir
+  // Copies of the job that run at once, each told its index (a sweep's trials as an AWS Batch
+  // array job); 0 = one job. Backends that cannot run arrays refuse it.
+  int array_size = 0;
+  std::string output_uri;  // "gs://bucket/prefix" / "s3://bucket/prefix" / local dir
   std::vector<DataInput> data;
   std::map<std::string, std::string> labels;
   std::string service_account;  // Vertex service account e-mail

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "manifest/sweep_spec.h"
+
 namespace mlbox::manifest {
 
 // A position in a source file, 1-based; line 0 = unknown.
@@ -90,6 +92,7 @@ struct Manifest {
   std::map<std::string, std::string> data;  // name -> local path or gs:// / s3:// URI
   ResourcesSpec resources;
   Targets targets;
+  std::optional<SweepSpec> sweep;  // `sweep:`; `mlbox sweep` flags replace or extend it
   // Where each key was written, by dotted path ("resources.gpu", "train.command").
   std::map<std::string, Mark> marks;
 

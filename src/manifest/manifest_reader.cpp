@@ -25,7 +25,7 @@ std::optional<bool> parse_bool(std::string_view s) {
 
 const std::vector<std::string> kTopKeys = {
     "name",  "python",  "framework", "cuda",      "system_packages", "train",
-    "image", "context", "data",      "resources", "targets"};
+    "image", "context", "data",      "resources", "targets",         "sweep"};
 
 }  // namespace
 
@@ -92,6 +92,8 @@ void ManifestReader::read(const YAML::Node& root) {
       read_resources(f);
     } else if (f.key == "targets") {
       read_targets(f);
+    } else if (f.key == "sweep") {
+      read_sweep(f);
     }
   }
   if (!have_name)

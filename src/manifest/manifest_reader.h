@@ -71,6 +71,11 @@ class ManifestReader {
   void read_vertex(const Field& section);
   void read_batch(const Field& section);
   void read_local(const Field& section);
+  // read_sweep.cpp
+  void read_sweep(const Field& section);
+  void read_sweep_parameters(const Field& section, SweepSpec& spec);
+  void read_sweep_param(const Field& f, SweepSpec& spec);
+  void read_early_stopping(const Field& section, SweepSpec& spec);
   std::optional<std::string> machine_name_of(const Field& f, const char* example);
 
   Manifest& m_;

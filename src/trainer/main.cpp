@@ -22,6 +22,7 @@
 #include "trainer/process_ranks.h"
 #include "trainer/remote_sync.h"
 #include "trainer/supervisor.h"
+#include "trainer/trial_setup.h"
 #include "util/error.h"
 #include "util/process.h"
 
@@ -117,10 +118,27 @@ int parse_supervisor_options(int argc, char** argv, int first, bool allow_comman
 // under the same supervision as a command.
 struct NativeRequest {
   std::string config;
+  // `--name=value` arguments a tuning engine appended (Vertex AI), taken by the trial's
+  // assignment.
+  std::vector<std::string> engine_args;
 };
+
+std::string trial_values_text(const mlbox::sweep::TrialAssignment& a) {
+  std::string out;
+  for (const auto& [k, v] : a.values) out += " " + k + "=" + v;
+  return out;
+}
 
 int supervise(ModeOptions& m, const NativeRequest* native) {
   auto env = current_environment();
+  std::vector<std::string> engine_args = native ? native->engine_args : std::vector<std::string>{};
+  std::optional<mlbox::sweep::TrialAssignment> trial =
+      apply_trial_assignment(env, native ? engine_args : m.opts.command, native != nullptr);
+  if (!engine_args.empty()) {
+    throw mlbox::Error(mlbox::ErrorKind::kUsage,
+                       "native: unknown argument '" + engine_args[0] + "'",
+                       "usage: mlbox-trainer native --config FILE [--require-gpu]");
+  }
   PlatformLayout layout = resolve_platform(env);
   create_layout_dirs(layout);
   NativeProgram program;
@@ -138,7 +156,10 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   if (layout.rank == 0) {
     metrics.emplace(layout.output_dir, native != nullptr, remote.active() ? &remote : nullptr,
                     stderr);
-    opts.publish_metrics = [&metrics] { metrics->publish(); };
+    opts.publish_metrics = [&metrics, &trial, &env, &layout] {
+      metrics->publish();
+      if (trial) report_hypertune_metric(*trial, env, layout.output_dir);
+    };
   }
   // The job writes checkpoints to a local staging dir that the supervisor mirrors to the
   // platform's checkpoint location (a network mount on Vertex): always staged off-local.
@@ -150,6 +171,7 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   }
   opts.staging_checkpoint_dir = staging.empty() ? layout.checkpoint_dir : staging;
   opts.env = layout.exported_env();
+  if (trial) mlbox::sweep::add_trial_env(*trial, opts.env);
   opts.env["MLBOX_CHECKPOINT_DIR"] = opts.staging_checkpoint_dir;
   opts.output_dir = layout.output_dir;
   opts.attempt = layout.attempt;
@@ -160,6 +182,11 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
     auto config =
         prepare_native_config(native->config, std::filesystem::temp_directory_path() /
                                                   ("mlbox-native-" + std::to_string(getpid())));
+    if (trial) {
+      config.json_path = apply_trial_native_config(
+          *trial, config.json_path,
+          std::filesystem::temp_directory_path() / ("mlbox-trial-" + std::to_string(getpid())));
+    }
     opts.command = {program.binary.string(), "--config", config.json_path, "--base",
                     config.base_dir};
     if (m.require_gpu) opts.command.push_back("--require-gpu");
@@ -177,7 +204,12 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
   std::fprintf(stderr, "%s mlbox-trainer: platform %s, job %s attempt %d%s\n",
                utc_timestamp_now().c_str(), layout.platform.c_str(), layout.job_id.c_str(),
                layout.attempt, where.c_str());
+  if (trial) {
+    std::fprintf(stderr, "%s mlbox-trainer: sweep %s %s:%s\n", utc_timestamp_now().c_str(),
+                 trial->sweep.c_str(), trial->trial.c_str(), trial_values_text(*trial).c_str());
+  }
   SupervisorResult r = run_supervised(opts);
+  if (trial && layout.rank == 0) report_hypertune_metric(*trial, env, layout.output_dir);
   finish_remote_sync(remote, layout);
   return r.exit_code;
 }
@@ -222,6 +254,10 @@ int run_native_mode(int argc, char** argv) {
       request.config = a.substr(9);
     } else {
       int next = parse_supervisor_options(argc, argv, i, false, m);
+      if (next == i && a.rfind("--", 0) == 0 && std::getenv(mlbox::sweep::kParamsEnv)) {
+        request.engine_args.push_back(a);  // the tuning engine's; the trial's assignment takes it
+        continue;
+      }
       if (next == i) {
         throw mlbox::Error(mlbox::ErrorKind::kUsage, "native: unknown argument '" + a + "'",
                            "usage: mlbox-trainer native --config FILE [--require-gpu]");

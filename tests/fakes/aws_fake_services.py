@@ -9,6 +9,7 @@ UnsupportedOperation, so a test never passes on a silently ignored call.
 import base64, json, time
 
 from aws_fake import AwsFault
+from sweep_trial_score import trial_score
 
 
 def add_arguments(ap):
@@ -23,6 +24,10 @@ def add_arguments(ap):
                     help="every job's first attempt is ended by a spot reclaim")
     ap.add_argument("--s3-endpoint", help="where succeeded jobs put model/ and history.json "
                     "(s3rver), signed with --access-key/--secret-key")
+    ap.add_argument("--batch-array-fail", type=int, action="append", default=[],
+                    help="the array child with this index fails (exit 1) on its first attempt")
+    ap.add_argument("--batch-array-reclaim", type=int, action="append", default=[],
+                    help="the array child with this index is spot-reclaimed on attempt 1")
     ap.add_argument("--logs-page-size", type=int, default=2,
                     help="GetLogEvents events per page (small, to exercise the tokens)")
 
@@ -148,6 +153,34 @@ def s3_put(args, bucket, key, data):
         assert r.status == 200, r.status
 
 
+def s3_get(args, bucket, key):
+    """GET an object from --s3-endpoint (path style), SigV4-signed; None when missing."""
+    import datetime, hashlib, urllib.error, urllib.request
+    from urllib.parse import quote
+    import aws_fake
+    host = args.s3_endpoint.split("//", 1)[1].rstrip("/")
+    path = "/" + bucket + "/" + quote(key, safe="/-_.~")
+    amz = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    h = hashlib.sha256(b"").hexdigest()
+    headers = {"host": host, "x-amz-content-sha256": h, "x-amz-date": amz}
+    names = sorted(headers)
+    creq = "\n".join(["GET", path, "", "".join(f"{n}:{headers[n]}\n" for n in names),
+                      ";".join(names), h])
+    scope = f"{amz[:8]}/{args.region}/s3/aws4_request"
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz, scope, hashlib.sha256(creq.encode()).hexdigest()])
+    sig = aws_fake.expected_signature(args.secret_key, amz, args.region, "s3", sts)
+    headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={args.access_key}/{scope}, "
+                                f"SignedHeaders={';'.join(names)}, Signature={sig}")
+    req = urllib.request.Request(args.s3_endpoint.rstrip("/") + path, method="GET", headers=headers)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
 class Batch(Plugin):
     """Jobs advance one step per DescribeJobs call: SUBMITTED -> RUNNABLE -> STARTING ->
     RUNNING -> SUCCEEDED; with spot reclaims armed (--batch-spot-reclaim or POST
@@ -156,7 +189,16 @@ class Batch(Plugin):
     retryStrategy must allow it). Each attempt writes log events to the logs plug-in; on
     success model/model.pt and history.json go under the job's MLBOX_MODEL_DIR parent.
     POST /__fake/batch/hold {"on": true} keeps a job's last attempt RUNNING (describing it
-    does not end it) until {"on": false}: a test then plays the container meanwhile."""
+    does not end it) until {"on": false}: a test then plays the container meanwhile.
+
+    Array jobs (SubmitJob arrayProperties.size, 2..10000): the parent is PENDING while its
+    children "<parent>:<i>" walk the life cycle above one step per DescribeJobs of each; the
+    parent ends SUCCEEDED when every child did, else FAILED, and counts them in
+    arrayProperties.statusSummary. Child i emulates mlbox-trainer in a sweep: it reads the plan
+    MLBOX_SWEEP_PLAN names from S3, takes trials[i], and on success writes model/model.pt,
+    history.json and metrics.jsonl (the plan's metric, trial_score of the trial's values) under
+    <plan output>/<trial id>. --batch-array-fail I fails child I (exit 1);
+    --batch-array-reclaim I spot-reclaims child I's first attempt."""
     NAME = "batch"
     MODEL = "batch-2016-08-10.service-2.json"
     VALIDATION_ERROR = "ClientException"
@@ -219,12 +261,34 @@ class Batch(Plugin):
             raise AwsFault("ClientException", f"JobQueue {d['jobQueue']} not found")
         definition = self.find_definition(d["jobDefinition"])
         rs = d.get("retryStrategy", definition.get("retryStrategy", {}))
+        size = d.get("arrayProperties", {}).get("size")
+        if size is not None and not 2 <= size <= 10000:
+            raise AwsFault("ClientException", "arrayProperties.size must be between 2 and 10000")
+        if size is not None and definition.get("type") == "multinode":
+            raise AwsFault("ClientException", "array jobs cannot be multi-node")
         self.seq += 1
         job_id = f"{self.seq:08d}-0000-4000-8000-{self.seq:012d}"
         now = int(time.time() * 1000)
         container = definition.get("containerProperties") or \
             definition["nodeProperties"]["nodeRangeProperties"][0]["container"]
-        self.jobs[job_id] = {
+        job = self.new_job(job_id, d, definition, container, rs, now)
+        self.jobs[job_id] = job
+        if size is not None:
+            job["status"] = "PENDING"
+            job["arrayProperties"] = {"size": size, "statusSummary": {}}
+            job["_children"] = []
+            for i in range(size):
+                child = self.new_job(f"{job_id}:{i}", d, definition, container, rs, now)
+                child["arrayProperties"] = {"index": i}
+                child["_index"] = i
+                child["_reclaim"] = i in self.args.batch_array_reclaim
+                child["_fail"] = i in self.args.batch_array_fail
+                self.jobs[child["jobId"]] = child
+                job["_children"].append(child["jobId"])
+        return {"jobArn": self.arn("job", job_id), "jobName": d["jobName"], "jobId": job_id}
+
+    def new_job(self, job_id, d, definition, container, rs, now):
+        return {
             "jobArn": self.arn("job", job_id), "jobName": d["jobName"], "jobId": job_id,
             "jobQueue": self.arn("job-queue", d["jobQueue"]), "status": "SUBMITTED",
             "attempts": [], "createdAt": now, "retryStrategy": rs,
@@ -237,7 +301,6 @@ class Batch(Plugin):
             "platformCapabilities": definition.get("platformCapabilities", []),
             "_steps": 0, "_reclaim": self.spot_reclaim,
         }
-        return {"jobArn": self.arn("job", job_id), "jobName": d["jobName"], "jobId": job_id}
 
     @staticmethod
     def job_environment(container, submit):
@@ -255,7 +318,8 @@ class Batch(Plugin):
 
     def stream_for(self, job):
         n = len(job["attempts"]) + 1
-        return f"mlbox/default/{job['jobId'][:8]}attempt{n}"
+        child = f"i{job['_index']}" if "_index" in job else ""
+        return f"mlbox/default/{job['jobId'][:8]}{child}attempt{n}"
 
     def write_logs(self, job, lines):
         logs = self.logs()
@@ -274,7 +338,22 @@ class Batch(Plugin):
                 return rule["action"].upper() == "RETRY"
         return True
 
+    def advance_parent(self, job):
+        children = [self.jobs[c] for c in job["_children"]]
+        summary = {}
+        for c in children:
+            summary[c["status"]] = summary.get(c["status"], 0) + 1
+        job["arrayProperties"]["statusSummary"] = summary
+        if all(c["status"] in ("SUCCEEDED", "FAILED") for c in children):
+            if job["status"] not in ("SUCCEEDED", "FAILED"):
+                job["status"] = "SUCCEEDED" if summary.get("FAILED", 0) == 0 else "FAILED"
+                job["stoppedAt"] = int(time.time() * 1000)
+        elif any(c["status"] == "RUNNING" for c in children):
+            job["status"] = "RUNNING"
+
     def advance(self, job):
+        if "_children" in job:
+            return self.advance_parent(job)
         now = int(time.time() * 1000)
         st = job["status"]
         if st in ("SUCCEEDED", "FAILED"):
@@ -307,6 +386,17 @@ class Batch(Plugin):
                 if job["status"] == "FAILED":
                     job["stoppedAt"] = now
                 return
+            if job.get("_fail"):
+                attempt["container"]["exitCode"] = 1
+                attempt["statusReason"] = "Essential container in task exited"
+                self.write_logs(job, ["Traceback (most recent call last):",
+                                      "RuntimeError: CUDA error: an illegal memory access"])
+                job["attempts"].append(attempt)
+                job["status"] = "FAILED"
+                job["statusReason"] = "Essential container in task exited"
+                job["stoppedAt"] = now
+                job["container"]["exitCode"] = 1
+                return
             attempt["container"]["exitCode"] = 0
             attempt["statusReason"] = "Essential container in task exited"
             self.write_logs(job, ["mlbox-trainer: training finished, model saved"])
@@ -317,8 +407,34 @@ class Batch(Plugin):
             job["container"]["exitCode"] = 0
             self.put_outputs(job)
 
+    def put_trial_outputs(self, job, env):
+        """An array child in a sweep does what mlbox-trainer does with the plan."""
+        plan_uri = env["MLBOX_SWEEP_PLAN"]
+        bucket, _, key = plan_uri[5:].partition("/")
+        raw = s3_get(self.args, bucket, key)
+        if raw is None:
+            raise AwsFault("ClientException", f"the sweep plan {plan_uri} is not in S3", 500)
+        plan = json.loads(raw)
+        trial = plan["trials"][job["_index"]]
+        out = plan["output"] + "/" + trial["id"]
+        obucket, _, prefix = out[5:].partition("/")
+        value = trial_score(trial["values"])
+        metric = plan["metric"]
+        s3_put(self.args, obucket, prefix + "/model/model.pt",
+               f"fake torchscript model {job['jobId']} {trial['id']}".encode())
+        history = {"epoch": [0, 1], "history": {"loss": [1.0 - value / 2, 1.0 - value],
+                                                metric: [round(value * 0.8, 6), value]},
+                   "params": trial["values"]}
+        s3_put(self.args, obucket, prefix + "/history.json", json.dumps(history).encode())
+        lines = [{"epoch": 0, "loss": 1.0 - value / 2, metric: round(value * 0.8, 6)},
+                 {"epoch": 1, "loss": 1.0 - value, metric: value}]
+        s3_put(self.args, obucket, prefix + "/metrics.jsonl",
+               "".join(json.dumps(x) + "\n" for x in lines).encode())
+
     def put_outputs(self, job):
         env = {e["name"]: e["value"] for e in job["container"]["environment"]}
+        if self.args.s3_endpoint and "_index" in job and env.get("MLBOX_SWEEP_PLAN"):
+            return self.put_trial_outputs(job, env)
         model_dir = env.get("MLBOX_MODEL_DIR", "")
         if not (self.args.s3_endpoint and model_dir.startswith("s3://")):
             return

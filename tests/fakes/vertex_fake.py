@@ -19,6 +19,20 @@ checked; 400 INVALID_ARGUMENT names the problem):
        under baseOutputDirectory: model/model.pt, model/history.json)
   GET  /v1/projects/{p}/locations/{r}/customJobs        -> list (pageToken)
   POST /v1/projects/{p}/locations/{r}/customJobs/{id}:cancel -> CANCELLING, then CANCELLED
+  POST /v1/projects/{p}/locations/{r}/hyperparameterTuningJobs -> HyperparameterTuningJob,
+       validated against hyperparameter_tuning_job.proto + study.proto (tests/fakes/protos,
+       trimmed from googleapis) and the service's rules (metrics and parameters required, one
+       value spec each, discrete values increasing, log scale > 0, GRID_SEARCH without DOUBLE
+       parameters, trialJobSpec checked as a CustomJob's jobSpec)
+  GET  /v1/{name of a tuning job} -> each GET advances it: QUEUED -> PENDING -> RUNNING; then
+       trials start (up to parallelTrialCount, maxTrialCount in all; values from the study:
+       grid in order, else seeded random), each a CustomJob of its own, ACTIVE for a step and
+       then SUCCEEDED with a finalMeasurement (the trial's outputs written under
+       baseOutputDirectory/<trial id>/ as mlbox-trainer writes them); --hpt-fail-trial N makes
+       trial N INFEASIBLE (its CustomJob FAILED), --hpt-preempt-trial N restarts trial N's VM
+       once (attempt 2 in its logs); a trial whose CustomJob is cancelled is INFEASIBLE. The job
+       ends SUCCEEDED when a trial did, else FAILED.
+  POST /v1/{name of a tuning job}:cancel -> CANCELLING, then CANCELLED (active trials stop)
 Cloud Logging: POST /v2/entries:list {resourceNames, filter (resource.type="ml_job" AND
   resource.labels.job_id="ID" [AND timestamp>="T"]), orderBy, pageSize, pageToken}: one
   entry set per attempt, each attempt on its own VM (labels compute.googleapis.com/resource_id).
@@ -36,30 +50,42 @@ from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweep_trial_score import trial_score  # noqa: E402
+
 SPECS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "specs")
 
 
-def compile_custom_job(specs):
-    """protoc the aiplatform v1 CustomJob (and its imports) into a descriptor set."""
+TRIMMED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "protos", "aiplatform-v1")
+
+
+def compile_protos(specs):
+    """protoc the aiplatform v1 CustomJob (../shared/specs) and HyperparameterTuningJob (the
+    trimmed protos beside this file), with their imports, into one descriptor pool."""
     tmp = tempfile.mkdtemp(prefix="vertex-fake-")
     inc = os.path.join(tmp, "inc", "google", "cloud", "aiplatform", "v1")
     os.makedirs(inc)
-    src = os.path.join(specs, "gcp", "aiplatform-v1")
-    for f in os.listdir(src):
-        if f.endswith(".proto"):
-            os.symlink(os.path.join(src, f), os.path.join(inc, f))
-    out = os.path.join(tmp, "custom_job.pb")
+    for src in (os.path.join(specs, "gcp", "aiplatform-v1"), TRIMMED):
+        for f in os.listdir(src):
+            if f.endswith(".proto") and not os.path.exists(os.path.join(inc, f)):
+                os.symlink(os.path.join(src, f), os.path.join(inc, f))
+    out = os.path.join(tmp, "aiplatform.pb")
     subprocess.run(["protoc", "-I", os.path.join(tmp, "inc"), "-I", os.path.join(specs, "gcp", "common"),
                     "-I", "/usr/include", "--include_imports", "--descriptor_set_out=" + out,
-                    "google/cloud/aiplatform/v1/custom_job.proto"], check=True)
+                    "google/cloud/aiplatform/v1/custom_job.proto",
+                    "google/cloud/aiplatform/v1/hyperparameter_tuning_job.proto"], check=True)
     fds = descriptor_pb2.FileDescriptorSet()
     with open(out, "rb") as f:
         fds.ParseFromString(f.read())
     pool = descriptor_pool.DescriptorPool()
     for fd in fds.file:
         pool.Add(fd)
-    desc = pool.FindMessageTypeByName("google.cloud.aiplatform.v1.CustomJob")
-    return message_factory.MessageFactory(pool).GetPrototype(desc), desc
+    factory = message_factory.MessageFactory(pool)
+    out = {}
+    for name in ("CustomJob", "HyperparameterTuningJob"):
+        desc = pool.FindMessageTypeByName("google.cloud.aiplatform.v1." + name)
+        out[name] = (factory.GetPrototype(desc), desc)
+    return out
 
 
 OUTPUT_ONLY = ["name", "state", "createTime", "startTime", "endTime", "updateTime", "error",
@@ -122,6 +148,91 @@ def validate_custom_job(body, cls, desc):
         raise ValueError("customJob.jobSpec.baseOutputDirectory.outputUriPrefix must be gs://")
 
 
+HPT_OUTPUT_ONLY = ["name", "trials", "state", "createTime", "startTime", "endTime", "updateTime",
+                   "error"]
+VALUE_SPECS = ("doubleValueSpec", "integerValueSpec", "categoricalValueSpec", "discreteValueSpec")
+
+
+def validate_tuning_job(body, protos):
+    """HyperparameterTuningJob: the proto (strict JSON names, types, enums) and the rules the
+    service enforces beyond it."""
+    if not isinstance(body, dict):
+        raise ValueError("the body is not a JSON object")
+    cls, desc = protos["HyperparameterTuningJob"]
+    check_json_names(body, desc, "hyperparameterTuningJob")
+    json_format.Parse(json.dumps(body), cls(), ignore_unknown_fields=False)
+    for f in HPT_OUTPUT_ONLY:
+        if f in body:
+            raise ValueError(f"hyperparameterTuningJob.{f} is output only")
+    for f in ("displayName", "studySpec", "trialJobSpec"):
+        if not body.get(f):
+            raise ValueError(f"hyperparameterTuningJob.{f} is required")
+    for f in ("maxTrialCount", "parallelTrialCount"):
+        if int(body.get(f, 0)) < 1:
+            raise ValueError(f"hyperparameterTuningJob.{f} is required (at least 1)")
+    study = body["studySpec"]
+    metrics = study.get("metrics", [])
+    if not metrics:
+        raise ValueError("studySpec.metrics is required")
+    for i, m in enumerate(metrics):
+        if not m.get("metricId") or re.search(r"\s", m["metricId"]):
+            raise ValueError(f"studySpec.metrics[{i}].metricId is required, without whitespace")
+        if m.get("goal", "GOAL_TYPE_UNSPECIFIED") == "GOAL_TYPE_UNSPECIFIED":
+            raise ValueError(f"studySpec.metrics[{i}].goal is required")
+    params = study.get("parameters", [])
+    if not params:
+        raise ValueError("studySpec.parameters is required")
+    seen = set()
+    for i, p in enumerate(params):
+        where = f"studySpec.parameters[{i}]"
+        pid = p.get("parameterId", "")
+        if not pid or re.search(r"\s", pid) or pid in seen:
+            raise ValueError(f"{where}.parameterId is required, unique, without whitespace")
+        seen.add(pid)
+        specs = [k for k in VALUE_SPECS if k in p]
+        if len(specs) != 1:
+            raise ValueError(f"{where} needs exactly one of {', '.join(VALUE_SPECS)}")
+        spec = p[specs[0]]
+        if specs[0] in ("doubleValueSpec", "integerValueSpec"):
+            lo, hi = float(spec.get("minValue", 0)), float(spec.get("maxValue", 0))
+            if lo > hi:
+                raise ValueError(f"{where}: minValue {lo} > maxValue {hi}")
+            if p.get("scaleType") in ("UNIT_LOG_SCALE", "UNIT_REVERSE_LOG_SCALE") and lo <= 0:
+                raise ValueError(f"{where}: a log scale needs a strictly positive feasible space")
+        if specs[0] == "discreteValueSpec":
+            v = spec.get("values", [])
+            if not v or any(b - a < 1e-10 for a, b in zip(v, v[1:])):
+                raise ValueError(f"{where}.discreteValueSpec.values must be increasing, 1e-10 apart")
+        if specs[0] == "categoricalValueSpec":
+            if not spec.get("values"):
+                raise ValueError(f"{where}.categoricalValueSpec.values is required")
+            if "scaleType" in p:
+                raise ValueError(f"{where}.scaleType: leave it unset for CATEGORICAL")
+        if study.get("algorithm") == "GRID_SEARCH" and specs[0] == "doubleValueSpec":
+            raise ValueError(f"{where}: GRID_SEARCH needs INTEGER, CATEGORICAL or DISCRETE parameters")
+    validate_custom_job({"displayName": body["displayName"], "jobSpec": body["trialJobSpec"]},
+                        *protos["CustomJob"])
+
+
+def grid_points(p):
+    if "discreteValueSpec" in p:
+        return list(p["discreteValueSpec"]["values"])
+    if "categoricalValueSpec" in p:
+        return list(p["categoricalValueSpec"]["values"])
+    s = p["integerValueSpec"]
+    return list(range(int(s["minValue"]), int(s["maxValue"]) + 1))
+
+
+def draw(p, rng):
+    import math
+    if "doubleValueSpec" in p:
+        lo, hi = p["doubleValueSpec"]["minValue"], p["doubleValueSpec"]["maxValue"]
+        if p.get("scaleType") == "UNIT_LOG_SCALE":
+            return round(math.exp(rng.uniform(math.log(lo), math.log(hi))), 8)
+        return round(rng.uniform(lo, hi), 8)
+    return rng.choice(grid_points(p))
+
+
 def now_rfc3339(offset=0.0):
     t = time.time() + offset
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
@@ -130,7 +241,9 @@ def now_rfc3339(offset=0.0):
 class State:
     def __init__(self, args):
         self.args = args
-        self.cls, self.desc = compile_custom_job(args.specs)
+        self.protos = compile_protos(args.specs)
+        self.cls, self.desc = self.protos["CustomJob"]
+        self.tuning = {}   # name -> HyperparameterTuningJob dict
         self.lock = threading.RLock()
         self.jobs = {}     # name -> job dict
         self.steps = {}    # name -> list of states still to go
@@ -210,8 +323,131 @@ class State:
         return job
 
 
+    def trial_values(self, hpt, index):
+        params = hpt["studySpec"]["parameters"]
+        if hpt["studySpec"].get("algorithm") == "GRID_SEARCH":
+            import itertools
+            combos = list(itertools.product(*(grid_points(p) for p in params)))
+            combo = combos[index % len(combos)]
+        else:
+            import random
+            rng = random.Random(1000 + index)
+            combo = [draw(p, rng) for p in params]
+        return {p["parameterId"]: v for p, v in zip(params, combo)}
+
+    def start_trial(self, hpt):
+        index = len(hpt["trials"])
+        tid = str(index + 1)
+        values = self.trial_values(hpt, index)
+        base = hpt["trialJobSpec"].get("baseOutputDirectory", {}).get("outputUriPrefix", "")
+        spec = json.loads(json.dumps(hpt["trialJobSpec"]))
+        pool = spec["workerPoolSpecs"][0]["containerSpec"]
+        # The service appends the trial's values as arguments; AIP_* point under the trial.
+        pool["args"] = pool.get("args", []) + [f"--{k}={v}" for k, v in values.items()]
+        self.next_id += 1
+        parent = hpt["name"].rsplit("/hyperparameterTuningJobs/", 1)[0]
+        cj_name = f"{parent}/customJobs/{self.next_id}"
+        self.jobs[cj_name] = {"name": cj_name, "displayName": f"{hpt['displayName']}-trial-{tid}",
+                              "jobSpec": spec, "state": "JOB_STATE_RUNNING",
+                              "createTime": now_rfc3339(), "startTime": now_rfc3339()}
+        self.steps[cj_name] = []  # the trial drives it
+        trial = {"id": tid, "state": "ACTIVE", "startTime": now_rfc3339(), "customJob": cj_name,
+                 "parameters": [{"parameterId": k, "value": v} for k, v in values.items()],
+                 "_values": values, "_out": f"{base.rstrip('/')}/{tid}" if base else "",
+                 "_steps": ["RUN", "RUN2", "DONE"] if index + 1 in self.args.hpt_preempt_trial
+                 else ["RUN", "DONE"]}
+        hpt["trials"].append(trial)
+        job_id = cj_name.rsplit("/", 1)[1]
+        self.add_logs(job_id, 1, ["mlbox-trainer: attempt 1 starting " + " ".join(pool["args"])])
+
+    def finish_trial(self, hpt, trial, job):
+        job_id = trial["customJob"].rsplit("/", 1)[1]
+        index = int(trial["id"])
+        trial["endTime"] = now_rfc3339()
+        job["endTime"] = trial["endTime"]
+        env = {e["name"]: e["value"] for e in
+               job["jobSpec"]["workerPoolSpecs"][0]["containerSpec"].get("env", [])}
+        if index in self.args.hpt_fail_trial:
+            trial["state"] = "INFEASIBLE"
+            trial["infeasibleReason"] = "The trial's CustomJob failed: the replica exited with 1"
+            job["state"] = "JOB_STATE_FAILED"
+            self.add_logs(job_id, 1, ["RuntimeError: CUDA error: an illegal memory access"])
+            return
+        if "MLBOX_SWEEP_PARAMS" not in env:
+            raise ValueError("the trial job has no MLBOX_SWEEP_PARAMS: the trainer would not "
+                             "know the appended arguments are the trial's")
+        metric = hpt["studySpec"]["metrics"][0]["metricId"]
+        value = trial_score(trial["_values"])
+        trial["state"] = "SUCCEEDED"
+        trial["finalMeasurement"] = {"stepCount": "2",
+                                     "metrics": [{"metricId": metric, "value": value}]}
+        job["state"] = "JOB_STATE_SUCCEEDED"
+        self.add_logs(job_id, 2 if "RUN2" in trial.get("_done", []) else 1,
+                      [f"{metric}={value}", "training finished"])
+        if trial["_out"]:
+            bucket, _, prefix = trial["_out"][5:].partition("/")
+            prefix = prefix + "/" if prefix else ""
+            self.put_object(bucket, prefix + "model/model.pt", f"TORCHSCRIPT trial {trial['id']}".encode())
+            history = {"epoch": [0, 1], "history": {metric: [round(value * 0.8, 6), value],
+                                                    "loss": [1 - value / 2, 1 - value]},
+                       "params": {k: str(v) for k, v in trial["_values"].items()}}
+            self.put_object(bucket, prefix + "history.json", json.dumps(history).encode())
+            self.put_object(bucket, prefix + "metrics.jsonl", "".join(
+                json.dumps({"epoch": e, metric: history["history"][metric][e]}) + "\n"
+                for e in (0, 1)).encode())
+
+    def advance_tuning(self, name):
+        hpt = self.tuning[name]
+        hpt["updateTime"] = now_rfc3339()
+        st = hpt["state"]
+        if st == "JOB_STATE_QUEUED":
+            hpt["state"] = "JOB_STATE_PENDING"
+            return hpt
+        if st == "JOB_STATE_PENDING":
+            hpt["state"] = "JOB_STATE_RUNNING"
+            hpt["startTime"] = now_rfc3339()
+            return hpt
+        if st in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"):
+            return hpt
+        cancelling = st == "JOB_STATE_CANCELLING"
+        for trial in hpt["trials"]:
+            if trial["state"] != "ACTIVE":
+                continue
+            job = self.jobs[trial["customJob"]]
+            if cancelling or job["state"] in ("JOB_STATE_CANCELLING", "JOB_STATE_CANCELLED"):
+                trial["state"] = "INFEASIBLE"
+                trial["infeasibleReason"] = "The trial's CustomJob was cancelled"
+                trial["endTime"] = now_rfc3339()
+                job["state"] = "JOB_STATE_CANCELLED"
+                continue
+            step = trial["_steps"].pop(0)
+            trial.setdefault("_done", []).append(step)
+            if step == "RUN2":
+                self.add_logs(trial["customJob"].rsplit("/", 1)[1], 2,
+                              ["mlbox-trainer: attempt 2 starting, resuming from epoch 1"])
+            elif step == "DONE":
+                self.finish_trial(hpt, trial, job)
+        if cancelling:
+            hpt["state"] = "JOB_STATE_CANCELLED"
+            hpt["endTime"] = now_rfc3339()
+            return hpt
+        active = sum(1 for t in hpt["trials"] if t["state"] == "ACTIVE")
+        while active < int(hpt["parallelTrialCount"]) and len(hpt["trials"]) < int(hpt["maxTrialCount"]):
+            self.start_trial(hpt)
+            active += 1
+        if active == 0 and len(hpt["trials"]) >= int(hpt["maxTrialCount"]):
+            ok = any(t["state"] == "SUCCEEDED" for t in hpt["trials"])
+            hpt["state"] = "JOB_STATE_SUCCEEDED" if ok else "JOB_STATE_FAILED"
+            hpt["endTime"] = now_rfc3339()
+        return hpt
+
+
 def public(job):
-    return {k: v for k, v in job.items() if not k.startswith("_")}
+    if isinstance(job, dict):
+        return {k: public(v) for k, v in job.items() if not k.startswith("_")}
+    if isinstance(job, list):
+        return [public(v) for v in job]
+    return job
 
 
 def make_handler(st):
@@ -309,6 +545,36 @@ def make_handler(st):
                 if start + size < len(names):
                     out["nextPageToken"] = str(start + size)
                 return self.send(200, out)
+            m = re.fullmatch(r"/v1/projects/([^/]+)/locations/([^/]+)/hyperparameterTuningJobs", url.path)
+            if m and self.command == "POST":
+                try:
+                    validate_tuning_job(body, st.protos)
+                except Exception as e:  # json_format.ParseError, ValueError
+                    return self.error(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {e}")
+                st.next_id += 1
+                name = f"projects/{m.group(1)}/locations/{m.group(2)}/hyperparameterTuningJobs/{st.next_id}"
+                job = dict(body, name=name, state="JOB_STATE_QUEUED", trials=[],
+                           createTime=now_rfc3339(), updateTime=now_rfc3339())
+                st.tuning[name] = job
+                return self.send(200, public(job))
+            m = re.fullmatch(r"/v1/(projects/[^/]+/locations/[^/]+/hyperparameterTuningJobs/[^/:]+)(:cancel)?",
+                             url.path)
+            if m and m.group(1) in st.tuning:
+                name = m.group(1)
+                if m.group(2) and self.command == "POST":
+                    job = st.tuning[name]
+                    if job["state"] in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"):
+                        return self.error(400, "FAILED_PRECONDITION",
+                                          f"Cannot cancel job {name} in state {job['state']}")
+                    job["state"] = "JOB_STATE_CANCELLING"
+                    return self.send(200, {})
+                if not m.group(2) and self.command == "GET":
+                    try:
+                        return self.send(200, public(st.advance_tuning(name)))
+                    except ValueError as e:
+                        return self.error(500, "INTERNAL", str(e))
+            if m:
+                return self.error(404, "NOT_FOUND", f'The HyperparameterTuningJob "{m.group(1)}" does not exist.')
             m = re.fullmatch(r"/v1/(projects/[^/]+/locations/[^/]+/customJobs/[^/:]+)(:cancel)?", url.path)
             if m and m.group(1) in st.jobs:
                 name = m.group(1)
@@ -425,6 +691,10 @@ def main():
     ap.add_argument("--preempt-spot", action="store_true")
     ap.add_argument("--log-page-size", type=int, default=2)
     ap.add_argument("--list-page-size", type=int, default=2)
+    ap.add_argument("--hpt-fail-trial", type=int, action="append", default=[],
+                    help="tuning trial N (1-based) fails: INFEASIBLE, its CustomJob FAILED")
+    ap.add_argument("--hpt-preempt-trial", type=int, action="append", default=[],
+                    help="tuning trial N's VM is restarted once (attempt 2 in its logs)")
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
     port = server.server_address[1]

@@ -195,7 +195,7 @@ TEST_CASE("every problem is reported, in file order, with the first hint") {
           "proj/mlbox.yaml:3:10: resources.nodes is 0, expected an integer >= 1\n"
           "proj/mlbox.yaml:4:1: unknown key 'pyhton' at the top level, expected one of: name, "
           "python, framework, cuda, system_packages, train, image, context, data, resources, "
-          "targets (did you mean 'python'?)\n"
+          "targets, sweep (did you mean 'python'?)\n"
           "proj/mlbox.yaml:6:9: framework.name is 'keras', expected one of: pytorch, "
           "tensorflow, none");
     CHECK(e.hint() == "rename 'pyhton' to 'python'");

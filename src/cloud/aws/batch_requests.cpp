@@ -139,6 +139,21 @@ nlohmann::json submit_job_request(const jobs::JobSpec& spec, const std::string& 
     }
   }
   if (!spec.labels.empty()) s["tags"] = spec.labels;
+  // An array job (a sweep's trials): Batch runs `size` children, each with
+  // AWS_BATCH_JOB_ARRAY_INDEX 0..size-1. Its size is 2..10000.
+  if (spec.array_size > 0) {
+    if (spec.array_size < 2 || spec.array_size > 10000) {
+      throw Error(
+          ErrorKind::kConfig,
+          fmt::format("an AWS Batch array job has 2 to 10000 children, not {}", spec.array_size),
+          "sweep over 2 to 10000 trials");
+    }
+    if (spec.nodes > 1) {
+      throw Error(ErrorKind::kConfig, "an AWS Batch array job cannot be multi-node",
+                  "sweep with nodes: 1");
+    }
+    s["arrayProperties"] = {{"size", spec.array_size}};
+  }
   return s;
 }
 

@@ -51,6 +51,12 @@ class VertexBackend : public jobs::JobBackend {
   // customJobs.get, the raw CustomJob.
   nlohmann::json get_job(const std::string& resource_name);
 
+  // For the sweep engine (vertex_sweep.h), which speaks to the same service: the spec with
+  // the project/region defaults, the authenticated client, the environment.
+  jobs::JobSpec complete(const jobs::JobSpec& spec) const { return completed(spec); }
+  GoogleApi& api() { return api_; }
+  const Options& options() const { return options_; }
+
  private:
   jobs::JobSpec completed(const jobs::JobSpec& spec) const;  // project/region defaults
   std::string parent(const jobs::JobSpec& spec) const;

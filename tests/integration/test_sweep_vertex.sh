@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# mlbox sweep --target vertex end to end: one HyperparameterTuningJob to tests/fakes/vertex_fake.py
+# (parsed strictly with the official CustomJob proto and the trimmed
+# hyperparameter_tuning_job.proto / study.proto under tests/fakes/protos), whose trials walk
+# ACTIVE -> SUCCEEDED (trial 2 INFEASIBLE, trial 3's VM restarted once); the trials' values
+# come from the service, their metrics from its final measurements, their outputs from its GCS
+# fake. One trial is cancelled through its CustomJob; the best trial's model is fetched. The
+# study sent: GRID_SEARCH with the log range as discrete points; Bayesian is the service's
+# default algorithm (no field).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry_lib.sh"
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3  # Debian's, with python3-protobuf
+
+$PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
+  --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
+cleanup_hooks+=("kill $!")
+$PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$WORK/issued.jsonl" \
+  --requests "$WORK/requests.jsonl" --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
+  --hpt-fail-trial 2 --hpt-preempt-trial 3 2>"$WORK/vertex.log" &
+cleanup_hooks+=("kill $!")
+for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
+[ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
+V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
+export GCE_METADATA_HOST="127.0.0.1:$(cat "$WORK/oauth.port")"
+export CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING="$V/"
+export STORAGE_EMULATOR_HOST="$V"
+export MLBOX_ALLOW_LOCAL_REGISTRY=1 MLBOX_POLL_INTERVAL=0.2
+unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
+
+start_registry reg
+PROJ=$WORK/proj
+make_image "$PROJ" latest "200K" 7 >/dev/null
+cat >"$PROJ/mlbox.yaml" <<YAML
+name: digits
+train:
+  command: python train.py
+image:
+  repository: 127.0.0.1:$REG_PORT/mlbox-test/digits
+targets:
+  vertex:
+    project: mlbox-test
+    region: us-central1
+    output: gs://mlbox-out/runs
+    machine: n1-standard-8
+sweep:
+  metric: val_accuracy
+  goal: max
+  algorithm: random
+  max_trials: 5
+  parallel_trials: 2
+  parameters:
+    lr: {min: 0.0001, max: 0.1, scale: log}
+    batch_size: [16, 32, 64]
+YAML
+cat >"$PROJ/train.py" <<'PY'
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float)
+p.add_argument("--batch_size", type=int)
+PY
+cd "$PROJ"
+requests() { $PY - "$WORK/requests.jsonl" "$1" <<'PY'
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if eval(sys.argv[2], {}, {"e": json.loads(l)})))
+PY
+}
+
+# --- dry run of a grid: the float range goes as discrete points ---------------------------------
+expect_rc 0 "$MLBOX" sweep --target vertex --no-build --algorithm grid --max-trials 6 --dry-run
+$PY - "$WORK/stdout" <<'PY' || fail "grid dry run: $(cat "$WORK/stdout")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+b = d["requests"][0]["body"]
+assert d["requests"][0]["url"].endswith("/projects/mlbox-test/locations/us-central1/hyperparameterTuningJobs")
+s = b["studySpec"]
+assert s["algorithm"] == "GRID_SEARCH" and s["metrics"] == [{"metricId": "val_accuracy", "goal": "MAXIMIZE"}]
+lr = [p for p in s["parameters"] if p["parameterId"] == "lr"][0]
+assert lr["discreteValueSpec"]["values"] == [0.0001, 0.00316228, 0.1], lr
+assert b["maxTrialCount"] == 6 and b["parallelTrialCount"] == 2, b
+env = {e["name"]: e["value"] for e in b["trialJobSpec"]["workerPoolSpecs"][0]["containerSpec"]["env"]}
+assert json.loads(env["MLBOX_SWEEP_PARAMS"])["metric"] == "val_accuracy"
+PY
+[ ! -s "$WORK/requests.jsonl" ] || fail "--dry-run sent requests"
+expect_rc 0 "$MLBOX" sweep --target vertex --no-build --algorithm bayesian --dry-run
+$PY -c "import json,sys; b=json.load(open(sys.argv[1]))['requests'][0]['body']; assert 'algorithm' not in b['studySpec'], b" "$WORK/stdout" ||
+  fail "bayesian sent an algorithm"
+expect_rc 2 "$MLBOX" sweep --target local --no-build --algorithm bayesian
+grep -q "Vertex AI's own search" "$WORK/stderr" || fail "bayesian on local: $(cat "$WORK/stderr")"
+pass "dry runs: grid with discrete log points; Bayesian is the service's default; refused locally"
+
+# --- the sweep --------------------------------------------------------------------------------------
+expect_rc 0 "$MLBOX" --json sweep --target vertex --no-build
+SWEEP=$(json "$WORK/stdout" 'd["id"]')
+[ "$(requests 'e["method"] == "POST" and e["path"].endswith("/hyperparameterTuningJobs")')" = 1 ] ||
+  fail "expected one HyperparameterTuningJob"
+grep -q INVALID_ARGUMENT "$WORK/vertex.log" && fail "the fake refused a request"
+# Cancel trial 4 once it runs (through its CustomJob).
+for _ in $(seq 100); do
+  "$MLBOX" --json sweep status "$SWEEP" >"$WORK/status.json"
+  $PY -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(t['id']=='trial-004' and t['state']=='RUNNING' for t in d['trials']) else 1)" "$WORK/status.json" && break
+done
+expect_rc 0 "$MLBOX" sweep cancel "$SWEEP" --trial trial-004
+[ "$(requests 'e["method"] == "POST" and e["path"].endswith(":cancel") and "/customJobs/" in e["path"]')" = 1 ] ||
+  fail "no CustomJob cancel for trial 4"
+for _ in $(seq 200); do
+  "$MLBOX" --json sweep status "$SWEEP" >"$WORK/status.json"
+  [ "$(json "$WORK/status.json" 'd["state"]')" != RUNNING ] && break
+done
+$PY - "$WORK/status.json" <<'PY' || fail "status: $(cat "$WORK/status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["state"] == "SUCCEEDED", d["state"]
+t = {x["id"]: x for x in d["trials"]}
+assert len(t) == 5
+assert t["trial-002"]["state"] == "FAILED" and "exited with 1" in t["trial-002"]["message"], t["trial-002"]
+assert t["trial-004"]["state"] == "CANCELLED", t["trial-004"]
+ok = [x for x in t.values() if x["state"] == "SUCCEEDED"]
+assert {x["id"] for x in ok} == {"trial-001", "trial-003", "trial-005"}, t
+for x in ok:
+    lr = float(x["parameters"]["lr"]); bs = x["parameters"]["batch_size"]
+    assert 1e-4 <= lr <= 0.1 and bs in ("16", "32", "64"), x
+    assert x["metric"] is not None and x["output"].endswith("/" + x["job_id"]), x
+best = max(ok, key=lambda x: x["metric"])
+assert d["best"]["id"] == best["id"], (d["best"], best)
+PY
+pass "tuning job: values from the service, trial 2 FAILED, trial 4 cancelled via its CustomJob, best by final measurement"
+
+BEST=$(json "$WORK/status.json" 'd["best"]["id"]')
+BEST_VT=$(json "$WORK/status.json" 'd["best"]["job_id"]')
+expect_rc 0 "$MLBOX" sweep fetch "$SWEEP" -o "$WORK/best"
+grep -q "TORCHSCRIPT trial $BEST_VT" "$WORK/best/model/model.pt" || fail "fetched another model"
+$PY - "$WORK/best/history.json" "$WORK/status.json" <<'PY' || fail "fetched history vs the best metric"
+import json, sys
+h = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
+assert abs(h["history"]["val_accuracy"][-1] - d["best"]["metric"]) < 1e-12
+# the values the service chose are the trial's (numbers compared as numbers: 16.0 is 16)
+assert {k: float(v) for k, v in h["params"].items()} == \
+    {k: float(v) for k, v in d["best"]["parameters"].items()}, (h["params"], d["best"]["parameters"])
+PY
+expect_rc 0 "$MLBOX" sweep logs "$SWEEP" --trial trial-003
+grep -q "attempt 2 starting" "$WORK/stdout" && grep -q -- "--lr=" "$WORK/stdout" ||
+  fail "trial 3's logs: $(cat "$WORK/stdout")"
+expect_rc 0 "$MLBOX" sweep status "$SWEEP"
+grep -qE "^\* +$BEST " "$WORK/stdout" || fail "table: $(cat "$WORK/stdout")"
+pass "fetch brings the best trial's model; logs of the restarted trial; the table marks $BEST"
+
+# --- cancel the whole sweep --------------------------------------------------------------------------
+expect_rc 0 "$MLBOX" --json sweep --target vertex --no-build --max-trials 4
+S2=$(json "$WORK/stdout" 'd["id"]')
+expect_rc 0 "$MLBOX" sweep cancel "$S2"
+for _ in $(seq 50); do
+  "$MLBOX" --json sweep status "$S2" >"$WORK/s2.json"
+  [ "$(json "$WORK/s2.json" 'd["state"]')" != RUNNING ] && break
+done
+[ "$(json "$WORK/s2.json" 'd["state"]')" = CANCELLED ] || fail "cancelled sweep: $(cat "$WORK/s2.json")"
+pass "sweep cancel: the tuning job and its trials CANCELLED"
