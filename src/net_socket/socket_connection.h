@@ -36,7 +36,6 @@ class SocketConnection {
   size_t read_some(char* out, size_t max);
   // Whether the peer closed (or sent unexpected bytes on) an idle connection.
   bool idle_connection_dead();
-  bool tls() const { return ssl_ != nullptr; }
 
  private:
   SocketConnection(int fd, std::chrono::seconds stall_timeout) : fd_(fd), stall_(stall_timeout) {}

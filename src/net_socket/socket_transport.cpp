@@ -55,11 +55,6 @@ SocketTransport::SocketTransport(TransportConfig config, EnvLookup env)
 
 SocketTransport::~SocketTransport() = default;
 
-size_t SocketTransport::connections_opened() const {
-  std::lock_guard lock(mutex_);
-  return opened_;
-}
-
 std::future<Outcome> SocketTransport::submit(Request request) {
   std::promise<Outcome> promise;
   promise.set_value(perform(request));
@@ -103,10 +98,6 @@ std::unique_ptr<SocketConnection> SocketTransport::connect(const Route& route,
                                                            const UrlParts& url) {
   auto conn = SocketConnection::open(route.connect_host, route.connect_port,
                                      config_.connect_timeout, config_.stall_timeout);
-  {
-    std::lock_guard lock(mutex_);
-    ++opened_;
-  }
   if (route.proxy && url.scheme == "https") {
     Headers headers{{"Host", url.host_port()}, {"User-Agent", config_.user_agent}};
     if (!route.proxy->authorization.empty()) {

@@ -26,8 +26,6 @@ class SocketTransport final : public Transport {
   ~SocketTransport() override;
   std::future<Outcome> submit(Request request) override;
   const TransportConfig& config() const override { return config_; }
-  // Connections opened so far (tests check that keep-alive reuses them).
-  size_t connections_opened() const;
 
  private:
   struct Route;
@@ -45,7 +43,6 @@ class SocketTransport final : public Transport {
   TlsTrust trust_;
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<std::unique_ptr<SocketConnection>>> idle_;
-  size_t opened_ = 0;
 };
 
 }  // namespace mlbox::net
