@@ -6,8 +6,7 @@
 # Outside GitHub Actions none of this appears.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+source "$(dirname "$0")/gcp_lib.sh"
 
 export GITHUB_OUTPUT="$WORK/gh-output" GITHUB_STEP_SUMMARY="$WORK/gh-summary"
 : >"$GITHUB_OUTPUT"
@@ -40,20 +39,9 @@ expect_rc 0 "$MLBOX" -C "$PROJ" --json push "127.0.0.1:$REG_PORT/ci/app:v1"
 pass "push writes image_digest and image to \$GITHUB_OUTPUT (only under GitHub Actions)"
 
 # --- submit --follow to Vertex (the fakes) -> job_id, summary, exit code -------------------
-$PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
-  --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
-cleanup_hooks+=("kill $!")
-$PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$WORK/issued.jsonl" \
-  --requests "$WORK/requests.jsonl" --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
-  2>"$WORK/vertex.log" &
-cleanup_hooks+=("kill $!")
-for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
-[ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
-V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
-export GCE_METADATA_HOST="127.0.0.1:$(cat "$WORK/oauth.port")"
-export CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING="$V/"
-export STORAGE_EMULATOR_HOST="$V" MLBOX_ALLOW_LOCAL_REGISTRY=1
-unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
+start_gcp_fakes
+use_gcp_fakes
+export MLBOX_ALLOW_LOCAL_REGISTRY=1
 cat >"$PROJ/mlbox.yaml" <<YAML
 name: digits
 python: {version: "3.11"}

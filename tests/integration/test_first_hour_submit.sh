@@ -8,20 +8,10 @@
 # Vertex fake (proto-strict) and the OAuth fake's metadata server for Google.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3  # Debian's, with python3-protobuf/cryptography
+source "$(dirname "$0")/gcp_lib.sh"
 
-$PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
-  --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
-cleanup_hooks+=("kill $!")
-$PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$WORK/issued.jsonl" \
-  --requests "$WORK/requests.jsonl" --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
-  2>"$WORK/vertex.log" &
-cleanup_hooks+=("kill $!")
-for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
-[ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
-V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
-METADATA="127.0.0.1:$(cat "$WORK/oauth.port")"
+start_gcp_fakes
+METADATA=$GCP_METADATA
 export CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" STORAGE_EMULATOR_HOST="$V"
 export CLOUDSDK_CONFIG="$WORK/gcloud" MLBOX_ALLOW_LOCAL_REGISTRY=1
 unset GOOGLE_APPLICATION_CREDENTIALS GCE_METADATA_HOST AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_PROFILE

@@ -5,22 +5,12 @@
 # tests/fakes/vertex_fake.py (Bearer tokens checked) via STORAGE_EMULATOR_HOST. Attempt 1
 # writes a checkpoint and is preempted; attempt 2 finds it restored and writes the model.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/gcp_lib.sh"
 : "${MLBOX_TRAINER:?}"
 FAKES="$MLBOX_SOURCE_DIR/tests/fakes"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
-$PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
-  --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
-cleanup_hooks+=("kill $!")
-$PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$WORK/issued.jsonl" \
-  --requests "$WORK/requests.jsonl" --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
-  2>"$WORK/vertex.log" &
-cleanup_hooks+=("kill $!")
-for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
-[ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the GCS fake did not start"; }
-V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
-export GCE_METADATA_HOST="127.0.0.1:$(cat "$WORK/oauth.port")"
+start_gcp_fakes
+export GCE_METADATA_HOST=$GCP_METADATA
 export STORAGE_EMULATOR_HOST="$V"
 unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
 export MLBOX_PLATFORM=vertex CLOUD_ML_JOB_ID=job-gcs
