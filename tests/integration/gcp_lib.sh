@@ -37,3 +37,53 @@ use_gcp_fakes() {
   export STORAGE_EMULATOR_HOST="$V"
   unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
 }
+
+# write_vertex_manifest DIR REPOSITORY [NAME]: a minimal mlbox.yaml in DIR whose target `vertex`
+# runs in mlbox-test / us-central1 with outputs under gs://mlbox-out/runs.
+write_vertex_manifest() {
+  cat >"$1/mlbox.yaml" <<YAML
+name: ${3:-digits}
+python: {version: "3.11"}
+train:
+  command: python train.py
+image:
+  repository: $2
+targets:
+  vertex:
+    project: mlbox-test
+    region: us-central1
+    output: gs://mlbox-out/runs
+YAML
+}
+
+# start_gar_registry ISSUED HOST...: a TLS docker-registry ("gar", registry_lib.sh) whose
+# certificate (from a test CA, $WORK/ca.crt) names each HOST, with token auth from
+# tests/fakes/token_server.py, which grants only OAuth tokens listed in ISSUED. Each HOST:443 is
+# routed to it (MLBOX_CONNECT_TO) and the CA trusted (SSL_CERT_FILE). Sets REG_PORT.
+start_gar_registry() {
+  local issued=$1 san="" connect="" h
+  shift
+  for h in "$@"; do
+    san+="DNS:$h,"
+    connect+="${connect:+,}$h:443:127.0.0.1:@PORT@"
+  done
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.crt" -days 2 \
+    -subj "/CN=mlbox-test-ca" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.csr" \
+    -subj "/CN=$1" 2>/dev/null
+  printf 'subjectAltName=%sIP:127.0.0.1\n' "$san" >"$WORK/san.ext"
+  openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
+    -out "$WORK/srv.crt" -days 2 -extfile "$WORK/san.ext" 2>/dev/null
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" -out "$WORK/token.crt" \
+    -days 2 -subj "/CN=mlbox-test-token" 2>/dev/null
+  TPORT=$(free_port)
+  python3 "$GCP_FAKES/token_server.py" --port "$TPORT" --key "$WORK/token.key" \
+    --cert "$WORK/token.crt" --oauth-issued "$issued" --log "$WORK/tokens.log" \
+    2>"$WORK/token-server.log" &
+  cleanup_hooks+=("kill $!")
+  wait_http "http://127.0.0.1:$TPORT/"
+  REG_SCHEME=https REG_HTTP_EXTRA=", tls: {certificate: $WORK/srv.crt, key: $WORK/srv.key}" \
+    start_registry gar "  token: {realm: http://127.0.0.1:$TPORT/token, service: mlbox-test-registry, issuer: mlbox-test-issuer, rootcertbundle: $WORK/token.crt}"
+  export MLBOX_CONNECT_TO="${connect//@PORT@/$REG_PORT}"
+  export SSL_CERT_FILE="$WORK/ca.crt"
+}

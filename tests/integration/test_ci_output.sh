@@ -42,19 +42,7 @@ pass "push writes image_digest and image to \$GITHUB_OUTPUT (only under GitHub A
 start_gcp_fakes
 use_gcp_fakes
 export MLBOX_ALLOW_LOCAL_REGISTRY=1
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-python: {version: "3.11"}
-train:
-  command: python train.py
-image:
-  repository: 127.0.0.1:$REG_PORT/mlbox-test/digits
-targets:
-  vertex:
-    project: mlbox-test
-    region: us-central1
-    output: gs://mlbox-out/runs
-YAML
+write_vertex_manifest "$PROJ" "127.0.0.1:$REG_PORT/mlbox-test/digits"
 echo 'print("hi")' >"$PROJ/train.py"
 GITHUB_ACTIONS=true expect_rc 0 "$MLBOX" -C "$PROJ" --json submit --no-build --target vertex \
   --machine n1-standard-8 --gpu T4:1 --tag v1 --follow

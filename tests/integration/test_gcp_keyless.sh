@@ -14,8 +14,7 @@
 # gcloud, given the same external_account file, gets its token from the same fakes.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3  # Debian's, with python3-cryptography
+source "$(dirname "$0")/gcp_lib.sh"
 
 PROJ=$WORK/proj
 make_image "$PROJ" v1 "300K,20K" 23 >/dev/null
@@ -44,24 +43,8 @@ STS="http://127.0.0.1:$(cat "$WORK/sts.port")"
 TOKEN_URI="http://127.0.0.1:$(cat "$WORK/oauth.port")/token"
 
 # --- a TLS registry named us-docker.pkg.dev, token auth (as test_gcp_registry_auth) -------
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.crt" -days 2 \
-  -subj "/CN=mlbox-test-ca" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.csr" \
-  -subj "/CN=us-docker.pkg.dev" 2>/dev/null
-printf 'subjectAltName=DNS:us-docker.pkg.dev,IP:127.0.0.1\n' >"$WORK/san.ext"
-openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
-  -out "$WORK/srv.crt" -days 2 -extfile "$WORK/san.ext" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" -out "$WORK/token.crt" \
-  -days 2 -subj "/CN=mlbox-test-token" 2>/dev/null
-TPORT=$(free_port)
-python3 "$FAKES/token_server.py" --port "$TPORT" --key "$WORK/token.key" --cert "$WORK/token.crt" \
-  --oauth-issued "$ISSUED" --log "$WORK/tokens.log" 2>"$WORK/token-server.log" &
-cleanup_hooks+=("kill $!")
-wait_http "http://127.0.0.1:$TPORT/"
-REG_SCHEME=https REG_HTTP_EXTRA=", tls: {certificate: $WORK/srv.crt, key: $WORK/srv.key}" \
-  start_registry gar "  token: {realm: http://127.0.0.1:$TPORT/token, service: mlbox-test-registry, issuer: mlbox-test-issuer, rootcertbundle: $WORK/token.crt}"
-export MLBOX_CONNECT_TO="us-docker.pkg.dev:443:127.0.0.1:$REG_PORT"
-export SSL_CERT_FILE="$WORK/ca.crt" NO_GCE_CHECK=true
+start_gar_registry "$ISSUED" us-docker.pkg.dev
+export NO_GCE_CHECK=true
 unset CLOUDSDK_CONFIG GCE_METADATA_HOST GOOGLE_CLOUD_QUOTA_PROJECT
 REF=us-docker.pkg.dev/mlbox-test/repo/app:v1
 last_principal() { tail -n 1 "$ISSUED" | $PY -c 'import json,sys; print(json.load(sys.stdin)["principal"])'; }
@@ -136,19 +119,7 @@ cleanup_hooks+=("kill $!")
 for _ in $(seq 600); do [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
 [ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
 V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-python: {version: "3.11"}
-train:
-  command: python train.py
-image:
-  repository: us-docker.pkg.dev/mlbox-test/repo/app
-targets:
-  vertex:
-    project: mlbox-test
-    region: us-central1
-    output: gs://mlbox-out/runs
-YAML
+write_vertex_manifest "$PROJ" "us-docker.pkg.dev/mlbox-test/repo/app"
 echo 'print("hi")' >"$PROJ/train.py"
 GOOGLE_APPLICATION_CREDENTIALS="$WORK/wif.json" GOOGLE_CLOUD_QUOTA_PROJECT=mlbox-billing \
   CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" \

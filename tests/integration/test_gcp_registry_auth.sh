@@ -6,8 +6,7 @@
 # service-account key, refresh-token grants and metadata-server requests.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3  # Debian's, with python3-cryptography
+source "$(dirname "$0")/gcp_lib.sh"
 
 PROJ=$WORK/proj
 make_image "$PROJ" v1 "2M,300K,20K" 21 >/dev/null
@@ -62,24 +61,7 @@ PY
 pass "OAuth fake: a good RS256 JWT gets a token; alg=none, wrong key, expired, too long, other aud, HS256 -> 400 invalid_grant"
 
 # --- a TLS registry named us-docker.pkg.dev and gcr.io, token auth ----------------------
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.crt" -days 2 \
-  -subj "/CN=mlbox-test-ca" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.csr" \
-  -subj "/CN=us-docker.pkg.dev" 2>/dev/null
-printf 'subjectAltName=DNS:us-docker.pkg.dev,DNS:gcr.io,IP:127.0.0.1\n' >"$WORK/san.ext"
-openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
-  -out "$WORK/srv.crt" -days 2 -extfile "$WORK/san.ext" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" -out "$WORK/token.crt" \
-  -days 2 -subj "/CN=mlbox-test-token" 2>/dev/null
-TPORT=$(free_port)
-python3 "$FAKES/token_server.py" --port "$TPORT" --key "$WORK/token.key" --cert "$WORK/token.crt" \
-  --oauth-issued "$ISSUED" --log "$WORK/tokens.log" 2>"$WORK/token-server.log" &
-cleanup_hooks+=("kill $!")
-wait_http "http://127.0.0.1:$TPORT/"
-REG_SCHEME=https REG_HTTP_EXTRA=", tls: {certificate: $WORK/srv.crt, key: $WORK/srv.key}" \
-  start_registry gar "  token: {realm: http://127.0.0.1:$TPORT/token, service: mlbox-test-registry, issuer: mlbox-test-issuer, rootcertbundle: $WORK/token.crt}"
-export MLBOX_CONNECT_TO="us-docker.pkg.dev:443:127.0.0.1:$REG_PORT,gcr.io:443:127.0.0.1:$REG_PORT"
-export SSL_CERT_FILE="$WORK/ca.crt"
+start_gar_registry "$ISSUED" us-docker.pkg.dev gcr.io
 export NO_GCE_CHECK=true
 unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG GCE_METADATA_HOST
 

@@ -14,19 +14,7 @@ use_gcp_fakes
 start_registry reg
 PROJ=$WORK/proj
 make_image "$PROJ" v1 "300K,20K" 5 >/dev/null  # a synthetic image: submitted with --no-build
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-python: {version: "3.11"}
-train:
-  command: python train.py
-image:
-  repository: 127.0.0.1:$REG_PORT/mlbox-test/digits
-targets:
-  vertex:
-    project: mlbox-test
-    region: us-central1
-    output: gs://mlbox-out/runs
-YAML
+write_vertex_manifest "$PROJ" "127.0.0.1:$REG_PORT/mlbox-test/digits"
 echo 'print("hi")' >"$PROJ/train.py"
 cd "$PROJ"
 

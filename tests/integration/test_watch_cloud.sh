@@ -201,18 +201,7 @@ export MLBOX_ALLOW_LOCAL_REGISTRY=1
 start_registry reg
 PROJ=$WORK/vertex-proj
 make_labelled_image "$PROJ" v1
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-train:
-  command: python train.py
-image:
-  repository: 127.0.0.1:$REG_PORT/mlbox-test/digits
-targets:
-  vertex:
-    project: mlbox-test
-    region: us-central1
-    output: gs://mlbox-out/runs
-YAML
+write_vertex_manifest "$PROJ" "127.0.0.1:$REG_PORT/mlbox-test/digits"
 cd "$PROJ"
 curl -sf -X POST -d '{"on": true}' "$V/__fake/hold" >/dev/null || fail "the Vertex fake has no hold"
 expect_rc 0 timeout 120 "$MLBOX" --json submit --target vertex --machine n1-standard-8 --tag v1 --no-build
