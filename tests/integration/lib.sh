@@ -26,6 +26,16 @@ expect_rc() {
   [ "$got" -eq "$want" ] || { cat "$WORK/stderr" >&2; fail "'$*' exited $got, expected $want"; }
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_for SECONDS CMD...: poll until CMD succeeds, for SECONDS of wall time at most.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  while [ $SECONDS -lt $deadline ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  "$@" >/dev/null 2>&1
+}
+# job_field JOB FIELD: a field of `mlbox --json status JOB` (FIELD is a Python subscript: '["state"]').
+job_field() {
+  "$MLBOX" --json status "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$2"
+}
 
 # preempt_when_ready OUT CMD...: runs CMD in the background (output to OUT), waits (120 s at
 # most, failing then) until OUT says "ready", sends SIGTERM, waits (30 s at most, then SIGKILL) and sets

@@ -11,11 +11,6 @@ source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 SRC="$MLBOX_SOURCE_DIR"
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-wait_for() {  # SECONDS CMD... : poll until CMD succeeds, for SECONDS of wall time at most
-  local deadline=$((SECONDS + $1)); shift
-  while [ $SECONDS -lt $deadline ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  "$@" >/dev/null 2>&1
-}
 job_state() { "$MLBOX" --json status "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 
 # A registry of our own on a free port.

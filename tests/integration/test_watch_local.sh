@@ -48,14 +48,6 @@ json.dump({"layers": [{"compression": "gzip", "entries": entries}],
 PY
 python3 "$HAND" "$PROJ/.mlbox/oci" latest "$WORK/spec.json" >/dev/null
 
-job_field() {  # JOB FIELD -> value from mlbox status --json
-  "$MLBOX" --json status "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$2"
-}
-wait_for() {  # SECONDS CMD... : poll until CMD succeeds, for SECONDS of wall time at most
-  local deadline=$((SECONDS + $1)); shift
-  while [ $SECONDS -lt $deadline ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  "$@" >/dev/null 2>&1
-}
 pane() { TMUX_TMPDIR="$WORK" tmux capture-pane -p -t watch; }
 pane_has() { pane | grep -q -- "$1"; }
 # jsonl_has FILE EXPR: some JSON line of FILE satisfies EXPR (python, on `d`).
