@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -97,14 +98,19 @@ ResponseHead read_response_head(SocketConnection& conn) {
   for (;;) {
     ResponseHead head;
     std::string status_line = conn.read_line();
-    // "HTTP/1.1 200 OK"
-    if (!starts_with(status_line, "HTTP/") || status_line.size() < 12) {
+    // "HTTP/1.1 200 OK": a version, one space, exactly three digits, then a space or the end.
+    size_t space = status_line.find(' ');
+    std::string_view code = space == std::string::npos
+                                ? std::string_view()
+                                : std::string_view(status_line).substr(space + 1, 4);
+    if (!starts_with(status_line, "HTTP/") || code.size() < 3 ||
+        !std::all_of(code.begin(), code.begin() + 3, [](char c) { return c >= '0' && c <= '9'; }) ||
+        (code.size() == 4 && code[3] != ' ')) {
       throw TransportError(TransportFailure::kOther,
                            "not an HTTP response: '" + status_line.substr(0, 40) + "'");
     }
     head.http11 = !starts_with(status_line, "HTTP/1.0");
-    head.status =
-        static_cast<long>(parse_number(std::string_view(status_line).substr(9, 3), 10, "status"));
+    head.status = static_cast<long>(parse_number(code.substr(0, 3), 10, "status"));
     for (;;) {
       std::string line = conn.read_line();
       if (line.empty()) break;

@@ -74,6 +74,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"x" * 100000)
             self.close_connection = True
             return
+        if p in ("/bad-status", "/http2-status"):  # a status line that is not HTTP/1.x NNN
+            line = b"HTTP/1.1 2x0 OK" if p == "/bad-status" else b"HTTP/2 200 OK"
+            self.wfile.write(line + b"\r\nContent-Length: 2\r\n\r\nok")
+            self.close_connection = True
+            return
         if p == "/reset-mid":
             self.send_response(200)
             self.send_header("Content-Length", "100000")

@@ -107,6 +107,8 @@ case("redirect-to-plain-http", ["--follow", H + "/redirect-plain"],
      env={"MLBOX_CONNECT_TO": "plain.example.test:%s:127.0.0.1:%s" % (http_port, http_port)})
 case("redirect-loop", ["--follow", H + "/redirect-loop"], failure="other")
 case("reset-mid-body", [H + "/reset-mid"], failure="reset")
+case("bad-status-line", [H + "/bad-status"], failure=lambda f: f not in (None, "none"))
+case("http2-status-line", [H + "/http2-status"], failure="none", status=200, body="ok")  # as libcurl reads it
 case("stall", ["--stall-timeout", "2", H + "/stall"], failure="timeout")
 case("refused", ["http://127.0.0.1:1/"], failure="connect")
 case("no-such-host", ["https://no-such-host.invalid/"], failure="resolve")
