@@ -75,6 +75,29 @@ std::optional<QuotaNeed> quota_need(const Machine& m, bool spot, int count) {
   return QuotaNeed{metric, metric, "GPU", static_cast<double>(m.gpu_count) * count};
 }
 
+std::optional<QuotaNeed> vertex_quota_need(const Machine& m, bool spot, int count) {
+  if (m.cloud != "gcp") return std::nullopt;
+  auto compute = quota_need(m, false, count);  // NVIDIA_T4_GPUS
+  if (!compute) return std::nullopt;
+  std::string gpu = compute->code.substr(0, compute->code.size() - 5);  // NVIDIA_T4
+  for (char& c : gpu) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string metric = fmt::format("aiplatform.googleapis.com/custom_model_training_{}{}_gpus",
+                                   spot ? "preemptible_" : "", gpu);
+  return QuotaNeed{metric, metric, "GPU", compute->amount};
+}
+
+std::optional<QuotaMatch> match_quota(const PriceCache& cache, const Machine& m,
+                                      const std::string& region, bool spot, int count) {
+  auto need = quota_need(m, spot, count);
+  if (!need) return std::nullopt;
+  QuotaMatch out{*need, find_quota(cache, m.cloud, region, need->code)};
+  if (auto v = vertex_quota_need(m, spot, count)) {
+    const Quota* q = find_quota(cache, m.cloud, region, v->code);
+    if (q || !out.quota) out = QuotaMatch{*v, q};
+  }
+  return out;
+}
+
 std::string aws_quota_console_url(const std::string& region, const std::string& code) {
   return fmt::format("https://{}.console.aws.amazon.com/servicequotas/home/services/ec2/quotas/{}",
                      region, code);

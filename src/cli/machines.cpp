@@ -58,9 +58,7 @@ struct OfferFacts {
 OfferFacts facts(const catalog::PriceCache& cache, const catalog::MachineOffer& o, bool spot) {
   OfferFacts f;
   const auto& m = *o.machine;
-  if (auto need = catalog::quota_need(m, spot)) {
-    f.quota = catalog::find_quota(cache, m.cloud, o.region, need->code);
-  }
+  if (auto match = catalog::match_quota(cache, m, o.region, spot)) f.quota = match->quota;
   if (const auto* s = cache.cloud(m.cloud)) {
     for (const auto& sc : s->scores) {
       if (sc.machine == m.name && sc.region == o.region) f.score = sc.score;

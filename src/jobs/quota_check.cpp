@@ -45,11 +45,11 @@ std::optional<QuotaHeadroom> quota_headroom(const JobSpec& spec, const std::stri
                                             const catalog::PriceCache& cache) {
   const catalog::Machine* m = machine_of(spec, cloud);
   if (!m) return std::nullopt;
-  auto need = catalog::quota_need(*m, spec.spot, std::max(1, spec.nodes));
-  if (!need) return std::nullopt;
+  auto match = catalog::match_quota(cache, *m, spec.region, spec.spot, std::max(1, spec.nodes));
+  if (!match) return std::nullopt;
   QuotaHeadroom h;
-  h.need = *need;
-  h.quota = catalog::find_quota(cache, cloud, spec.region, need->code);
+  h.need = match->need;
+  h.quota = match->quota;
   if (h.quota) h.headroom = h.quota->limit - h.quota->used.value_or(0);
   return h;
 }
