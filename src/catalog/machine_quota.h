@@ -40,8 +40,10 @@ struct QuotaMatch {
   QuotaNeed need;
   const Quota* quota = nullptr;
 };
+// `project` (Google) leaves out quotas recorded for another project; empty: any project.
 std::optional<QuotaMatch> match_quota(const PriceCache& cache, const Machine& machine,
-                                      const std::string& region, bool spot, int count = 1);
+                                      const std::string& region, bool spot, int count = 1,
+                                      const std::string& project = "");
 
 // The AWS EC2 quota codes mlbox reads (GPU families and standard; on-demand and spot).
 struct AwsQuotaCode {
@@ -54,8 +56,11 @@ const std::vector<AwsQuotaCode>& aws_quota_codes();
 std::string aws_quota_console_url(const std::string& region, const std::string& code);
 std::string gcp_quota_console_url(const std::string& project, const std::string& metric);
 
-// The cached quota a need is checked against; nullptr when the cache has none for it.
+// The cached quota a need is checked against; nullptr when the cache has none for it. With
+// `project` set, a quota recorded for another project does not count (one recorded without
+// a project, from an older cache, does).
 const Quota* find_quota(const PriceCache& cache, const std::string& cloud,
-                        const std::string& region, const std::string& code);
+                        const std::string& region, const std::string& code,
+                        const std::string& project = "");
 
 }  // namespace mlbox::catalog

@@ -134,7 +134,7 @@ PY
 start_aws_fake aws pricing,service-quotas,ec2 "${EXTRA[@]}" --pricing-products "$WORK/products.json" \
   --spot-prices "$WORK/spot.json" --spot-scores "$WORK/scores.json" --ec2-page-size 2 \
   --instances "$WORK/instances.json" \
-  --quota L-DB2E81BA=64 --quota L-3819A6DF=8 --quota L-417A185B=0
+  --quota L-DB2E81BA=64 --quota L-3819A6DF=8 --quota L-417A185B=0 --quota L-C4BD4855=192
 $PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
   --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
 cleanup_hooks+=("kill $!")
@@ -247,6 +247,8 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 assert c["aws"]["source"].startswith("AWS Price List API") and c["gcp"]["source"].startswith("Cloud Billing"), c.keys()
 assert any(p["machine"] == "g4dn.xlarge" and p["region"] == "us-east-1" for p in c["aws"]["prices"])
+p5 = [q for q in c["aws"]["quotas"] if q["code"] == "L-C4BD4855"]  # All P5 Spot Instance Requests
+assert len(p5) == 1 and p5[0]["limit"] == 192 and p5[0]["used"] == 0, p5
 ' "$CACHE"
 pass "refresh --cloud gcp: vCPU x core + GiB x RAM + T4 from SKUs (pageToken followed), T4 quota 4 used 1; both clouds cached"
 
@@ -334,20 +336,34 @@ grep -q "Vertex AI training GPU quotas of mlbox-test not read" "$WORK/refresh_gc
   fail "the refused Cloud Quotas API was not named: $(cat "$WORK/refresh_gcp.stderr")"
 export CLOUDSDK_CORE_PROJECT=mlbox-vq
 : >"$WORK/billing.jsonl"
+# Run where no mlbox.yaml names another project: machines reads the ambient project.
+cd "$WORK"
 expect_rc 0 timeout 120 "$MLBOX" machines --refresh --cloud gcp --gpu T4 --region us-central1 --json
-python3 - "$WORK/stdout" "$CACHE" <<'PY'
+cp "$WORK/stderr" "$WORK/refresh_vq.stderr"
+! grep -q "Vertex AI training GPU quotas of mlbox-vq not read" "$WORK/refresh_vq.stderr" ||
+  fail "the Vertex quotas were not read: $(cat "$WORK/refresh_vq.stderr")"
+python3 - "$WORK/stdout" "$CACHE" <<'PY' || fail "Vertex quota rows (the refresh said: $(cat "$WORK/refresh_vq.stderr"))"
 import json, sys
 rows = json.load(open(sys.argv[1]))
-row = next(r for r in rows if r["machine"] == "n1-standard-8")
 m = "aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus"
-q = row["quota"]
-assert q["code"] == m and q["limit"] == 2 and q["used"] is None, q   # Vertex wins; no usage
-assert q["raise_url"] == f"https://console.cloud.google.com/iam-admin/quotas?project=mlbox-vq&metric={m}", q
+t4 = [r for r in rows if r["machine"].startswith("n1-") and r.get("quota")]
+assert t4, rows
+for row in t4:
+    q = row["quota"]
+    # Compute says 4 (used 1) for the same GPU and region: a row showing that is wrong.
+    assert q["code"] == m and q["limit"] == 2 and q["used"] is None, (row["machine"], q)
+    assert q["raise_url"] == f"https://console.cloud.google.com/iam-admin/quotas?project=mlbox-vq&metric={m}", q
 cache = json.load(open(sys.argv[2]))["gcp"]
-codes = {(x["code"], x["region"]): x["limit"] for x in cache["quotas"]}
-assert codes[("aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus", "us-central1")] == 16, codes
-assert codes[("aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus", "us-central1")] == 0, codes
-assert ("aiplatform.googleapis.com/custom_model_training_cpus", "us-central1") not in codes, codes
+codes = {(x["code"], x["region"], x.get("project")): (x["limit"], x["used"]) for x in cache["quotas"]}
+# Both sources are cached, each with its project; the rows above chose the Vertex one.
+assert codes[("NVIDIA_T4_GPUS", "us-central1", "mlbox-vq")] == (4, 1), codes
+assert codes[(m, "us-central1", "mlbox-vq")] == (2, None), codes
+P = "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus"
+assert codes[(P, "us-central1", "mlbox-vq")] == (16, None), codes
+L4 = "aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus"
+assert codes[(L4, "us-central1", "mlbox-vq")] == (0, None), codes
+assert not any(c.endswith("custom_model_training_cpus") for c, _, _ in codes), codes
+assert not any(p == "mlbox-test" for _, r, p in codes if r == "us-central1"), codes  # replaced
 assert "Vertex AI quotas" in cache["source"], cache["source"]
 PY
 python3 - "$WORK/billing.jsonl" <<'PY'
@@ -356,15 +372,25 @@ paths = [json.loads(l)["path"] for l in open(sys.argv[1])]
 qi = [p for p in paths if p.startswith("/v1/projects/mlbox-vq/locations/global/services/aiplatform.googleapis.com/quotaInfos?")]
 assert len(qi) == 2 and "pageToken=q4" in qi[1], qi   # 6 QuotaInfos, 4 a page
 PY
+# The table, from the cache: LIMIT 2 and USED "-" (Compute's would be 4 and 1); spot rows
+# draw on the preemptible quota (16).
+expect_rc 0 "$MLBOX" machines --cloud gcp --gpu T4 --region us-central1
+grep -q '^n1-standard-8  *gcp  *T4 x1 .* 2 GPU  *-  *us-central1$' "$WORK/stdout" ||
+  fail "Vertex LIMIT/USED in the table: $(cat "$WORK/stdout")"
+expect_rc 0 "$MLBOX" machines --spot --cloud gcp --gpu T4 --region us-central1
+grep -q '^n1-standard-8  *gcp  *T4 x1 .* 16 GPU  *-  *us-central1$' "$WORK/stdout" ||
+  fail "Vertex preemptible quota in the table: $(cat "$WORK/stdout")"
 cd "$PROJ"
-expect_rc 3 "$MLBOX" submit --target vertex --machine n1-standard-8 --gpu T4:1 --nodes 3 --tag v1 --no-build
+expect_rc 3 "$MLBOX" submit --target vertex --project mlbox-vq --machine n1-standard-8 --gpu T4:1 \
+  --nodes 3 --tag v1 --no-build
 M=aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus
 grep -q "needs 3 GPU of quota $M (Custom model training custom_model_training_nvidia_t4_gpus) in us-central1, which has 2 left (limit 2; read" \
   "$WORK/stderr" || fail "Vertex quota refusal: $(cat "$WORK/stderr")"
 grep -q "console.cloud.google.com/iam-admin/quotas?project=mlbox-vq&metric=$M" "$WORK/stderr" ||
   fail "no place to raise the Vertex quota: $(cat "$WORK/stderr")"
-expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --machine n1-standard-8 --gpu T4:1 --nodes 2 \
-  --tag v1 --no-build
+! grep -q "NVIDIA_T4_GPUS" "$WORK/stderr" || fail "the Compute quota named: $(cat "$WORK/stderr")"
+expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --project mlbox-vq --machine n1-standard-8 \
+  --gpu T4:1 --nodes 2 --tag v1 --no-build
 python3 -c '
 import json, sys
 q = json.load(open(sys.argv[1]))["estimate"]["quota"]
@@ -372,6 +398,22 @@ assert q["code"].endswith("custom_model_training_nvidia_t4_gpus") and q["headroo
 assert q["needed"] == 2 and not q["exceeded"] and q["used"] is None, q
 ' "$WORK/stdout"
 grep -q "usage unknown: the limit is the headroom" "$WORK/stderr" || fail "usage line: $(cat "$WORK/stderr")"
-pass "Vertex quotas: ListQuotaInfos paged (pageToken), region over default, LIMIT only; refused Cloud Quotas API -> Compute quota; submit --nodes 3 refused naming the Vertex quota"
+# A V100 job on the same machine type draws on the V100 quota (none cached), not the T4 one.
+expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --project mlbox-vq --machine n1-standard-8 \
+  --gpu V100:1 --nodes 3 --tag v1 --no-build
+python3 -c '
+import json, sys
+q = json.load(open(sys.argv[1]))["estimate"]["quota"]
+assert q["code"] == "aiplatform.googleapis.com/custom_model_training_nvidia_v100_gpus" and q["limit"] is None, q
+' "$WORK/stdout"
+# A job for mlbox.yaml's project (mlbox-test) is not checked against mlbox-vq's quotas.
+expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --machine n1-standard-8 --gpu T4:1 --nodes 3 \
+  --tag v1 --no-build
+python3 -c '
+import json, sys
+q = json.load(open(sys.argv[1]))["estimate"]["quota"]
+assert q["limit"] is None, q
+' "$WORK/stdout"
+pass "Vertex quotas: ListQuotaInfos paged (pageToken), region over default, LIMIT only, chosen over Compute's (4 used 1) in JSON and table; refused Cloud Quotas API -> Compute quota; submit --nodes 3 refused naming the Vertex quota; quotas kept per project and per GPU"
 
 echo "test_machine_prices: ok"

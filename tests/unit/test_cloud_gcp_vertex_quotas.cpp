@@ -53,6 +53,7 @@ TEST_CASE("Vertex quotas: the region's limit wins over the default; LIMIT only")
   CHECK_FALSE(qs[0].used.has_value());
   CHECK(qs[0].unit == "GPU");
   CHECK(qs[0].name == "Custom model training Nvidia T4 GPUs per region");
+  CHECK(qs[0].project == "proj-1");
   CHECK(qs[0].raise_url ==
         "https://console.cloud.google.com/iam-admin/quotas?project=proj-1&metric=" + kT4);
   CHECK(qs[1].region == "europe-west4");  // the default (no region dimension)

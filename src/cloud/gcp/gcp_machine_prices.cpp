@@ -41,6 +41,7 @@ std::vector<catalog::Quota> read_region_gpu_quotas(const nlohmann::json& region,
     quota.limit = q["limit"].get<double>();
     if (q.contains("usage") && q["usage"].is_number()) quota.used = q["usage"].get<double>();
     quota.raise_url = catalog::gcp_quota_console_url(project, metric);
+    quota.project = project;
     out.push_back(std::move(quota));
   }
   return out;

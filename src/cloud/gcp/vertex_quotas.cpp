@@ -88,6 +88,7 @@ std::vector<catalog::Quota> read_one(const nlohmann::json& qi, const std::string
     q.unit = "GPU";
     q.limit = *limit;
     q.raise_url = catalog::gcp_quota_console_url(project, metric);
+    q.project = project;
     out.push_back(std::move(q));
   }
   return out;
