@@ -18,7 +18,7 @@ PriceCache sample() {
   aws.source = "AWS Price List API";
   aws.prices.push_back({"aws", "g4dn.xlarge", "", 0, "us-east-1", 0.611, 0.2});
   aws.quotas.push_back({"aws", "us-east-1", "L-DB2E81BA", "Running On-Demand G and VT instances",
-                        "vCPU", 8, std::nullopt, "https://example/raise"});
+                        "vCPU", 8, std::nullopt, "https://example/raise", ""});
   aws.scores.push_back({"g4dn.xlarge", "us-east-1", 7});
   aws.skipped = 2;
   PriceCache c;

@@ -109,13 +109,14 @@ TEST_CASE("Vertex quota needs, and the cached Vertex quota preferred over Comput
 
   PriceCache cache;
   CloudSnapshot gcp;
-  gcp.quotas.push_back({"gcp", "us-central1", "NVIDIA_T4_GPUS", "NVIDIA_T4_GPUS", "GPU", 4, 1, ""});
+  gcp.quotas.push_back(
+      {"gcp", "us-central1", "NVIDIA_T4_GPUS", "NVIDIA_T4_GPUS", "GPU", 4, 1, "", ""});
   cache.gcp = gcp;
   auto only_compute = match_quota(cache, t4, "us-central1", false, 2);
   REQUIRE(only_compute);
   REQUIRE(only_compute->quota);
   CHECK(only_compute->need.code == "NVIDIA_T4_GPUS");
-  cache.gcp->quotas.push_back({"gcp", "us-central1", kT4, "T4", "GPU", 2, std::nullopt, ""});
+  cache.gcp->quotas.push_back({"gcp", "us-central1", kT4, "T4", "GPU", 2, std::nullopt, "", ""});
   auto vertex = match_quota(cache, t4, "us-central1", false, 2);
   REQUIRE(vertex);
   REQUIRE(vertex->quota);
