@@ -1,6 +1,7 @@
 // The clouds' price answers `machines --refresh` reads: AWS Price List items (JSON strings),
 // EC2 DescribeSpotPriceHistory / GetSpotPlacementScores / DescribeInstances XML, Cloud Billing
-// Catalog SKUs (JSON), Compute regions.get quotas, and the price cache file itself.
+// Catalog SKUs (JSON), Compute regions.get quotas, Cloud Quotas ListQuotaInfos pages, and the
+// price cache file itself.
 #include <nlohmann/json.hpp>
 
 #include "catalog/live_prices.h"
@@ -9,6 +10,7 @@
 #include "cloud/aws/price_list.h"
 #include "cloud/gcp/billing_catalog.h"
 #include "cloud/gcp/gcp_machine_prices.h"
+#include "cloud/gcp/vertex_quotas.h"
 #include "fuzz_support.h"
 #include "util/error.h"
 
@@ -45,6 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   (void)mlbox::cloud::gcp::read_region_gpu_quotas(j, "p", "r");
+  std::vector<std::string> skipped;
+  try {
+    (void)mlbox::cloud::gcp::read_vertex_gpu_quotas(j, "p", {"us-central1", "r"}, &skipped);
+  } catch (const mlbox::Error&) {
+  }
+  try {
+    (void)mlbox::cloud::gcp::read_vertex_gpu_quotas(j, "p", {"us-central1"});
+  } catch (const mlbox::Error&) {
+  }
   try {
     (void)mlbox::catalog::price_cache_from_json(j, "fuzz");
   } catch (const mlbox::Error&) {

@@ -30,13 +30,11 @@ json snapshot_json(const CloudSnapshot& s) {
                       {"spot", optional_number(p.spot)}});
   }
   for (const auto& q : s.quotas) {
-    quotas.push_back({{"region", q.region},
-                      {"code", q.code},
-                      {"name", q.name},
-                      {"unit", q.unit},
-                      {"limit", q.limit},
-                      {"used", optional_number(q.used)},
-                      {"raise_url", q.raise_url}});
+    json jq = {{"region", q.region},      {"code", q.code},   {"name", q.name},
+               {"unit", q.unit},          {"limit", q.limit}, {"used", optional_number(q.used)},
+               {"raise_url", q.raise_url}};
+    if (!q.project.empty()) jq["project"] = q.project;
+    quotas.push_back(std::move(jq));
   }
   for (const auto& sc : s.scores) {
     scores.push_back({{"machine", sc.machine}, {"region", sc.region}, {"score", sc.score}});
@@ -121,6 +119,7 @@ CloudSnapshot snapshot_from_json(const json& j, const std::string& cloud, const 
     q.limit = r.number(quotas[i], at, "limit");
     q.used = r.maybe_number(quotas[i], at, "used");
     q.raise_url = r.str(quotas[i], at, "raise_url");
+    if (quotas[i].contains("project")) q.project = r.str(quotas[i], at, "project");
     s.quotas.push_back(std::move(q));
   }
   const json& scores = r.array(j, path, "spot_scores");

@@ -38,6 +38,9 @@ struct Quota {
   double limit = 0;
   std::optional<double> used;  // unknown when the API does not say (AWS Service Quotas)
   std::string raise_url;       // where to ask for more
+  // Google: the project the quota belongs to (a job for another project is not checked
+  // against it); empty for AWS and for caches written before projects were recorded.
+  std::string project;
 };
 
 // EC2 GetSpotPlacementScores: how likely a spot request for one instance is filled (1-10).

@@ -28,6 +28,7 @@ const std::vector<AwsQuotaCode>& aws_quota_codes() {
       {"L-417A185B", "Running On-Demand P instances"},
       {"L-3819A6DF", "All G and VT Spot Instance Requests"},
       {"L-7212CCBC", "All P4, P3 and P2 Spot Instance Requests"},
+      {"L-C4BD4855", "All P5 Spot Instance Requests"},
       {"L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"},
       {"L-34B43A08", "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests"},
   };
@@ -39,8 +40,9 @@ std::optional<std::string> aws_quota_code(std::string_view instance_type, bool s
   std::string fam = family_letters(name);
   if (fam == "g" || fam == "vt") return spot ? "L-3819A6DF" : "L-DB2E81BA";
   if (fam == "p") {
-    // P5 spot has a quota of its own whose code mlbox does not read.
-    if (spot && starts_with(name, "p5")) return std::nullopt;
+    // P5, P5e and P5en spot instances have a quota of their own; on-demand, every P family
+    // shares "Running On-Demand P instances".
+    if (spot && starts_with(name, "p5")) return "L-C4BD4855";
     return spot ? "L-7212CCBC" : "L-417A185B";
   }
   if (fam.size() == 1 && std::string_view("acdhimrtz").find(fam[0]) != std::string_view::npos) {
@@ -75,6 +77,30 @@ std::optional<QuotaNeed> quota_need(const Machine& m, bool spot, int count) {
   return QuotaNeed{metric, metric, "GPU", static_cast<double>(m.gpu_count) * count};
 }
 
+std::optional<QuotaNeed> vertex_quota_need(const Machine& m, bool spot, int count) {
+  if (m.cloud != "gcp") return std::nullopt;
+  auto compute = quota_need(m, false, count);  // NVIDIA_T4_GPUS
+  if (!compute) return std::nullopt;
+  std::string gpu = compute->code.substr(0, compute->code.size() - 5);  // NVIDIA_T4
+  for (char& c : gpu) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string metric = fmt::format("aiplatform.googleapis.com/custom_model_training_{}{}_gpus",
+                                   spot ? "preemptible_" : "", gpu);
+  return QuotaNeed{metric, metric, "GPU", compute->amount};
+}
+
+std::optional<QuotaMatch> match_quota(const PriceCache& cache, const Machine& m,
+                                      const std::string& region, bool spot, int count,
+                                      const std::string& project) {
+  auto need = quota_need(m, spot, count);
+  if (!need) return std::nullopt;
+  QuotaMatch out{*need, find_quota(cache, m.cloud, region, need->code, project)};
+  if (auto v = vertex_quota_need(m, spot, count)) {
+    const Quota* q = find_quota(cache, m.cloud, region, v->code, project);
+    if (q || !out.quota) out = QuotaMatch{*v, q};
+  }
+  return out;
+}
+
 std::string aws_quota_console_url(const std::string& region, const std::string& code) {
   return fmt::format("https://{}.console.aws.amazon.com/servicequotas/home/services/ec2/quotas/{}",
                      region, code);
@@ -86,11 +112,14 @@ std::string gcp_quota_console_url(const std::string& project, const std::string&
 }
 
 const Quota* find_quota(const PriceCache& cache, const std::string& cloud,
-                        const std::string& region, const std::string& code) {
+                        const std::string& region, const std::string& code,
+                        const std::string& project) {
   const CloudSnapshot* s = cache.cloud(cloud);
   if (!s) return nullptr;
   for (const auto& q : s->quotas) {
-    if (q.region == region && q.code == code) return &q;
+    if (q.region != region || q.code != code) continue;
+    if (!project.empty() && !q.project.empty() && q.project != project) continue;
+    return &q;
   }
   return nullptr;
 }

@@ -27,6 +27,24 @@ std::optional<std::string> aws_quota_code(std::string_view instance_type, bool s
 // nullopt when mlbox knows no quota for the machine (a family without a known code).
 std::optional<QuotaNeed> quota_need(const Machine& machine, bool spot, int count = 1);
 
+// The Vertex AI custom-training quota a Google machine draws on:
+// "aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus" (spot:
+// "..._preemptible_nvidia_t4_gpus"); nullopt for an AWS machine or one without GPUs.
+std::optional<QuotaNeed> vertex_quota_need(const Machine& machine, bool spot, int count = 1);
+
+// The quota a machine draws on in a region and, when the cache has it, the cached quota:
+// on Google the Vertex AI custom-training quota (Vertex is the Google target), else the
+// Compute Engine one when only that is cached (a cache written before Vertex quotas were
+// read, or with the Cloud Quotas API refused). nullopt when mlbox knows no quota for it.
+struct QuotaMatch {
+  QuotaNeed need;
+  const Quota* quota = nullptr;
+};
+// `project` (Google) leaves out quotas recorded for another project; empty: any project.
+std::optional<QuotaMatch> match_quota(const PriceCache& cache, const Machine& machine,
+                                      const std::string& region, bool spot, int count = 1,
+                                      const std::string& project = "");
+
 // The AWS EC2 quota codes mlbox reads (GPU families and standard; on-demand and spot).
 struct AwsQuotaCode {
   const char* code;
@@ -38,8 +56,11 @@ const std::vector<AwsQuotaCode>& aws_quota_codes();
 std::string aws_quota_console_url(const std::string& region, const std::string& code);
 std::string gcp_quota_console_url(const std::string& project, const std::string& metric);
 
-// The cached quota a need is checked against; nullptr when the cache has none for it.
+// The cached quota a need is checked against; nullptr when the cache has none for it. With
+// `project` set, a quota recorded for another project does not count (one recorded without
+// a project, from an older cache, does).
 const Quota* find_quota(const PriceCache& cache, const std::string& cloud,
-                        const std::string& region, const std::string& code);
+                        const std::string& region, const std::string& code,
+                        const std::string& project = "");
 
 }  // namespace mlbox::catalog

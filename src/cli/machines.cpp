@@ -55,11 +55,14 @@ struct OfferFacts {
   std::optional<int> score;
 };
 
-OfferFacts facts(const catalog::PriceCache& cache, const catalog::MachineOffer& o, bool spot) {
+// `gcp_project`: the project Vertex jobs go to; another project's cached quotas are not its.
+OfferFacts facts(const catalog::PriceCache& cache, const catalog::MachineOffer& o, bool spot,
+                 const std::string& gcp_project) {
   OfferFacts f;
   const auto& m = *o.machine;
-  if (auto need = catalog::quota_need(m, spot)) {
-    f.quota = catalog::find_quota(cache, m.cloud, o.region, need->code);
+  if (auto match = catalog::match_quota(cache, m, o.region, spot, 1,
+                                        m.cloud == "gcp" ? gcp_project : std::string())) {
+    f.quota = match->quota;
   }
   if (const auto* s = cache.cloud(m.cloud)) {
     for (const auto& sc : s->scores) {
@@ -211,11 +214,11 @@ void set_machines_command(CLI::App& app, Context& ctx) {
     const catalog::PriceCache* cache = &catalog::price_cache();
     catalog::MachineCatalog refreshed_catalog;
     backends::PriceRefreshOutcome refreshed;
+    // Quotas of the regions (and project) jobs go to by default.
+    auto gcp = config::resolve_for_process(nullptr, {{"target", "vertex"}});
     if (opts->refresh) {
       backends::PriceRefreshRequest request{opts->cloud, opts->region, "", "", ""};
-      // Quotas of the regions (and project) jobs go to by default.
       auto aws = config::resolve_for_process(nullptr, {{"target", "batch"}});
-      auto gcp = config::resolve_for_process(nullptr, {{"target", "vertex"}});
       request.aws_region = aws.get("region");
       request.gcp_project = gcp.get("project");
       request.gcp_region = gcp.get("region");
@@ -247,7 +250,9 @@ void set_machines_command(CLI::App& app, Context& ctx) {
     filter.with_estimated = !opts->region.empty();  // every region: only compiled prices
     auto offers = catalog::filter_machines(*catalog, filter);
     std::vector<OfferFacts> offer_facts;
-    for (const auto& o : offers) offer_facts.push_back(facts(*cache, o, opts->spot));
+    for (const auto& o : offers) {
+      offer_facts.push_back(facts(*cache, o, opts->spot, gcp.get("project")));
+    }
     if (opts->sort == "availability") {
       std::vector<size_t> order(offers.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -14,6 +14,8 @@ const catalog::Machine* machine_of(const JobSpec& spec, const std::string& cloud
   for (const catalog::Machine* m : catalog::machine_catalog().lookup(spec.machine)) {
     if (m->cloud != cloud) continue;
     if (spec.gpu_type.empty() ? m->gpu_count > 0 : m->gpu_count < spec.gpu_count) continue;
+    // An N1 type carries T4, P100 or V100: the row of the GPU asked for (its quota).
+    if (!spec.gpu_type.empty() && m->gpu != spec.gpu_type) continue;
     return m;
   }
   return nullptr;
@@ -45,11 +47,12 @@ std::optional<QuotaHeadroom> quota_headroom(const JobSpec& spec, const std::stri
                                             const catalog::PriceCache& cache) {
   const catalog::Machine* m = machine_of(spec, cloud);
   if (!m) return std::nullopt;
-  auto need = catalog::quota_need(*m, spec.spot, std::max(1, spec.nodes));
-  if (!need) return std::nullopt;
+  auto match = catalog::match_quota(cache, *m, spec.region, spec.spot, std::max(1, spec.nodes),
+                                    cloud == "gcp" ? spec.project : std::string());
+  if (!match) return std::nullopt;
   QuotaHeadroom h;
-  h.need = *need;
-  h.quota = catalog::find_quota(cache, cloud, spec.region, need->code);
+  h.need = match->need;
+  h.quota = match->quota;
   if (h.quota) h.headroom = h.quota->limit - h.quota->used.value_or(0);
   return h;
 }

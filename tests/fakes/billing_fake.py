@@ -2,7 +2,7 @@
 """Cloud Billing Catalog API + Compute Engine regions.get fake, for tests.
 
   billing_fake.py --oauth-issued FILE --skus FILE [--port-file F] [--requests F]
-                  [--page-size N] [--regions FILE]
+                  [--page-size N] [--regions FILE] [--quota-infos FILE]
 
 Every request needs "Authorization: Bearer T" with T an unexpired token gcp_oauth_fake.py
 issued (its --issued record); otherwise 401 UNAUTHENTICATED. A token issued without the
@@ -24,6 +24,15 @@ GET /compute/v1/projects/{project}/regions/{region}  (compute.regions.get)
   resource's name, status and quotas (Quota: metric, limit, usage, owner: the fields of
   the compute v1 discovery document's Quota schema, trimmed into schemas/compute_quota.json
   and checked against it at start-up). Unknown project or region: 404.
+GET /v1/projects/{project}/locations/global/services/{service}/quotaInfos
+  (google.api.cloudquotas.v1.CloudQuotas.ListQuotaInfos) from --quota-infos FILE
+  {"project": [QuotaInfo, ...]}: every QuotaInfo is parsed at start-up with
+  json_format.ParseDict into the message compiled from
+  schemas/google/api/cloudquotas/v1/cloudquotas.proto (a trimmed copy of googleapis'), so
+  a fixture with an unknown field or a bad enum is refused. Query parameters: the JSON names
+  of ListQuotaInfosRequest (pageSize int32 >= 1, pageToken) and the system ones; anything
+  else is 400. Only the project's QuotaInfos of {service}; pages of min(pageSize,
+  --page-size); an unknown pageToken is 400; an unknown project 403 (as the API answers).
 Each request is appended to --requests as one JSON line {method, path}.
 """
 import argparse, json, os, re, subprocess, sys, tempfile, threading, time
@@ -53,6 +62,24 @@ def compile_catalog():
     return get("Sku"), pool.FindMessageTypeByName("google.cloud.billing.v1.ListSkusRequest")
 
 
+def compile_cloudquotas():
+    tmp = tempfile.mkdtemp(prefix="cloudquotas-fake-")
+    out = os.path.join(tmp, "cloudquotas.pb")
+    subprocess.run(["protoc", "-I", os.path.join(HERE, "schemas"),
+                    "--include_imports", "--descriptor_set_out=" + out,
+                    "google/api/cloudquotas/v1/cloudquotas.proto"], check=True)
+    fds = descriptor_pb2.FileDescriptorSet()
+    with open(out, "rb") as f:
+        fds.ParseFromString(f.read())
+    pool = descriptor_pool.DescriptorPool()
+    for fd in fds.file:
+        pool.Add(fd)
+    name = lambda n: "google.api.cloudquotas.v1." + n
+    info = message_factory.MessageFactory(pool).GetPrototype(
+        pool.FindMessageTypeByName(name("QuotaInfo")))
+    return info, pool.FindMessageTypeByName(name("ListQuotaInfosRequest"))
+
+
 class Fake:
     def __init__(self, args):
         self.args = args
@@ -65,6 +92,18 @@ class Fake:
                 json_format.ParseDict(sku, sku_cls())  # unknown fields or bad types: refused
             except json_format.ParseError as e:
                 sys.exit(f"--skus[{i}] is not a google.cloud.billing.v1.Sku: {e}")
+        self.quota_infos = {}
+        if args.quota_infos:
+            info_cls, self.list_quota_infos = compile_cloudquotas()
+            with open(args.quota_infos) as f:
+                self.quota_infos = json.load(f)
+            for project, infos in self.quota_infos.items():
+                for i, info in enumerate(infos):
+                    try:
+                        json_format.ParseDict(info, info_cls())
+                    except json_format.ParseError as e:
+                        sys.exit(f"--quota-infos {project}[{i}] is not a "
+                                 f"google.api.cloudquotas.v1.QuotaInfo: {e}")
         self.regions = {}
         if args.regions:
             with open(args.regions) as f:
@@ -160,6 +199,10 @@ def make_handler(st):
             m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)", url.path)
             if m:
                 return self.region(m.group(1), m.group(2), q)
+            m = re.fullmatch(r"/v1/projects/([^/]+)/locations/([^/]+)/services/([^/]+)"
+                             r"/quotaInfos", url.path)
+            if m and st.args.quota_infos:
+                return self.quota_infos(m.group(1), m.group(2), m.group(3), q)
             self.error(404, "NOT_FOUND", f"no route for GET {url.path}")
 
         def do_POST(self):
@@ -183,6 +226,39 @@ def make_handler(st):
             size = min(int(q.get("pageSize", ["5000"])[0]), st.args.page_size)
             out = {"skus": skus[start:start + size]}
             out["nextPageToken"] = f"p{start + size}" if start + size < len(skus) else ""
+            self.send(200, out)
+
+        def quota_infos(self, project, location, service, q):
+            fields = {f.json_name for f in st.list_quota_infos.fields} - {"parent"}
+            for k, vs in q.items():
+                if k in SYSTEM_PARAMS:
+                    continue
+                if k not in fields:
+                    return self.error(400, "INVALID_ARGUMENT", f"Invalid JSON payload received."
+                                      f" Unknown name \"{k}\": Cannot bind query parameter.")
+                if len(vs) != 1:
+                    return self.error(400, "INVALID_ARGUMENT", f"{k}: not a repeated field")
+            if location != "global":
+                return self.error(400, "INVALID_ARGUMENT", "The location must be 'global'.")
+            if project not in st.quota_infos:
+                return self.error(403, "PERMISSION_DENIED", f"Permission denied on resource "
+                                  f"project {project}.")
+            size = q.get("pageSize", [""])[0]
+            if size and (not re.fullmatch(r"\d+", size) or not 1 <= int(size) <= 2**31 - 1):
+                return self.error(400, "INVALID_ARGUMENT",
+                                  f"Invalid value at 'page_size' (TYPE_INT32), \"{size}\"")
+            infos = [i for i in st.quota_infos[project] if i.get("service") == service]
+            start = 0
+            token = q.get("pageToken", [""])[0]
+            if token:
+                m = re.fullmatch(r"q(\d+)", token)
+                if not m or int(m.group(1)) >= len(infos):
+                    return self.error(400, "INVALID_ARGUMENT", "Invalid page token.")
+                start = int(m.group(1))
+            n = min(int(size) if size else st.args.page_size, st.args.page_size)
+            out = {"quotaInfos": infos[start:start + n]}
+            if start + n < len(infos):
+                out["nextPageToken"] = f"q{start + n}"
             self.send(200, out)
 
         def region(self, project, region, q):
@@ -210,6 +286,7 @@ def main():
     ap.add_argument("--oauth-issued", required=True)
     ap.add_argument("--skus", required=True)
     ap.add_argument("--regions")
+    ap.add_argument("--quota-infos")
     ap.add_argument("--requests")
     ap.add_argument("--page-size", type=int, default=4)
     args = ap.parse_args()

@@ -3,7 +3,8 @@
 # clouds' own APIs, through fakes that validate every request against the official models:
 # tests/fakes/aws_fake.py (botocore pricing, ec2, service-quotas; SigV4 checked) and
 # tests/fakes/billing_fake.py (Cloud Billing Catalog ListSkus from cloud_catalog.proto,
-# Compute regions.get; Bearer tokens from gcp_oauth_fake.py). Every answer is paged small,
+# Compute regions.get, Cloud Quotas ListQuotaInfos from a trimmed cloudquotas.proto; Bearer
+# tokens from gcp_oauth_fake.py). Every answer is paged small,
 # so NextToken / pageToken are followed. Then: the cache serves `machines` without a
 # refresh, `--spot --sort availability`, the fallbacks (no credentials, a refused
 # signature: exit 0 with one line), a region no cloud offers (exit 3), and `submit`'s
@@ -101,18 +102,45 @@ json.dump({"mlbox-test": {"us-central1": [
     {"metric": "NVIDIA_T4_GPUS", "limit": 4, "usage": 1},
     {"metric": "PREEMPTIBLE_NVIDIA_T4_GPUS", "limit": 0, "usage": 0}]}},
     open(f"{work}/regions.json", "w"))
+# mlbox-vq: Compute says T4 4 (used 1), Vertex custom training says 2; the T4 QuotaInfo is on
+# the second page (4 a page). mlbox-test has no QuotaInfos: the Cloud Quotas API refuses it.
+regions = json.load(open(f"{work}/regions.json"))
+regions["mlbox-vq"] = regions["mlbox-test"]
+json.dump(regions, open(f"{work}/regions.json", "w"))
+def qinfo(metric, per_region, default=None):
+    infos = [{"dimensions": {"region": r}, "details": {"value": str(v)},
+              "applicableLocations": [r]} for r, v in per_region.items()]
+    if default is not None:
+        infos.append({"details": {"value": str(default)}, "applicableLocations": ["global"]})
+    qid = metric.split("/")[1]
+    return {"name": f"projects/mlbox-vq/locations/global/services/aiplatform.googleapis.com/quotaInfos/{qid}",
+            "quotaId": qid, "metric": metric, "service": "aiplatform.googleapis.com",
+            "containerType": "PROJECT", "dimensions": ["region"], "isPrecise": True,
+            "metricDisplayName": qid, "quotaDisplayName": "Custom model training " + qid,
+            "metricUnit": "1", "quotaIncreaseEligibility": {"isEligible": True},
+            "dimensionsInfos": infos}
+A = "aiplatform.googleapis.com/"
+json.dump({"mlbox-vq": [
+    qinfo(A + "online_prediction_requests_per_base_model", {"us-central1": 600}),
+    qinfo(A + "custom_model_training_cpus", {"us-central1": 64}),
+    qinfo(A + "custom_model_training_nvidia_l4_gpus", {"europe-west4": 8}, default=0),
+    qinfo(A + "custom_model_training_preemptible_nvidia_t4_gpus", {}, default=16),
+    qinfo(A + "custom_model_training_nvidia_a100_gpus", {"us-central1": 0}),
+    qinfo(A + "custom_model_training_nvidia_t4_gpus", {"us-central1": 2, "europe-west4": 9}, default=1)]},
+    open(f"{work}/quota_infos.json", "w"))
 PY
 
 # --- fakes --------------------------------------------------------------------------------
 start_aws_fake aws pricing,service-quotas,ec2 "${EXTRA[@]}" --pricing-products "$WORK/products.json" \
   --spot-prices "$WORK/spot.json" --spot-scores "$WORK/scores.json" --ec2-page-size 2 \
   --instances "$WORK/instances.json" \
-  --quota L-DB2E81BA=64 --quota L-3819A6DF=8 --quota L-417A185B=0
+  --quota L-DB2E81BA=64 --quota L-3819A6DF=8 --quota L-417A185B=0 --quota L-C4BD4855=192
 $PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
   --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
 cleanup_hooks+=("kill $!")
 $PY "$FAKES/billing_fake.py" --port-file "$WORK/billing.port" --oauth-issued "$WORK/issued.jsonl" \
-  --skus "$WORK/skus.json" --regions "$WORK/regions.json" --page-size 4 \
+  --skus "$WORK/skus.json" --regions "$WORK/regions.json" --quota-infos "$WORK/quota_infos.json" \
+  --page-size 4 \
   --requests "$WORK/billing.jsonl" 2>"$WORK/billing.log" &
 cleanup_hooks+=("kill $!")
 for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/billing.port" ] && break; sleep 0.1; done
@@ -124,6 +152,7 @@ use_test_aws_credentials
 export AWS_ENDPOINT_URL_PRICING=$AWS_FAKE_URL AWS_ENDPOINT_URL_EC2=$AWS_FAKE_URL \
   AWS_ENDPOINT_URL_SERVICE_QUOTAS=$AWS_FAKE_URL
 export CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDBILLING="$B/" CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE="$B/"
+export CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDQUOTAS="$B/"
 export GCE_METADATA_HOST=$METADATA CLOUDSDK_CORE_PROJECT=mlbox-test CLOUDSDK_COMPUTE_REGION=us-central1
 export CLOUDSDK_CONFIG="$WORK/gcloud"
 unset GOOGLE_APPLICATION_CREDENTIALS
@@ -140,6 +169,20 @@ TOKEN=$(curl -s -H 'Metadata-Flavor: Google' \
 grep -q 'Unknown name \\"page_size\\"' "$WORK/bad" || fail "billing fake error: $(cat "$WORK/bad")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
   "$B/v1/services/6F81-5844-456A/skus?pageSize=9000")" = 400 ] || fail "billing fake took pageSize 9000"
+QI="$B/v1/projects/mlbox-vq/locations/global/services/aiplatform.googleapis.com/quotaInfos"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$QI?pageSize=2")" = 401 ] ||
+  fail "cloudquotas fake answered without a token"
+[ "$(curl -s -o "$WORK/bad" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$QI?page_size=2")" = 400 ] ||
+  fail "cloudquotas fake took page_size"
+grep -q 'Unknown name \\"page_size\\"' "$WORK/bad" || fail "cloudquotas fake error: $(cat "$WORK/bad")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$QI?pageToken=zz")" = 400 ] ||
+  fail "cloudquotas fake took an unknown pageToken"
+echo '{"p": [{"metric": "m", "dimensionsInfos": [{"details": {"value": "x"}}]}]}' >"$WORK/bad_qi.json"
+if timeout 30 $PY "$FAKES/billing_fake.py" --oauth-issued "$WORK/issued.jsonl" --skus "$WORK/skus.json" \
+  --quota-infos "$WORK/bad_qi.json" --port-file "$WORK/never.port" 2>"$WORK/bad_qi.log"; then
+  fail "cloudquotas fake started with a QuotaInfo the API could not send"
+fi
+grep -q "is not a google.api.cloudquotas.v1.QuotaInfo" "$WORK/bad_qi.log" || fail "$(cat "$WORK/bad_qi.log")"
 set +e
 aws --endpoint-url "$AWS_FAKE_URL" ec2 describe-spot-price-history --instance-types g4dn.huge \
   >/dev/null 2>"$WORK/stderr"
@@ -180,6 +223,7 @@ grep -q "aws: fetched 20..-..-..T" "$WORK/refresh.err" || fail "price note: $(ca
 pass "refresh --region us-east-1: live on-demand \$0.611, cheapest zone spot \$0.190, quota 64 vCPU with 20 used (running G instances), 2 bad documents counted"
 
 expect_rc 0 timeout 120 "$MLBOX" machines --refresh --cloud gcp --gpu T4 --region us-central1 --json
+cp "$WORK/stderr" "$WORK/refresh_gcp.stderr"
 python3 - "$WORK/stdout" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
@@ -203,6 +247,8 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 assert c["aws"]["source"].startswith("AWS Price List API") and c["gcp"]["source"].startswith("Cloud Billing"), c.keys()
 assert any(p["machine"] == "g4dn.xlarge" and p["region"] == "us-east-1" for p in c["aws"]["prices"])
+p5 = [q for q in c["aws"]["quotas"] if q["code"] == "L-C4BD4855"]  # All P5 Spot Instance Requests
+assert len(p5) == 1 and p5[0]["limit"] == 192 and p5[0]["used"] == 0, p5
 ' "$CACHE"
 pass "refresh --cloud gcp: vCPU x core + GiB x RAM + T4 from SKUs (pageToken followed), T4 quota 4 used 1; both clouds cached"
 
@@ -284,5 +330,90 @@ assert p["bytes_to_push"] == 0 and p["blobs_missing"] == 0 and p["image_bytes"] 
 ' "$WORK/stdout"
 grep -q "push: 0 B in 0 of 3 blobs the registry lacks; pull: " "$WORK/stderr" || fail "push line: $(cat "$WORK/stderr")"
 pass "submit: over quota refused before the push (console URL named); dry run: cost on-demand vs spot, headroom, bytes to push (all, then none)"
+
+# --- Vertex AI custom-training quotas (Cloud Quotas API ListQuotaInfos) --------------------
+grep -q "Vertex AI training GPU quotas of mlbox-test not read" "$WORK/refresh_gcp.stderr" ||
+  fail "the refused Cloud Quotas API was not named: $(cat "$WORK/refresh_gcp.stderr")"
+export CLOUDSDK_CORE_PROJECT=mlbox-vq
+: >"$WORK/billing.jsonl"
+# Run where no mlbox.yaml names another project: machines reads the ambient project.
+cd "$WORK"
+expect_rc 0 timeout 120 "$MLBOX" machines --refresh --cloud gcp --gpu T4 --region us-central1 --json
+cp "$WORK/stderr" "$WORK/refresh_vq.stderr"
+! grep -q "Vertex AI training GPU quotas of mlbox-vq not read" "$WORK/refresh_vq.stderr" ||
+  fail "the Vertex quotas were not read: $(cat "$WORK/refresh_vq.stderr")"
+python3 - "$WORK/stdout" "$CACHE" <<'PY' || fail "Vertex quota rows (the refresh said: $(cat "$WORK/refresh_vq.stderr"))"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+m = "aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus"
+t4 = [r for r in rows if r["machine"].startswith("n1-") and r.get("quota")]
+assert t4, rows
+for row in t4:
+    q = row["quota"]
+    # Compute says 4 (used 1) for the same GPU and region: a row showing that is wrong.
+    assert q["code"] == m and q["limit"] == 2 and q["used"] is None, (row["machine"], q)
+    assert q["raise_url"] == f"https://console.cloud.google.com/iam-admin/quotas?project=mlbox-vq&metric={m}", q
+cache = json.load(open(sys.argv[2]))["gcp"]
+codes = {(x["code"], x["region"], x.get("project")): (x["limit"], x["used"]) for x in cache["quotas"]}
+# Both sources are cached, each with its project; the rows above chose the Vertex one.
+assert codes[("NVIDIA_T4_GPUS", "us-central1", "mlbox-vq")] == (4, 1), codes
+assert codes[(m, "us-central1", "mlbox-vq")] == (2, None), codes
+P = "aiplatform.googleapis.com/custom_model_training_preemptible_nvidia_t4_gpus"
+assert codes[(P, "us-central1", "mlbox-vq")] == (16, None), codes
+L4 = "aiplatform.googleapis.com/custom_model_training_nvidia_l4_gpus"
+assert codes[(L4, "us-central1", "mlbox-vq")] == (0, None), codes
+assert not any(c.endswith("custom_model_training_cpus") for c, _, _ in codes), codes
+assert not any(p == "mlbox-test" for _, r, p in codes if r == "us-central1"), codes  # replaced
+assert "Vertex AI quotas" in cache["source"], cache["source"]
+PY
+python3 - "$WORK/billing.jsonl" <<'PY'
+import json, sys
+paths = [json.loads(l)["path"] for l in open(sys.argv[1])]
+qi = [p for p in paths if p.startswith("/v1/projects/mlbox-vq/locations/global/services/aiplatform.googleapis.com/quotaInfos?")]
+assert len(qi) == 2 and "pageToken=q4" in qi[1], qi   # 6 QuotaInfos, 4 a page
+PY
+# The table, from the cache: LIMIT 2 and USED "-" (Compute's would be 4 and 1); spot rows
+# draw on the preemptible quota (16).
+expect_rc 0 "$MLBOX" machines --cloud gcp --gpu T4 --region us-central1
+grep -q '^n1-standard-8  *gcp  *T4 x1 .* 2 GPU  *-  *us-central1$' "$WORK/stdout" ||
+  fail "Vertex LIMIT/USED in the table: $(cat "$WORK/stdout")"
+expect_rc 0 "$MLBOX" machines --spot --cloud gcp --gpu T4 --region us-central1
+grep -q '^n1-standard-8  *gcp  *T4 x1 .* 16 GPU  *-  *us-central1$' "$WORK/stdout" ||
+  fail "Vertex preemptible quota in the table: $(cat "$WORK/stdout")"
+cd "$PROJ"
+expect_rc 3 "$MLBOX" submit --target vertex --project mlbox-vq --machine n1-standard-8 --gpu T4:1 \
+  --nodes 3 --tag v1 --no-build
+M=aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus
+grep -q "needs 3 GPU of quota $M (Custom model training custom_model_training_nvidia_t4_gpus) in us-central1, which has 2 left (limit 2; read" \
+  "$WORK/stderr" || fail "Vertex quota refusal: $(cat "$WORK/stderr")"
+grep -q "console.cloud.google.com/iam-admin/quotas?project=mlbox-vq&metric=$M" "$WORK/stderr" ||
+  fail "no place to raise the Vertex quota: $(cat "$WORK/stderr")"
+! grep -q "NVIDIA_T4_GPUS" "$WORK/stderr" || fail "the Compute quota named: $(cat "$WORK/stderr")"
+expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --project mlbox-vq --machine n1-standard-8 \
+  --gpu T4:1 --nodes 2 --tag v1 --no-build
+python3 -c '
+import json, sys
+q = json.load(open(sys.argv[1]))["estimate"]["quota"]
+assert q["code"].endswith("custom_model_training_nvidia_t4_gpus") and q["headroom"] == 2, q
+assert q["needed"] == 2 and not q["exceeded"] and q["used"] is None, q
+' "$WORK/stdout"
+grep -q "usage unknown: the limit is the headroom" "$WORK/stderr" || fail "usage line: $(cat "$WORK/stderr")"
+# A V100 job on the same machine type draws on the V100 quota (none cached), not the T4 one.
+expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --project mlbox-vq --machine n1-standard-8 \
+  --gpu V100:1 --nodes 3 --tag v1 --no-build
+python3 -c '
+import json, sys
+q = json.load(open(sys.argv[1]))["estimate"]["quota"]
+assert q["code"] == "aiplatform.googleapis.com/custom_model_training_nvidia_v100_gpus" and q["limit"] is None, q
+' "$WORK/stdout"
+# A job for mlbox.yaml's project (mlbox-test) is not checked against mlbox-vq's quotas.
+expect_rc 0 "$MLBOX" --json submit --dry-run --target vertex --machine n1-standard-8 --gpu T4:1 --nodes 3 \
+  --tag v1 --no-build
+python3 -c '
+import json, sys
+q = json.load(open(sys.argv[1]))["estimate"]["quota"]
+assert q["limit"] is None, q
+' "$WORK/stdout"
+pass "Vertex quotas: ListQuotaInfos paged (pageToken), region over default, LIMIT only, chosen over Compute's (4 used 1) in JSON and table; refused Cloud Quotas API -> Compute quota; submit --nodes 3 refused naming the Vertex quota; quotas kept per project and per GPU"
 
 echo "test_machine_prices: ok"

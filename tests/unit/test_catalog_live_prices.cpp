@@ -18,7 +18,7 @@ PriceCache sample() {
   aws.source = "AWS Price List API";
   aws.prices.push_back({"aws", "g4dn.xlarge", "", 0, "us-east-1", 0.611, 0.2});
   aws.quotas.push_back({"aws", "us-east-1", "L-DB2E81BA", "Running On-Demand G and VT instances",
-                        "vCPU", 8, std::nullopt, "https://example/raise"});
+                        "vCPU", 8, std::nullopt, "https://example/raise", ""});
   aws.scores.push_back({"g4dn.xlarge", "us-east-1", 7});
   aws.skipped = 2;
   PriceCache c;
@@ -94,4 +94,45 @@ TEST_CASE("quota needs: AWS vCPUs by family group, Google GPUs by model metric")
         "PREEMPTIBLE_NVIDIA_T4_GPUS");
   CHECK(find_quota(sample(), "aws", "us-east-1", "L-DB2E81BA")->limit == 8);
   CHECK_FALSE(find_quota(sample(), "aws", "us-west-2", "L-DB2E81BA"));
+}
+
+TEST_CASE("Google quotas: Vertex over Compute, per project; the project survives the cache file") {
+  const auto& cat = builtin_machine_catalog();
+  const Machine& t4 = find_machine(cat, "n1-standard-8", "T4", 1);
+  const std::string vertex = "aiplatform.googleapis.com/custom_model_training_nvidia_t4_gpus";
+  CloudSnapshot gcp;
+  gcp.fetched_at = "2026-12-03T10:00:00Z";
+  gcp.source = "Cloud Billing Catalog API";
+  gcp.quotas.push_back(
+      {"gcp", "us-central1", "NVIDIA_T4_GPUS", "NVIDIA_T4_GPUS", "GPU", 4, 1.0, "u", "proj-a"});
+  PriceCache c;
+  c.gcp = gcp;
+  // Only Compute's: it is the one shown.
+  auto m = match_quota(c, t4, "us-central1", false, 1, "proj-a");
+  REQUIRE(m);
+  REQUIRE(m->quota);
+  CHECK(m->quota->code == "NVIDIA_T4_GPUS");
+  // Vertex's cached too (after Compute's in the list): Vertex wins.
+  c.gcp->quotas.push_back(
+      {"gcp", "us-central1", vertex, "T4", "GPU", 2, std::nullopt, "u", "proj-a"});
+  m = match_quota(c, t4, "us-central1", false, 1, "proj-a");
+  REQUIRE(m);
+  REQUIRE(m->quota);
+  CHECK(m->quota->code == vertex);
+  CHECK(m->quota->limit == 2);
+  CHECK(m->need.code == vertex);
+  // Another project's quotas do not hold its jobs; no project asked: any.
+  m = match_quota(c, t4, "us-central1", false, 1, "proj-b");
+  REQUIRE(m);
+  CHECK_FALSE(m->quota);
+  CHECK(find_quota(c, "gcp", "us-central1", vertex)->limit == 2);
+  fs::TempDir dir;
+  auto path = dir.path() / "machines.json";
+  save_price_cache(path, c);
+  auto back = load_price_cache(path);
+  REQUIRE(back);
+  REQUIRE(back->gcp);
+  REQUIRE(back->gcp->quotas.size() == 2);
+  CHECK(back->gcp->quotas[1].project == "proj-a");
+  CHECK(back->aws == std::nullopt);
 }

@@ -53,7 +53,9 @@ TEST_CASE("the EC2 quota an instance type counts against") {
   CHECK(aws_quota_code("vt1.3xlarge", true) == "L-3819A6DF");
   CHECK(aws_quota_code("p4d.24xlarge", false) == "L-417A185B");
   CHECK(aws_quota_code("p3.2xlarge", true) == "L-7212CCBC");
-  CHECK_FALSE(aws_quota_code("p5.48xlarge", true));
+  CHECK(aws_quota_code("p5.48xlarge", true) == "L-C4BD4855");  // All P5 Spot Instance Requests
+  CHECK(aws_quota_code("p5en.48xlarge", true) == "L-C4BD4855");
+  CHECK(aws_quota_code("p5.48xlarge", false) == "L-417A185B");
   CHECK(aws_quota_code("m5.large", false) == "L-1216C47A");
   CHECK(aws_quota_code("c5.xlarge", true) == "L-34B43A08");
   CHECK_FALSE(aws_quota_code("inf2.xlarge", false));

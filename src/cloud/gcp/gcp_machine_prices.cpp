@@ -4,6 +4,7 @@
 
 #include "catalog/machine_quota.h"
 #include "cloud/gcp/billing_catalog.h"
+#include "cloud/gcp/vertex_quotas.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -40,6 +41,7 @@ std::vector<catalog::Quota> read_region_gpu_quotas(const nlohmann::json& region,
     quota.limit = q["limit"].get<double>();
     if (q.contains("usage") && q["usage"].is_number()) quota.used = q["usage"].get<double>();
     quota.raise_url = catalog::gcp_quota_console_url(project, metric);
+    quota.project = project;
     out.push_back(std::move(quota));
   }
   return out;
@@ -92,6 +94,26 @@ catalog::CloudSnapshot fetch_gcp_machine_prices(GoogleApi& api, const config::En
       }
     }
     snap.source += " + Compute Engine region quotas";
+    try {
+      std::vector<std::string> bad;
+      auto vertex = fetch_vertex_gpu_quotas(api, env, request.project, request.quota_regions, &bad);
+      for (const auto& b : bad) observer.debug("skipped a Vertex AI quota: " + b);
+      if (!bad.empty()) {
+        observer.warn(
+            fmt::format("{} Vertex AI quota(s) could not be read and were skipped "
+                        "(--verbose names them)",
+                        bad.size()));
+      }
+      observer.debug(
+          fmt::format("Cloud Quotas API: {} Vertex AI training GPU quota(s)", vertex.size()));
+      snap.quotas.insert(snap.quotas.end(), vertex.begin(), vertex.end());
+      snap.source += " + Vertex AI quotas (Cloud Quotas API)";
+    } catch (const Error& e) {
+      observer.warn(
+          fmt::format("Vertex AI training GPU quotas of {} not read (the Compute "
+                      "Engine ones are shown instead): {}",
+                      request.project, e.what()));
+    }
   }
   return snap;
 }

@@ -2,7 +2,8 @@
 // Billing Catalog API (every page), composed into machine prices (billing_catalog.h), and
 // the GPU quotas of a project's regions (Compute Engine regions.get: quotas[] with metric,
 // limit and usage; base https://compute.googleapis.com/compute/v1/ or
-// $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE).
+// $CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE), and its Vertex AI custom-training GPU quotas
+// (Cloud Quotas API, vertex_quotas.h).
 #pragma once
 
 #include <string>
