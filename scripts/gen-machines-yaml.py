@@ -35,7 +35,7 @@ HEADER = f"""\
 #   accelerators per region) and aws.amazon.com/ec2/instance-types + the EC2 console's
 #   instance-type offerings per region (commercial regions only; GovCloud and China left out).
 #   Not fetched live; a region missing here is refused by `submit` with the known ones listed.
-# Rows added 2026-12 (g6e/L40S, a3-highgpu-1g/2g/4g): see the comments in the generator.
+# Rows added 2026-12 (g6e/L40S, p5en/H200, a3-highgpu-1g/2g/4g): see the comments in the generator.
 # These numbers were compiled from the providers' public pages; they were not fetched live by
 # mlbox. `mlbox machines --refresh` fetches today's prices, quotas and spot scores from the
 # clouds' APIs into a cache that overrides them (this table stays the offline fallback).
@@ -86,6 +86,13 @@ AWS = [
     ("g6e.48xlarge", "L40S", 8, 192, 1536, 30.13118, 12.05),
     ("p4d.24xlarge", "A100", 8, 96, 1152, 32.7726, 12.00),
     ("p5.48xlarge", "H100", 8, 192, 2048, 98.32, 35.00),
+    # p5en (H200 141 GB): added 2026-12. 8 GPUs, 192 vCPUs and 2,048 GiB as two independent
+    # listings agree (dstack's AWS offers, github.com/dstackai/dstack/pull/4110, Aug 2026; torchx
+    # named_resources_aws); on-demand $63.296/h in us-east-1, us-east-2 and us-west-2 and spot
+    # about $27.20/h in us-east-1 from the same dstack offer listing, which reads AWS's own
+    # price APIs. Not from an AWS page: `mlbox machines --refresh` replaces both with the
+    # Price List and spot-history figures.
+    ("p5en.48xlarge", "H200", 8, 192, 2048, 63.296, 27.20),
 ]
 AWS_REGIONS = ["us-east-1", "us-west-2"]  # priced: the same list price in both
 
@@ -129,6 +136,7 @@ AWS_FAMILY_REGIONS = {
             "ap-northeast-1", "ap-northeast-2", "ap-southeast-1"],
     "p5": ["us-east-1", "us-east-2", "us-west-2", "eu-north-1", "ap-northeast-1",
            "ap-south-1", "ap-southeast-2", "sa-east-1"],
+    "p5en": ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-north-1"],  # the dstack listing
     "m5": _AWS_ALL, "c5": _AWS_ALL, "r5": _AWS_ALL,
 }
 
