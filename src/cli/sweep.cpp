@@ -28,6 +28,7 @@
 #include "util/detached_process.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace mlbox::cli {
 
@@ -198,6 +199,21 @@ void start_cloud(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   finish(ctx, record);
 }
 
+// `mlbox sweep staus X` would otherwise start a sweep of the command `staus X`: a first word
+// close to a subcommand's name (and not a path or a program on PATH) is a usage error naming
+// the subcommand it meant.
+void refuse_mistyped_subcommand(const std::vector<std::string>& command) {
+  if (command.empty() || command[0].find_first_of("/.") != std::string::npos) return;
+  if (!fs::which(command[0]).empty()) return;
+  const std::vector<std::string> subcommands = {"status", "logs", "cancel", "fetch"};
+  auto near = did_you_mean(command[0], subcommands);
+  if (!near) return;
+  throw Error(ErrorKind::kUsage, "'" + command[0] + "' is not an mlbox sweep subcommand",
+              "did you mean 'mlbox sweep " + *near +
+                  "'? (a sweep's own command goes after "
+                  "'--': mlbox sweep ... -- python train.py)");
+}
+
 }  // namespace
 
 void set_sweep_command(CLI::App& app, Context& ctx) {
@@ -239,6 +255,7 @@ void set_sweep_command(CLI::App& app, Context& ctx) {
   add_sweep_steer_commands(cmd, ctx);
   cmd->callback([&ctx, f, cmd] {
     if (!cmd->get_subcommands().empty()) return;
+    refuse_mistyped_subcommand(f->submit.command);
     if (f->max_trials != 0) f->o.max_trials = f->max_trials;
     if (f->parallel != 0) f->o.parallel = f->parallel;
     if (f->seed >= 0) f->o.seed = static_cast<uint64_t>(f->seed);

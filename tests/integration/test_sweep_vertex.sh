@@ -6,7 +6,8 @@
 # come from the service, their metrics from its final measurements, their outputs from its GCS
 # fake. One trial is cancelled through its CustomJob; the best trial's model is fetched. The
 # study sent: GRID_SEARCH with the log range as discrete points; Bayesian is the service's
-# default algorithm (no field).
+# default algorithm (no field). `mlbox report SWEEP` reads the trials' outputs from the GCS
+# fake and plots each trial at (its value, its metric).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
 PY=python3
@@ -144,6 +145,31 @@ grep -q "attempt 2 starting" "$WORK/stdout" && grep -q -- "--lr=" "$WORK/stdout"
 expect_rc 0 "$MLBOX" sweep status "$SWEEP"
 grep -qE "^\* +$BEST " "$WORK/stdout" || fail "table: $(cat "$WORK/stdout")"
 pass "fetch brings the best trial's model; logs of the restarted trial; the table marks $BEST"
+
+# --- report: the trials' outputs from Cloud Storage, the parameter charts, the curves -------------
+"$MLBOX" --json sweep status "$SWEEP" >"$WORK/status.json"
+expect_rc 0 "$MLBOX" report "$SWEEP" -o "$WORK/report.html"
+$PY "$(dirname "$0")/check_sweep_report.py" "$WORK/report.html" "$WORK/status.json" ||
+  fail "the Vertex sweep's parameter charts"
+$PY - "$WORK/report.html" "$WORK/best/history.json" "$SWEEP/$BEST" <<'PY' || fail "the best trial's curve in the report"
+import json, sys
+from html.parser import HTMLParser
+html, h, job = open(sys.argv[1]).read(), json.load(open(sys.argv[2])), sys.argv[3]
+class P(HTMLParser):
+    def __init__(s):
+        super().__init__(); s.points = []
+    def handle_starttag(s, tag, attrs):
+        a = dict(attrs)
+        if tag == "circle" and "pt" in (a.get("class") or "").split() and a["data-job"] == job \
+                and a["data-metric"] == "val_accuracy":
+            s.points.append((float(a["data-x"]), float(a["data-y"])))
+p = P(); p.feed(html)
+want = [(float(e), v) for e, v in zip(h["epoch"], h["history"]["val_accuracy"])]
+assert sorted(p.points) == want, (p.points, want)
+PY
+grep -q 'class="trial-miss"[^>]*data-trial="trial-002"[^>]*data-state="FAILED"' "$WORK/report.html" ||
+  fail "the failed trial is not marked in the chart"
+pass "report of a Vertex sweep: a point per trial, the failed one marked, the best trial's curve = its history.json"
 
 # --- cancel the whole sweep --------------------------------------------------------------------------
 expect_rc 0 "$MLBOX" --json sweep --target vertex --no-build --max-trials 4
