@@ -51,6 +51,7 @@ std::string join_command(const std::vector<std::string>& cmd) {
 std::string outcome_color(const std::string& outcome) {
   if (outcome == "succeeded") return "#2da44e";
   if (outcome == "preempted") return "#d4a72c";
+  if (outcome == "stopped") return "#9a6700";  // stopped early by the sweep's rule
   if (outcome.empty()) return "#8c959f";
   return "#cf222e";
 }

@@ -5,6 +5,7 @@
 
 #include "report/report_render.h"
 #include "report/sweep_view.h"
+#include "util/fs.h"
 
 using namespace mlbox;
 
@@ -137,4 +138,19 @@ TEST_CASE("a cloud trial's card: the sweep's facts, one attempt from the trial's
   CHECK(card.duration_s == 120);
   REQUIRE(card.cost_usd);
   CHECK(*card.cost_usd == doctest::Approx(0.05));
+}
+
+TEST_CASE("a cloud trial's card: attempts and their times from the trainer's summary.json") {
+  fs::TempDir tmp;
+  fs::write_file_atomic(tmp.path() / "summary.json", R"({"outcome": "stopped", "attempts": [
+      {"attempt": 1, "outcome": "stopped", "exit_code": 0, "duration_s": 12.4,
+       "finished_at": "2026-12-03T10:00:20.500Z"}]})");
+  auto r = sample_sweep();
+  r.trials[2].started_at = "2026-12-03T09:59:00Z";
+  auto card = report::load_trial_card(r, r.trials[2], tmp.path(), 0);
+  REQUIRE(card.attempts.size() == 1);
+  CHECK(card.attempts[0].outcome == "stopped");
+  CHECK(card.attempts[0].ended_at == "2026-12-03T10:00:20Z");
+  CHECK(card.attempts[0].started_at == "2026-12-03T10:00:08Z");
+  CHECK(card.state == "STOPPED");
 }
