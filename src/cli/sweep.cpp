@@ -12,6 +12,7 @@
 #include "backends/credential_preflight.h"
 #include "backends/job_backends.h"
 #include "backends/sweep_engines.h"
+#include "builder/labels.h"
 #include "cli/commands.h"
 #include "cli/project_build.h"
 #include "cli/submit_image.h"
@@ -148,6 +149,10 @@ void start_cloud(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   in.target = target;
   in.image_ref = repo;
   in.command = f.submit.command;
+  // Vertex's tuning service appends each trial's `--name=value` to the container's arguments,
+  // and arguments replace the image's CMD: without the command stated, a trial would run
+  // `mlbox-trainer -- --lr=0.01`. Every cloud sweep states it (the image's own CMD).
+  if (in.command.empty() && m) in.command = builder::image_command(*m);
   in.env = f.submit.env;
   if (!f.submit.image.empty()) in.image_ref = image_from_flag(f.submit.image, repo).reference;
   std::string name = m && !m->name.empty() ? m->name : "sweep";
