@@ -12,6 +12,7 @@
 #include "backends/credential_preflight.h"
 #include "backends/job_backends.h"
 #include "backends/sweep_engines.h"
+#include "builder/labels.h"
 #include "cli/commands.h"
 #include "cli/project_build.h"
 #include "cli/submit_image.h"
@@ -28,6 +29,7 @@
 #include "util/detached_process.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/strings.h"
 
 namespace mlbox::cli {
 
@@ -147,6 +149,10 @@ void start_cloud(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   in.target = target;
   in.image_ref = repo;
   in.command = f.submit.command;
+  // Vertex's tuning service appends each trial's `--name=value` to the container's arguments,
+  // and arguments replace the image's CMD: without the command stated, a trial would run
+  // `mlbox-trainer -- --lr=0.01`. Every cloud sweep states it (the image's own CMD).
+  if (in.command.empty() && m) in.command = builder::image_command(*m);
   in.env = f.submit.env;
   if (!f.submit.image.empty()) in.image_ref = image_from_flag(f.submit.image, repo).reference;
   std::string name = m && !m->name.empty() ? m->name : "sweep";
@@ -198,6 +204,21 @@ void start_cloud(Context& ctx, SweepFlags& f, const manifest::Manifest* m,
   finish(ctx, record);
 }
 
+// `mlbox sweep staus X` would otherwise start a sweep of the command `staus X`: a first word
+// close to a subcommand's name (and not a path or a program on PATH) is a usage error naming
+// the subcommand it meant.
+void refuse_mistyped_subcommand(const std::vector<std::string>& command) {
+  if (command.empty() || command[0].find_first_of("/.") != std::string::npos) return;
+  if (!fs::which(command[0]).empty()) return;
+  const std::vector<std::string> subcommands = {"status", "logs", "cancel", "fetch"};
+  auto near = did_you_mean(command[0], subcommands);
+  if (!near) return;
+  throw Error(ErrorKind::kUsage, "'" + command[0] + "' is not an mlbox sweep subcommand",
+              "did you mean 'mlbox sweep " + *near +
+                  "'? (a sweep's own command goes after "
+                  "'--': mlbox sweep ... -- python train.py)");
+}
+
 }  // namespace
 
 void set_sweep_command(CLI::App& app, Context& ctx) {
@@ -239,6 +260,7 @@ void set_sweep_command(CLI::App& app, Context& ctx) {
   add_sweep_steer_commands(cmd, ctx);
   cmd->callback([&ctx, f, cmd] {
     if (!cmd->get_subcommands().empty()) return;
+    refuse_mistyped_subcommand(f->submit.command);
     if (f->max_trials != 0) f->o.max_trials = f->max_trials;
     if (f->parallel != 0) f->o.parallel = f->parallel;
     if (f->seed >= 0) f->o.seed = static_cast<uint64_t>(f->seed);

@@ -21,6 +21,7 @@ th{background:#f6f6f6}code{font:12px ui-monospace,monospace;background:#f4f4f4;p
 svg.chart{border:1px solid #e4e4e4;background:#fff}
 svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#999}
 svg text{font:11px system-ui,sans-serif;fill:#444}svg .title{font-size:13px;font-weight:600;fill:#222}
+svg .best-label{font-weight:600;fill:#9a6700}
 svg .ytick{text-anchor:end}svg .xtick,svg .xlabel{text-anchor:middle}
 .outcome-succeeded{color:#1a7f37}.outcome-failed{color:#cf222e}.outcome-preempted{color:#9a6700}
 .problems{color:#9a6700}.muted{color:#777}
@@ -50,6 +51,7 @@ std::string join_command(const std::vector<std::string>& cmd) {
 std::string outcome_color(const std::string& outcome) {
   if (outcome == "succeeded") return "#2da44e";
   if (outcome == "preempted") return "#d4a72c";
+  if (outcome == "stopped") return "#9a6700";  // stopped early by the sweep's rule
   if (outcome.empty()) return "#8c959f";
   return "#cf222e";
 }
@@ -164,13 +166,17 @@ std::string charts_html(const std::vector<RunCard>& cards) {
 
 }  // namespace
 
-std::string render_html(const std::vector<RunCard>& cards, const std::string& generated_at) {
-  std::string title = cards.size() == 1 ? "Run card: " + cards[0].job_id
-                                        : "Run report: " + std::to_string(cards.size()) + " jobs";
+std::string render_html(const std::vector<RunCard>& cards, const std::string& generated_at,
+                        const SweepView* sweep) {
+  std::string title = sweep ? "Sweep report: " + sweep->id + " (" +
+                                  std::to_string(sweep->trials.size()) + " trials)"
+                      : cards.size() == 1 ? "Run card: " + cards[0].job_id
+                                          : "Run report: " + std::to_string(cards.size()) + " jobs";
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
                   e(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   h += "<h1>" + e(title) + "</h1>\n<p class=\"muted\">Written by mlbox " + e(MLBOX_VERSION) +
        " at " + e(generated_at) + ". Curves: solid = train, dashed = validation.</p>\n";
+  if (sweep) h += sweep_section_html(*sweep);
   h += "<h2>Metrics</h2>\n";
   for (const auto& c : cards) {
     if (c.metrics.empty()) {

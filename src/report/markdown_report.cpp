@@ -77,9 +77,12 @@ std::string curve_table(const std::vector<RunCard>& cards, const std::string& ch
 
 }  // namespace
 
-std::string render_markdown(const std::vector<RunCard>& cards) {
-  std::string md = cards.size() == 1 ? "## Run card: `" + cards[0].job_id + "`\n\n"
-                                     : fmt::format("## Run report: {} jobs\n\n", cards.size());
+std::string render_markdown(const std::vector<RunCard>& cards, const SweepView* sweep) {
+  std::string md =
+      sweep ? fmt::format("## Sweep report: `{}` ({} trials)\n\n", sweep->id, sweep->trials.size())
+      : cards.size() == 1 ? "## Run card: `" + cards[0].job_id + "`\n\n"
+                          : fmt::format("## Run report: {} jobs\n\n", cards.size());
+  if (sweep) md += sweep_section_markdown(*sweep);
   for (const auto& c : cards) {
     if (cards.size() > 1) md += "### `" + c.job_id + "`\n\n";
     md += "| | |\n|---|---|\n";

@@ -7,11 +7,15 @@
 #include <vector>
 
 #include "report/run_card.h"
+#include "report/sweep_view.h"
 
 namespace mlbox::report {
 
-std::string render_html(const std::vector<RunCard>& cards, const std::string& generated_at);
-std::string render_markdown(const std::vector<RunCard>& cards);
+// `sweep`: the cards are a sweep's trials; its parameter-vs-metric charts and trials table
+// come first.
+std::string render_html(const std::vector<RunCard>& cards, const std::string& generated_at,
+                        const SweepView* sweep = nullptr);
+std::string render_markdown(const std::vector<RunCard>& cards, const SweepView* sweep = nullptr);
 
 // Shared by both: "$0.0123", "-" when unknown.
 std::string format_cost(const RunCard& card);

@@ -1,6 +1,7 @@
 #include "report/run_card.h"
 
 #include <algorithm>
+#include <cmath>
 #include <system_error>
 
 #include "image/image_config.h"
@@ -102,6 +103,16 @@ void read_attempts(RunCard& card, const jobs::JobRecord& job, const nlohmann::js
     it->killed_after_grace = a.value("killed_after_grace", false);
     if (a.contains("duration_s") && a["duration_s"].is_number()) {
       it->duration_s = a["duration_s"].get<double>();
+    }
+    // A job the record knows no attempts of (a cloud sweep's trial): the trainer's times.
+    if (it->ended_at.empty()) {
+      int64_t end = parse_rfc3339(a.value("finished_at", ""));
+      if (end >= 0) {
+        it->ended_at = format_rfc3339(end);
+        if (it->started_at.empty() && it->duration_s >= 0) {
+          it->started_at = format_rfc3339(end - static_cast<int64_t>(std::llround(it->duration_s)));
+        }
+      }
     }
   }
   std::sort(card.attempts.begin(), card.attempts.end(),

@@ -56,12 +56,18 @@ TrialAssignment TrialAssignment::from_json(const nlohmann::json& j) {
 
 nlohmann::json plan_json(const std::string& sweep, const std::string& metric,
                          const std::vector<SweepParam>& params, const std::string& output,
-                         const std::vector<TrialValues>& trials) {
+                         const std::vector<TrialValues>& trials, bool maximize,
+                         const manifest::EarlyStopping& early_stopping) {
   nlohmann::json ts = nlohmann::json::array();
   for (size_t i = 0; i < trials.size(); ++i)
     ts.push_back({{"id", trial_id(static_cast<int>(i) + 1)}, {"values", trials[i]}});
   return {{"sweep", sweep},
           {"metric", metric},
+          {"goal", maximize ? "max" : "min"},
+          {"early_stopping",
+           {{"rule", early_stopping.median ? "median" : "none"},
+            {"min_trials", early_stopping.min_trials},
+            {"after_steps", early_stopping.after_steps}}},
           {"params", params_json(params)},
           {"output", output},
           {"trials", ts}};
@@ -101,6 +107,15 @@ std::optional<TrialAssignment> assignment_from_env(
     a.values = trials[*index].value("values", TrialValues{});
     std::string base = plan.value("output", "");
     if (!base.empty()) a.output = base + "/" + a.trial;
+    a.maximize = plan.value("goal", "max") != "min";
+    const auto es = plan.value("early_stopping", nlohmann::json::object());
+    a.early_stopping.median = es.value("rule", "none") == "median";
+    a.early_stopping.min_trials = es.value("min_trials", a.early_stopping.min_trials);
+    a.early_stopping.after_steps = es.value("after_steps", a.early_stopping.after_steps);
+    if (a.early_stopping.median && !base.empty()) {
+      for (const auto& t : trials) a.peers.push_back(t.value("id", ""));
+      a.sweep_output = base;
+    }
     return a;
   }
   if (const auto* p = get(kParamsEnv)) {

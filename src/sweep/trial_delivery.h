@@ -37,16 +37,24 @@ struct TrialAssignment {
   std::vector<manifest::SweepParam> params;  // deliveries resolved (never kDefault)
   TrialValues values;
   std::string output;  // where this trial's outputs go (<output>/<sweep>/<trial>); may be empty
+  // A plan's trials stop themselves (the median rule against their peers' metrics in the
+  // bucket, trainer/peer_stopping.h): the goal, the rule, every trial's id and the sweep's
+  // output root. Empty `peers`: the engine stops trials itself (local scheduler, Vertex).
+  bool maximize = true;
+  manifest::EarlyStopping early_stopping;
+  std::vector<std::string> peers;
+  std::string sweep_output;
 
   nlohmann::json to_json() const;
   static TrialAssignment from_json(const nlohmann::json& j);
 };
 
-// The plan a Batch array job's children read: {sweep, metric, params, output, trials: [{id,
-// values}]}; child i runs trials[i] with output <output>/<trial id>.
+// The plan a Batch array job's children read: {sweep, metric, goal, early_stopping, params,
+// output, trials: [{id, values}]}; child i runs trials[i] with output <output>/<trial id>.
 nlohmann::json plan_json(const std::string& sweep, const std::string& metric,
                          const std::vector<manifest::SweepParam>& params, const std::string& output,
-                         const std::vector<TrialValues>& trials);
+                         const std::vector<TrialValues>& trials, bool maximize = true,
+                         const manifest::EarlyStopping& early_stopping = {});
 
 // The assignment of this process, from the environment (and, for a plan, `read_uri` to fetch
 // it; for the engine's arguments, `command`, whose trailing `--name=value` arguments of the

@@ -18,6 +18,7 @@
 #include "trainer/gpu_preflight.h"
 #include "trainer/metrics_publisher.h"
 #include "trainer/native_launch.h"
+#include "trainer/peer_stopping.h"
 #include "trainer/platform_contract.h"
 #include "trainer/process_ranks.h"
 #include "trainer/remote_sync.h"
@@ -159,6 +160,22 @@ int supervise(ModeOptions& m, const NativeRequest* native) {
     opts.publish_metrics = [&metrics, &trial, &env, &layout] {
       metrics->publish();
       if (trial) report_hypertune_metric(*trial, env, layout.output_dir);
+    };
+  }
+  // A plan's trial with the median rule stops itself when its peers in the bucket beat it.
+  std::optional<PeerMedianStop> peer_stop;
+  if (trial && layout.rank == 0 && stops_itself(*trial)) {
+    peer_stop.emplace(*trial, RemoteSync::process_stores());
+    opts.stop_check = [&peer_stop, &layout]() -> std::optional<std::string> {
+      try {
+        return peer_stop->check(layout.output_dir);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr,
+                     "%s mlbox-trainer: warning: early stopping could not read the peers' "
+                     "metrics (asked again next round): %s\n",
+                     utc_timestamp_now().c_str(), e.what());
+        return std::nullopt;
+      }
     };
   }
   // The job writes checkpoints to a local staging dir that the supervisor mirrors to the

@@ -38,6 +38,7 @@ nlohmann::json SupervisorResult::to_json() const {
                       {"killed_after_grace", killed_after_grace},
                       {"duration_s", duration_s}};
   if (!failure_reason.empty()) j["failure_reason"] = failure_reason;
+  if (!stop_reason.empty()) j["stop_reason"] = stop_reason;
   return j;
 }
 
@@ -303,6 +304,17 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
     if (o.publish_metrics && o.metrics_interval.count() > 0 && now >= next_metrics && !all_done()) {
       o.publish_metrics();
       next_metrics = Clock::now() + o.metrics_interval;
+      if (o.stop_check && r.outcome.empty() && !term_pending) {
+        if (auto why = o.stop_check()) {
+          r.outcome = "stopped";
+          r.stop_reason = *why;
+          note(o, "stopping the job early: " + *why + "; SIGTERM, then up to " +
+                      std::to_string(o.grace.count()) + " ms before SIGKILL");
+          signal_all(SIGTERM);
+          term_pending = true;
+          term_deadline = Clock::now() + o.grace;
+        }
+      }
     }
     std::vector<pollfd> fds = {{sfd, POLLIN, 0}};
     for (const auto& c : children) {
@@ -402,6 +414,8 @@ SupervisorResult run_supervised(const SupervisorOptions& o) {
     r.outcome = "failed";
     r.exit_code = 127;
     r.failure_reason = "cannot run " + quote_command(o.command) + ": " + std::strerror(exec_errno);
+  } else if (r.outcome == "stopped") {
+    r.exit_code = 0;  // asked to stop: done, not failed, not to be retried
   } else if (r.outcome == "preempted") {
     r.exit_code = kExitPreempted;
     r.failure_reason = "preempted: SIGTERM received; the job " + how +

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct SupervisorOptions {
   // job runs and once after it ends. May be empty; interval 0: only at the end.
   std::chrono::milliseconds metrics_interval{30000};
   std::function<void()> publish_metrics;
+  // Asked after each live metrics publish: a reason to stop the job now (a sweep trial worse
+  // than its peers' median, trainer/peer_stopping.h), or nothing. The job then gets SIGTERM
+  // and the grace period like a preemption, but the run ends "stopped" with exit code 0: it
+  // did what was asked of it and must not be retried. May be empty.
+  std::function<std::optional<std::string>()> stop_check;
   std::string staging_checkpoint_dir;  // what the child writes (its MLBOX_CHECKPOINT_DIR)
   std::string checkpoint_dir;          // durable destination; empty or equal: no sync
   // False on every node but the first: they restore from the destination but never write to
@@ -53,12 +59,13 @@ struct SupervisorOptions {
 
 struct SupervisorResult {
   int exit_code = 0;         // what mlbox-trainer exits with
-  std::string outcome;       // "succeeded", "failed", "preempted"
+  std::string outcome;       // "succeeded", "failed", "preempted", "stopped" (stop_check)
   int child_exit_code = -1;  // exit status, or -1 when killed by a signal
   int child_signal = 0;      // the signal that killed it, 0 if none
   bool killed_after_grace = false;
   double duration_s = 0;
   std::string failure_reason;  // empty on success
+  std::string stop_reason;     // outcome "stopped": why
   nlohmann::json to_json() const;
 };
 

@@ -198,7 +198,10 @@ class Batch(Plugin):
     MLBOX_SWEEP_PLAN names from S3, takes trials[i], and on success writes model/model.pt,
     history.json and metrics.jsonl (the plan's metric, trial_score of the trial's values) under
     <plan output>/<trial id>. --batch-array-fail I fails child I (exit 1);
-    --batch-array-reclaim I spot-reclaims child I's first attempt."""
+    --batch-array-reclaim I spot-reclaims child I's first attempt. POST
+    /__fake/batch/external {"on": true}: arrays submitted from then on have no emulated
+    failure or reclaim and their children write nothing (a test runs the real mlbox-trainer
+    as each child's container instead, holding them RUNNING meanwhile)."""
     NAME = "batch"
     MODEL = "batch-2016-08-10.service-2.json"
     VALIDATION_ERROR = "ClientException"
@@ -209,6 +212,7 @@ class Batch(Plugin):
         self.jobs = {}
         self.spot_reclaim = self.args.batch_spot_reclaim
         self.hold = False
+        self.external = False
         self.seq = 0
 
     def arn(self, kind, rest):
@@ -281,8 +285,8 @@ class Batch(Plugin):
                 child = self.new_job(f"{job_id}:{i}", d, definition, container, rs, now)
                 child["arrayProperties"] = {"index": i}
                 child["_index"] = i
-                child["_reclaim"] = i in self.args.batch_array_reclaim
-                child["_fail"] = i in self.args.batch_array_fail
+                child["_reclaim"] = i in self.args.batch_array_reclaim and not self.external
+                child["_fail"] = i in self.args.batch_array_fail and not self.external
                 self.jobs[child["jobId"]] = child
                 job["_children"].append(child["jobId"])
         return {"jobArn": self.arn("job", job_id), "jobName": d["jobName"], "jobId": job_id}
@@ -433,6 +437,8 @@ class Batch(Plugin):
 
     def put_outputs(self, job):
         env = {e["name"]: e["value"] for e in job["container"]["environment"]}
+        if "_index" in job and self.external:
+            return  # the test ran the child's container itself
         if self.args.s3_endpoint and "_index" in job and env.get("MLBOX_SWEEP_PLAN"):
             return self.put_trial_outputs(job, env)
         model_dir = env.get("MLBOX_MODEL_DIR", "")
@@ -495,6 +501,9 @@ class Batch(Plugin):
         if cmd == "hold":
             self.hold = bool(args.get("on", True))
             return {"hold": self.hold}
+        if cmd == "external":
+            self.external = bool(args.get("on", True))
+            return {"external": self.external}
         return super().control(cmd, args)
 
 

@@ -43,6 +43,12 @@ Each Vertex request is appended to --requests as one JSON line {method, path, bo
 user_project (the x-goog-user-project header)}.
 POST /__fake/hold {"on": true} (no token needed) keeps RUNNING jobs running (a GET does not
 end them) until {"on": false}: a test then plays the container meanwhile.
+POST /__fake/hpt/external {"on": true, "metrics_dir": DIR}: tuning trials started from then on
+are played by the test (the real mlbox-trainer): no emulated failure, restart or outputs; a
+trial stays ACTIVE until DIR/<trial id>/output.metrics exists — the file cloudml-hypertune
+writes, which the trainer writes for the user — and its last report becomes the trial's
+finalMeasurement, as the service takes it. GET /__fake/hpt/trials lists every trial with its
+CustomJob's containerSpec (the appended arguments) and output directory.
 """
 import argparse, base64, hashlib, json, os, re, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -252,6 +258,7 @@ class State:
         self.sessions = {}
         self.next_id = 1000
         self.hold = False  # RUNNING jobs stay RUNNING (POST /__fake/hold)
+        self.hpt_external = None  # the test's hypertune files (POST /__fake/hpt/external)
 
     def token_ok(self, header):
         if not header.startswith("Bearer "):
@@ -355,7 +362,8 @@ class State:
                  "parameters": [{"parameterId": k, "value": v} for k, v in values.items()],
                  "_values": values, "_out": f"{base.rstrip('/')}/{tid}" if base else "",
                  "_steps": ["RUN", "RUN2", "DONE"] if index + 1 in self.args.hpt_preempt_trial
-                 else ["RUN", "DONE"]}
+                 and not self.hpt_external else ["RUN", "DONE"],
+                 "_external": self.hpt_external}
         hpt["trials"].append(trial)
         job_id = cj_name.rsplit("/", 1)[1]
         self.add_logs(job_id, 1, ["mlbox-trainer: attempt 1 starting " + " ".join(pool["args"])])
@@ -396,6 +404,28 @@ class State:
                 json.dumps({"epoch": e, metric: history["history"][metric][e]}) + "\n"
                 for e in (0, 1)).encode())
 
+    def finish_external_trial(self, hpt, trial, job):
+        """A trial the test played: done once its hypertune file exists; the last report is
+        the final measurement."""
+        path = os.path.join(trial["_external"], trial["id"], "output.metrics")
+        if not os.path.exists(path):
+            return
+        lines = [json.loads(l) for l in open(path) if l.strip()]
+        metric = hpt["studySpec"]["metrics"][0]["metricId"]
+        last = lines[-1]
+        for key in ("global_step", "timestamp", "trial", metric):
+            if key not in last:
+                raise ValueError(f"{path}: a hypertune report without {key}: {last}")
+        if not isinstance(last[metric], str) or not isinstance(last["global_step"], str):
+            raise ValueError(f"{path}: cloudml-hypertune writes values as strings: {last}")
+        trial["state"] = "SUCCEEDED"
+        trial["endTime"] = now_rfc3339()
+        trial["finalMeasurement"] = {"stepCount": last["global_step"],
+                                     "metrics": [{"metricId": metric, "value": float(last[metric])}]}
+        job["state"] = "JOB_STATE_SUCCEEDED"
+        job["endTime"] = trial["endTime"]
+        trial["_steps"] = []
+
     def advance_tuning(self, name):
         hpt = self.tuning[name]
         hpt["updateTime"] = now_rfc3339()
@@ -419,6 +449,9 @@ class State:
                 trial["infeasibleReason"] = "The trial's CustomJob was cancelled"
                 trial["endTime"] = now_rfc3339()
                 job["state"] = "JOB_STATE_CANCELLED"
+                continue
+            if trial.get("_external") and trial["_steps"][0] == "DONE":
+                self.finish_external_trial(hpt, trial, job)
                 continue
             step = trial["_steps"].pop(0)
             trial.setdefault("_done", []).append(step)
@@ -485,6 +518,22 @@ def make_handler(st):
 
         def handle_any(self):
             raw = self.body()
+            if self.path == "/__fake/hpt/external" and self.command == "POST":
+                with st.lock:
+                    a = json.loads(raw or b"{}")
+                    st.hpt_external = a["metrics_dir"] if a.get("on", True) else None
+                return self.send(200, {"external": st.hpt_external})
+            if self.path == "/__fake/hpt/trials" and self.command == "GET":
+                with st.lock:
+                    out = []
+                    for hpt in st.tuning.values():
+                        for t in hpt["trials"]:
+                            spec = st.jobs[t["customJob"]]["jobSpec"]
+                            out.append({"tuning_job": hpt["name"], "id": t["id"], "state": t["state"],
+                                        "customJob": t["customJob"],
+                                        "containerSpec": spec["workerPoolSpecs"][0]["containerSpec"],
+                                        "output": t["_out"]})
+                return self.send(200, {"trials": out})
             if self.path == "/__fake/hold" and self.command == "POST":
                 with st.lock:
                     st.hold = bool(json.loads(raw or b"{}").get("on", True))

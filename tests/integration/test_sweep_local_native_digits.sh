@@ -102,6 +102,14 @@ expect_rc 0 "$MLBOX" sweep logs "$SWEEP" --trial trial-002
 grep -q "sweep $SWEEP trial-002: batch_size=" "$WORK/stdout" || fail "trial logs: $(head "$WORK/stdout")"
 pass "sweep status marks the best; jobs groups by sweep; fetch brings the best trial's model; logs"
 
+# The report of the sweep: a chart per parameter with a point per trial at (value, metric).
+"$MLBOX" --json sweep status "$SWEEP" >"$WORK/status.json"
+expect_rc 0 "$MLBOX" report "$SWEEP" -o "$WORK/report.html"
+$PY "$(dirname "$0")/check_sweep_report.py" "$WORK/report.html" "$WORK/status.json" ||
+  fail "the local sweep's parameter charts"
+[ "$(grep -c 'class="trial-pt' "$WORK/report.html")" = 12 ] || fail "expected 6 points in each of 2 charts"
+pass "mlbox report SWEEP: lr and batch_size charts, 6 trials each, best ringed"
+
 # --- a metric no trial reports ---------------------------------------------------------------
 expect_rc 7 timeout 600 "$MLBOX" sweep --no-build --param lr=0.01 --metric val_f1 --follow
 grep -q "no metric 'val_f1'; the trials reported: accuracy, loss, lr, val_accuracy, val_loss" "$WORK/stdout" ||

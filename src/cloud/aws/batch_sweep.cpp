@@ -30,7 +30,8 @@ std::string plan_uri_of(const sweep::SweepRecord& record) {
 std::string plan_text(const sweep::SweepRecord& record) {
   std::vector<sweep::TrialValues> values;
   for (const auto& t : record.trials) values.push_back(t.values);
-  return sweep::plan_json(record.id, record.spec.metric, record.spec.params, record.output, values)
+  return sweep::plan_json(record.id, record.spec.metric, record.spec.params, record.output, values,
+                          record.spec.maximize, record.spec.early_stopping)
              .dump(2) +
          "\n";
 }
@@ -151,6 +152,16 @@ void BatchSweepEngine::refresh(sweep::SweepRecord& record) {
                                                       record.spec.metric);
       t.metric = m.value;
       t.metric_names = m.names_seen;
+    }
+    // A child that stopped itself early (trainer/peer_stopping.h) exits 0: Batch says
+    // SUCCEEDED, the trainer's summary.json says why it stopped.
+    if (st.state == jobs::JobState::kSucceeded) {
+      auto summary =
+          nlohmann::json::parse(read_object(*s3, t.output + "/summary.json"), nullptr, false);
+      if (summary.is_object() && summary.value("outcome", "") == "stopped") {
+        state = "STOPPED";
+        t.message = "stopped early: " + summary.value("stop_reason", "");
+      }
     }
     double seconds = 0;
     for (const auto& a : st.attempts) {
