@@ -74,3 +74,43 @@ start_s3rver() {
   for i in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$S3PORT/" && return 0; sleep 0.1; done
   fail "s3rver did not start: $(cat "$WORK/s3rver.log")"
 }
+
+# start_batch_world [aws_fake args...]: what a Batch job meets: s3rver (bucket mlbox-out) behind
+# the strict fake (ecr, batch, logs; queue gpu-spot; S3 checked then proxied to s3rver), and a
+# docker-registry standing in for ECR, reached as $HOST (the account's ECR host name), whose
+# password is the one ecr:GetAuthorizationToken hands out. Exports the test credentials,
+# MLBOX_CONNECT_TO, AWS_ENDPOINT_URL and MLBOX_POLL_INTERVAL=0.2; sets HOST and ECR_PW.
+start_batch_world() {
+  start_s3rver
+  ECR_PW="ecr-pw-$RANDOM$RANDOM"
+  start_aws_fake aws "ecr,batch,logs" --ecr-password "$ECR_PW" --batch-queue gpu-spot \
+    --s3-endpoint "http://127.0.0.1:$S3PORT" --s3-proxy "http://127.0.0.1:$S3PORT" "$@"
+  htpasswd -Bbc "$WORK/htpasswd" AWS "$ECR_PW" 2>/dev/null
+  start_registry ecr-registry "  htpasswd: {realm: ecr-test, path: $WORK/htpasswd}"
+  use_test_aws_credentials
+  HOST=$AWS_TEST_ACCOUNT.dkr.ecr.$AWS_TEST_REGION.amazonaws.com
+  export MLBOX_CONNECT_TO="$HOST::127.0.0.1:$REG_PORT" AWS_ENDPOINT_URL=$AWS_FAKE_URL
+  export MLBOX_POLL_INTERVAL=0.2
+}
+
+# write_batch_manifest DIR [YAML]: mlbox.yaml in DIR for $HOST/team/digits on one spot T4 in
+# queue gpu-spot (us-east-1), outputs under s3://mlbox-out/runs; YAML (top-level lines) is
+# added before resources:.
+write_batch_manifest() {
+  cat >"$1/mlbox.yaml" <<YAML
+name: digits
+train:
+  command: python train.py
+image:
+  repository: $HOST/team/digits
+${2:+$2
+}resources:
+  gpu: T4:1
+  spot: true
+targets:
+  batch:
+    region: us-east-1
+    job_queue: gpu-spot
+    output: s3://mlbox-out/runs
+YAML
+}

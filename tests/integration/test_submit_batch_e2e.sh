@@ -9,41 +9,15 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
 source "$(dirname "$0")/aws_lib.sh"
 
-start_s3rver
-PW="ecr-pw-$RANDOM$RANDOM"
-start_aws_fake aws "ecr,batch,logs" --ecr-password "$PW" --batch-queue gpu-spot \
-  --batch-spot-reclaim --s3-endpoint "http://127.0.0.1:$S3PORT" \
-  --s3-proxy "http://127.0.0.1:$S3PORT"
-htpasswd -Bbc "$WORK/htpasswd" AWS "$PW" 2>/dev/null
-start_registry ecr-registry "  htpasswd: {realm: ecr-test, path: $WORK/htpasswd}"
-use_test_aws_credentials
-HOST=$AWS_TEST_ACCOUNT.dkr.ecr.$AWS_TEST_REGION.amazonaws.com
-export MLBOX_CONNECT_TO="$HOST::127.0.0.1:$REG_PORT"
-export AWS_ENDPOINT_URL=$AWS_FAKE_URL
-export MLBOX_POLL_INTERVAL=0.2
+start_batch_world --batch-spot-reclaim
 
 PROJ=$WORK/proj
 make_image "$PROJ" latest "1M,200K" 11 >/dev/null
 mkdir -p "$PROJ/data"
 printf 'a,1\n' >"$PROJ/data/a.csv"
 head -c 300000 /dev/urandom >"$PROJ/data/b.bin"
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-train:
-  command: python train.py
-image:
-  repository: $HOST/team/digits
-data:
-  train: data
-resources:
-  gpu: T4:1
-  spot: true
-targets:
-  batch:
-    region: us-east-1
-    job_queue: gpu-spot
-    output: s3://mlbox-out/runs
-YAML
+write_batch_manifest "$PROJ" "data:
+  train: data"
 cd "$PROJ"
 SUBMIT=("$MLBOX" submit --target batch --no-build --insecure-registry "$HOST")  # a synthetic image
 
@@ -64,7 +38,7 @@ PY
 # login) and writes nothing: no other AWS call, nothing in the registry.
 [ "$(fake_log_count 'e.get("operation") != "GetAuthorizationToken"')" = 0 ] ||
   { cat "$AWS_FAKE_LOG"; fail "--dry-run sent requests"; }
-[ "$(curl -s -o /dev/null -w '%{http_code}' -u "AWS:$PW" "http://127.0.0.1:$REG_PORT/v2/team/digits/tags/list")" = 404 ] ||
+[ "$(curl -s -o /dev/null -w '%{http_code}' -u "AWS:$ECR_PW" "http://127.0.0.1:$REG_PORT/v2/team/digits/tags/list")" = 404 ] ||
   fail "--dry-run pushed"
 grep -q "push: .* in 3 of 3 blobs the registry lacks; pull: " "$WORK/stderr" || fail "dry-run push estimate: $(cat "$WORK/stderr")"
 timeout 20 "$MLBOX" jobs --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == []' ||

@@ -21,18 +21,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
 source "$(dirname "$0")/aws_lib.sh"
 
-start_s3rver
-PW="ecr-pw-$RANDOM$RANDOM"
-start_aws_fake aws "ecr,batch,logs" --ecr-password "$PW" --batch-queue gpu-spot \
-  --batch-array-fail 1 --batch-array-reclaim 2 --s3-endpoint "http://127.0.0.1:$S3PORT" \
-  --s3-proxy "http://127.0.0.1:$S3PORT"
-htpasswd -Bbc "$WORK/htpasswd" AWS "$PW" 2>/dev/null
-start_registry ecr-registry "  htpasswd: {realm: ecr-test, path: $WORK/htpasswd}"
-use_test_aws_credentials
-HOST=$AWS_TEST_ACCOUNT.dkr.ecr.$AWS_TEST_REGION.amazonaws.com
-export MLBOX_CONNECT_TO="$HOST::127.0.0.1:$REG_PORT"
-export AWS_ENDPOINT_URL=$AWS_FAKE_URL
-export MLBOX_POLL_INTERVAL=0.2
+start_batch_world --batch-array-fail 1 --batch-array-reclaim 2
 
 PROJ=$WORK/proj
 make_image "$PROJ" latest "200K" 5 >/dev/null
@@ -42,21 +31,7 @@ p = argparse.ArgumentParser()
 p.add_argument("--lr", type=float)
 p.add_argument("--batch_size", type=int)
 PY
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-train:
-  command: python train.py
-image:
-  repository: $HOST/team/digits
-resources:
-  gpu: T4:1
-  spot: true
-targets:
-  batch:
-    region: us-east-1
-    job_queue: gpu-spot
-    output: s3://mlbox-out/runs
-YAML
+write_batch_manifest "$PROJ"
 cd "$PROJ"
 SWEEP_CMD=("$MLBOX" sweep --target batch --no-build --insecure-registry "$HOST" --metric val_accuracy)
 

@@ -126,34 +126,11 @@ PY
 }
 
 # ================================ AWS Batch ================================================
-start_s3rver
-PW="ecr-pw-$RANDOM$RANDOM"
-start_aws_fake aws "ecr,batch,logs" --ecr-password "$PW" --batch-queue gpu-spot \
-  --batch-spot-reclaim --s3-endpoint "http://127.0.0.1:$S3PORT" --s3-proxy "http://127.0.0.1:$S3PORT"
-htpasswd -Bbc "$WORK/htpasswd" AWS "$PW" 2>/dev/null
-start_registry ecr-registry "  htpasswd: {realm: ecr-test, path: $WORK/htpasswd}"
-use_test_aws_credentials
-HOST=$AWS_TEST_ACCOUNT.dkr.ecr.$AWS_TEST_REGION.amazonaws.com
-export MLBOX_CONNECT_TO="$HOST::127.0.0.1:$REG_PORT" AWS_ENDPOINT_URL=$AWS_FAKE_URL
-export MLBOX_POLL_INTERVAL=0.2
+start_batch_world --batch-spot-reclaim
 
 PROJ=$WORK/batch-proj
 make_labelled_image "$PROJ" latest
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: digits
-train:
-  command: python train.py
-image:
-  repository: $HOST/team/digits
-resources:
-  gpu: T4:1
-  spot: true
-targets:
-  batch:
-    region: us-east-1
-    job_queue: gpu-spot
-    output: s3://mlbox-out/runs
-YAML
+write_batch_manifest "$PROJ"
 cd "$PROJ"
 curl -sf -X POST -d '{"on": true}' "$AWS_FAKE_URL/__fake/batch/hold" >/dev/null || fail "the Batch fake has no hold"
 expect_rc 0 timeout 120 "$MLBOX" submit --target batch --no-build --insecure-registry "$HOST"
