@@ -10,24 +10,11 @@
 # fake and plots each trial at (its value, its metric).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3  # Debian's, with python3-protobuf
+source "$(dirname "$0")/gcp_lib.sh"
 
-$PY "$FAKES/gcp_oauth_fake.py" --port-file "$WORK/oauth.port" --issued "$WORK/issued.jsonl" \
-  --metadata-email "vm@mlbox-test.iam.gserviceaccount.com" 2>"$WORK/oauth.log" &
-cleanup_hooks+=("kill $!")
-$PY "$FAKES/vertex_fake.py" --port-file "$WORK/vertex.port" --oauth-issued "$WORK/issued.jsonl" \
-  --requests "$WORK/requests.jsonl" --specs "${MLBOX_SPECS_DIR:-$MLBOX_SOURCE_DIR/../shared/specs}" \
-  --hpt-fail-trial 2 --hpt-preempt-trial 3 2>"$WORK/vertex.log" &
-cleanup_hooks+=("kill $!")
-for _ in $(seq 600); do [ -s "$WORK/oauth.port" ] && [ -s "$WORK/vertex.port" ] && break; sleep 0.1; done
-[ -s "$WORK/vertex.port" ] || { cat "$WORK/vertex.log"; fail "the Vertex fake did not start"; }
-V="http://127.0.0.1:$(cat "$WORK/vertex.port")"
-export GCE_METADATA_HOST="127.0.0.1:$(cat "$WORK/oauth.port")"
-export CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM="$V/" CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING="$V/"
-export STORAGE_EMULATOR_HOST="$V"
+start_gcp_fakes --hpt-fail-trial 2 --hpt-preempt-trial 3
+use_gcp_fakes
 export MLBOX_ALLOW_LOCAL_REGISTRY=1 MLBOX_POLL_INTERVAL=0.2
-unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
 
 start_registry reg
 PROJ=$WORK/proj
