@@ -28,9 +28,16 @@ class StepBackend : public jobs::JobBackend {
 
   std::string name() const override { return "local"; }
   nlohmann::json plan_requests(const jobs::JobSpec&) override { return nlohmann::json::array(); }
+  std::map<std::string, std::string> device;  // job id -> CUDA_VISIBLE_DEVICES it was given
+  int shared_devices = 0;                     // submits given a device a running job holds
   jobs::SubmitResult submit(const jobs::JobSpec& spec) override {
     jobs::JobRecord r;
     r.id = "job-" + std::to_string(state.size() + 1);
+    if (auto it = spec.env.find("CUDA_VISIBLE_DEVICES"); it != spec.env.end()) {
+      for (const auto& [id, dev] : device)
+        if (dev == it->second && !jobs::is_terminal(state[id])) ++shared_devices;
+      device[r.id] = it->second;
+    }
     r.name = spec.name;
     r.backend = "local";
     r.output_dir = spec.output_uri;
@@ -173,4 +180,41 @@ TEST_CASE("scheduler: a cancel request ends pending and running trials") {
   for (const auto& t : done.trials) CHECK(t.state == "CANCELLED");
   CHECK(launched == 2);  // trial-003 never started
   CHECK(cancel_requests(sweeps, r.id) == std::vector<std::string>{"trial-003", "*"});
+}
+
+TEST_CASE("scheduler: a GPU serves one trial at a time (each running trial holds its own slot)") {
+  fs::TempDir dir;
+  jobs::JobStore jobs(dir.path() / "jobs.db");
+  SweepStore sweeps(dir.path() / "sweeps");
+  StepBackend backend(jobs);
+  backend.steps = 2;
+  NullObserver quiet;
+  TrialScheduler scheduler(sweeps, jobs, backend, quiet);
+  TrialLaunch launch;
+  std::map<int, int> uses;  // slot -> trials started on it
+  launch.spec_for = [&](const TrialRecord& t, int slot) {
+    ++uses[slot];
+    jobs::JobSpec s;
+    s.name = t.id;
+    s.env["CUDA_VISIBLE_DEVICES"] = std::to_string(slot);
+    return s;
+  };
+  launch.read_metric = [](const TrialRecord& t, const jobs::JobRecord&) {
+    TrialMetric m;
+    m.curve.points = {{1, 0.1 * t.index}};
+    m.value = 0.1 * t.index;
+    return m;
+  };
+  // Two GPUs, no more slots than GPUs, six trials: slots are reused, never shared.
+  int slots = local_slots(4, 8, 2, true);
+  REQUIRE(slots == 2);
+  SweepRecord done = scheduler.run(planned(6, false), launch, slots);
+  CHECK(done.state == "SUCCEEDED");
+  CHECK(backend.device.size() == 6);
+  CHECK(backend.shared_devices == 0);
+  CHECK(backend.max_running == 2);
+  CHECK(uses.size() == 2);
+  CHECK(uses[0] + uses[1] == 6);
+  CHECK(uses[0] >= 1);
+  CHECK(uses[1] >= 1);
 }
