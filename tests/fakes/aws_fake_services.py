@@ -457,6 +457,8 @@ class Batch(Plugin):
         return {k: v for k, v in job.items() if not k.startswith("_")}
 
     def op_DescribeJobs(self, d):
+        if len(d["jobs"]) > 100:  # the API reference: "A list of up to 100 job IDs."
+            raise AwsFault("ClientException", "jobs: at most 100 job IDs per DescribeJobs")
         out = []
         for jid in d["jobs"]:
             job = self.jobs.get(jid)

@@ -88,7 +88,9 @@ for i in ("trial-001", "trial-003", "trial-004", "trial-005"):
     assert t[i]["state"] == "SUCCEEDED" and t[i]["metric"] is not None, t[i]
     assert t[i]["cost_usd"] is not None and t[i]["cost_usd"] >= 0, t[i]
 PY
-pass "status: the failed child FAILED, the cancelled CANCELLED, the others SUCCEEDED with metrics"
+[ "$(fake_log_count 'e.get("operation") == "DescribeJobs" and len(e["input"]["jobs"]) == 5')" -ge 1 ] ||
+  fail "status did not describe the five live children in one DescribeJobs"
+pass "status: the failed child FAILED, the cancelled CANCELLED, the others SUCCEEDED with metrics (one DescribeJobs for all live children)"
 
 timeout 60 "$MLBOX" --json sweep status "$SWEEP" >"$WORK/status.json"
 for t in trial-001 trial-003 trial-004 trial-005; do

@@ -1,5 +1,8 @@
 #include "cloud/aws/batch_backend.h"
 
+#include <algorithm>
+#include <map>
+
 #include "cloud/aws/s3_object_store.h"
 
 #include <fmt/format.h>
@@ -132,26 +135,68 @@ jobs::SubmitResult BatchBackend::submit(const jobs::JobSpec& spec) {
   return r;
 }
 
-nlohmann::json BatchBackend::describe(const jobs::JobRecord& job) {
+namespace {
+
+constexpr size_t kDescribeJobsLimit = 100;  // DescribeJobs: "a list of up to 100 job IDs"
+
+std::string remote_id_of(const jobs::JobRecord& job) {
   std::string id = job.details.value("remote_id", "");
   if (id.empty()) {
     throw Error(ErrorKind::kInternal, "job " + job.id + " has no AWS Batch job id in its record");
   }
+  return id;
+}
+
+Error unknown_job(const std::string& id, const std::string& region) {
+  return Error(ErrorKind::kRemote,
+               fmt::format("AWS Batch does not know job {} (region {}); Batch forgets jobs 7 "
+                           "days after they end",
+                           id, region));
+}
+
+}  // namespace
+
+nlohmann::json BatchBackend::describe(const jobs::JobRecord& job) {
+  std::string id = remote_id_of(job);
   AwsClient client = batch(job_region(job));
   nlohmann::json out =
       client.call_rest("DescribeJobs", "POST", "/v1/describejobs", {{"jobs", {id}}});
   const auto& list = out.value("jobs", nlohmann::json::array());
-  if (list.empty()) {
-    throw Error(ErrorKind::kRemote,
-                fmt::format("AWS Batch does not know job {} (region {}); Batch forgets jobs 7 "
-                            "days after they end",
-                            id, job_region(job)));
-  }
+  if (list.empty()) throw unknown_job(id, job_region(job));
   return list[0];
 }
 
 jobs::RemoteStatus BatchBackend::refresh(const jobs::JobRecord& job) {
   return remote_status_from(describe(job));
+}
+
+std::vector<jobs::RemoteStatus> BatchBackend::refresh_many(
+    const std::vector<jobs::JobRecord>& jobs) {
+  std::map<std::string, std::vector<size_t>> by_region;  // region -> indexes into jobs
+  for (size_t i = 0; i < jobs.size(); ++i) by_region[job_region(jobs[i])].push_back(i);
+  std::vector<jobs::RemoteStatus> out(jobs.size());
+  for (const auto& [region, indexes] : by_region) {
+    AwsClient client = batch(region);
+    for (size_t start = 0; start < indexes.size(); start += kDescribeJobsLimit) {
+      nlohmann::json ids = nlohmann::json::array();
+      size_t end = std::min(indexes.size(), start + kDescribeJobsLimit);
+      for (size_t k = start; k < end; ++k) ids.push_back(remote_id_of(jobs[indexes[k]]));
+      nlohmann::json reply =
+          client.call_rest("DescribeJobs", "POST", "/v1/describejobs", {{"jobs", ids}});
+      const nlohmann::json details = reply.value("jobs", nlohmann::json::array());
+      std::map<std::string, const nlohmann::json*> found;  // jobId -> its entry in `details`
+      for (const auto& d : details) {
+        if (d.is_object()) found[d.value("jobId", "")] = &d;
+      }
+      for (size_t k = start; k < end; ++k) {
+        const std::string id = remote_id_of(jobs[indexes[k]]);
+        auto it = found.find(id);
+        if (it == found.end()) throw unknown_job(id, region);
+        out[indexes[k]] = remote_status_from(*it->second);
+      }
+    }
+  }
+  return out;
 }
 
 std::string BatchBackend::read_logs(const jobs::JobRecord& job, const std::string& cursor,

@@ -28,6 +28,10 @@ class BatchBackend : public jobs::JobBackend {
   nlohmann::json plan_requests(const jobs::JobSpec& spec) override;
   jobs::SubmitResult submit(const jobs::JobSpec& spec) override;
   jobs::RemoteStatus refresh(const jobs::JobRecord& job) override;
+  // refresh() for many jobs at once (a sweep's children): one DescribeJobs per region and 100
+  // jobs (the API's limit per call) instead of one per job. Same order as `jobs`; a job Batch
+  // no longer knows throws as refresh() does.
+  std::vector<jobs::RemoteStatus> refresh_many(const std::vector<jobs::JobRecord>& jobs);
   std::string read_logs(const jobs::JobRecord& job, const std::string& cursor,
                         std::vector<jobs::LogLine>& out) override;
   void cancel(const jobs::JobRecord& job, const jobs::CancelRequest& request) override;

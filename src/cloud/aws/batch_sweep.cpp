@@ -134,9 +134,19 @@ void BatchSweepEngine::refresh(sweep::SweepRecord& record) {
   std::unique_ptr<jobs::ObjectStore> s3;
   const nlohmann::json spec_json = record.details.value("spec", nlohmann::json::object());
   const jobs::JobSpec spec = jobs::JobSpec::from_json(spec_json);
+  // One DescribeJobs for up to 100 children, not one per child.
+  std::vector<sweep::TrialRecord*> live;
+  std::vector<jobs::JobRecord> children;
   for (auto& t : record.trials) {
     if (t.job_id.empty() || sweep::is_terminal_trial_state(t.state)) continue;
-    jobs::RemoteStatus st = backend_->refresh(child_job_record(record, t));
+    live.push_back(&t);
+    children.push_back(child_job_record(record, t));
+  }
+  std::vector<jobs::RemoteStatus> statuses =
+      children.empty() ? std::vector<jobs::RemoteStatus>{} : backend_->refresh_many(children);
+  for (size_t i = 0; i < live.size(); ++i) {
+    sweep::TrialRecord& t = *live[i];
+    const jobs::RemoteStatus& st = statuses[i];
     std::string state = jobs::to_string(st.state);
     if (!st.attempts.empty()) t.started_at = st.attempts.front().started_at;
     bool ended = jobs::is_terminal(st.state);
