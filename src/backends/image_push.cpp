@@ -4,11 +4,15 @@
 
 #include "cloud/aws/ecr_credentials.h"
 #include "config/settings.h"
+#include "image/image_config.h"
+#include "image/image_provenance.h"
 #include "image/oci_layout.h"
+#include "image/oci_manifest.h"
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
 #include "registry/repository_client.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 namespace mlbox::backends {
 
@@ -64,6 +68,47 @@ std::string registry_digest_of(const std::string& reference, const RegistryOptio
   RegistryConnection connection(ref->registry, options, observer);
   registry::RepositoryClient repo(connection.client(), ref->repository);
   return repo.get_manifest(ref->tag.empty() ? "latest" : ref->tag).digest;
+}
+
+nlohmann::json registry_image_provenance(const std::string& repository, const std::string& digest,
+                                         const RegistryOptions& options, Observer& observer) {
+  std::string why;
+  auto ref = manifest::parse_registry_reference(repository + "@" + digest, &why);
+  if (!ref) throw Error(ErrorKind::kUsage, "'" + repository + "@" + digest + "': " + why);
+  RegistryConnection connection(ref->registry, options, observer);
+  registry::RepositoryClient repo(connection.client(), ref->repository);
+  registry::FetchedManifest top = repo.get_manifest(digest);
+  registry::FetchedManifest chosen = top;
+  if (image::is_index_media_type(top.media_type)) {
+    image::ImageIndex index = image::parse_index(top.bytes, ref->canonical());
+    auto pick = image::select_platform(index, image::Platform{"amd64", "linux", "", {}, ""});
+    if (!pick) return nlohmann::json::object();  // nothing mlbox would run
+    chosen = repo.get_manifest(pick->digest);
+  }
+  if (!image::is_manifest_media_type(chosen.media_type)) return nlohmann::json::object();
+  image::ImageManifest manifest = image::parse_manifest(chosen.bytes, ref->canonical());
+  constexpr int64_t kMaxConfig = 8 << 20;  // configs are kilobytes; refuse to buffer a huge one
+  if (manifest.config.size > kMaxConfig) {
+    throw Error(ErrorKind::kRemote,
+                fmt::format("{}: its config is {} bytes", ref->canonical(), manifest.config.size));
+  }
+  std::string bytes;
+  repo.get_blob(
+      manifest.config.digest,
+      [&](const char* data, size_t n) {
+        if (bytes.size() + n > static_cast<size_t>(manifest.config.size)) return false;
+        bytes.append(data, n);
+        return true;
+      },
+      nullptr, [&] { bytes.clear(); });
+  if (oci_digest(bytes) != manifest.config.digest) {
+    throw Error(ErrorKind::kRemote,
+                fmt::format("{}: the config the registry served does not match {}",
+                            ref->canonical(), manifest.config.digest),
+                "the registry served a different blob; do not use this image");
+  }
+  image::ImageConfig config = image::parse_image_config(bytes, manifest.config.digest);
+  return image::provenance_of(config.config.labels);
 }
 
 PushEstimate estimate_push(const std::filesystem::path& root, const std::string& reference,

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "backends/registry_connection.h"
 #include "core/events.h"
 #include "jobs/job_submission.h"
@@ -49,5 +51,12 @@ PushEstimate estimate_push(const std::filesystem::path& store, const std::string
 // `submit --image REPO:TAG`: the job runs that exact image even if the tag moves later.
 std::string registry_digest_of(const std::string& reference, const RegistryOptions& options,
                                Observer& observer);
+
+// The lock digest and base image (image::provenance_of) that the labels of REPO@DIGEST's
+// config carry, read from the registry (`submit --image`: the job record names them as it
+// does for an image mlbox pushed). An index is resolved to linux/amd64. {} when the image has
+// no mlbox labels; throws Error when the registry cannot be read.
+nlohmann::json registry_image_provenance(const std::string& repository, const std::string& digest,
+                                         const RegistryOptions& options, Observer& observer);
 
 }  // namespace mlbox::backends

@@ -49,6 +49,13 @@ jobs::PushedImage image_to_send(Context& ctx, const SubmitFlags& f, const std::s
           backends::registry_digest_of(image.reference, f.build.registry, ctx.observer());
       ctx.observer().info(fmt::format("--image {} is {}", f.image, image.digest));
     }
+    try {  // the record names its lock and base, as for an image mlbox pushed itself
+      image.provenance = backends::registry_image_provenance(image.reference, image.digest,
+                                                             f.build.registry, ctx.observer());
+    } catch (const Error& e) {
+      ctx.observer().warn(
+          fmt::format("the job record will not name the image's lock and base: {}", e.what()));
+    }
     return image;
   }
   BuildFlags build = f.build;

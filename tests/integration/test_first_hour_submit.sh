@@ -68,6 +68,7 @@ export GCE_METADATA_HOST=$METADATA  # from here on the metadata server answers
 # --- trap 1: submit sends what the working tree holds -----------------------------------------
 expect_rc 0 "${VERTEX[@]}"
 D1=$(store_digest)
+D1_JOB=$(tail -n 1 "$WORK/stdout")
 [ "$(sent_digest)" = "$D1" ] || fail "the job does not run the image just built ($(sent_digest) vs $D1)"
 [ "$(catalog)" = "['first/app']" ] || fail "not pushed: $(catalog)"
 echo 'print("v2")' >train.py
@@ -92,6 +93,18 @@ expect_rc 0 "${VERTEX[@]}" --dry-run --no-build
   fail "--no-build built"
 expect_rc 0 "${VERTEX[@]}" --image "$D1"
 [ "$(sent_digest)" = "$D1" ] && [ "$(store_digest)" = "$D3" ] || fail "--image DIGEST was not sent as is"
+# Its record names the image's base (and lock, when it has one) as the record of the job that
+# pushed D1 does: read from the registry's copy of the image's labels.
+IMG_JOB=$(tail -n 1 "$WORK/stdout")
+"$MLBOX" --json status "$IMG_JOB" >"$WORK/img-job.json"
+"$MLBOX" --json status "$D1_JOB" >"$WORK/d1-job.json"
+python3 - "$WORK/img-job.json" "$WORK/d1-job.json" <<'PY' || fail "--image: the record lacks the image's lock/base: $(cat "$WORK/img-job.json")"
+import json, sys
+img, pushed = (json.load(open(p))["details"] for p in sys.argv[1:3])
+assert pushed.get("base_image"), pushed
+for k in ("base_image", "lock_digest"):
+    assert img.get(k) == pushed.get(k), (k, img.get(k), pushed.get(k))
+PY
 # --image REPO:TAG runs the digest the tag names now (the last push: D2), with no build.
 expect_rc 0 "${VERTEX[@]}" --image "127.0.0.1:$REG_PORT/first/app:latest"
 [ "$(sent_digest)" = "$D2" ] && [ "$(store_digest)" = "$D3" ] || fail "--image REPO:TAG sent $(sent_digest), not $D2"
