@@ -12,6 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/aws_lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
+source "$(dirname "$0")/gcp_lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3  # Debian's, with python3-protobuf/cryptography
 
@@ -285,19 +286,7 @@ start_registry reg
 export MLBOX_ALLOW_LOCAL_REGISTRY=1
 PROJ=$WORK/proj
 make_image "$PROJ" v1 "300K,20K" 5 >/dev/null
-cat >"$PROJ/mlbox.yaml" <<YAML
-name: prices
-python: {version: "3.11"}
-train:
-  command: python train.py
-image:
-  repository: 127.0.0.1:$REG_PORT/mlbox-test/prices
-targets:
-  vertex:
-    project: mlbox-test
-    region: us-central1
-    output: gs://mlbox-out/runs
-YAML
+write_vertex_manifest "$PROJ" "127.0.0.1:$REG_PORT/mlbox-test/prices" prices
 cd "$PROJ"
 expect_rc 3 "$MLBOX" submit --target vertex --machine n1-standard-8 --gpu T4:1 --nodes 4 --tag v1 --no-build
 grep -q "needs 4 GPU of quota NVIDIA_T4_GPUS in us-central1, which has 3 left (limit 4, used 1" "$WORK/stderr" ||
