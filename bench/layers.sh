@@ -78,7 +78,10 @@ image:
 train:
   command: ["python3.11", "train.py"]
 YAML
-  (cd "$P" && "$MLBOX" -q freeze --no-index >/dev/null && "$MLBOX" -q dockerfile >/dev/null &&
+  # The Dockerfile's context gets the same trainer as mlbox's builds, bundled here (once per
+  # MLBOX_HOME), so neither side's timing includes the bundling.
+  (cd "$P" && "$MLBOX" -q freeze --no-index >/dev/null &&
+    MLBOX_TRAINER="$TRAINER" "$MLBOX" -q dockerfile >/dev/null &&
     rm -f .mlbox/secret-scan-cache.json)  # mlbox's cold build scans like a first build
   cat $(find "$P" -type f) >/dev/null  # warm the page cache
   echo "--- $layout: $(du -sb "$P" | cut -f1) bytes in $(find "$P" -type f | wc -l) files"
