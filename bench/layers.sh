@@ -10,6 +10,7 @@
 #
 #   bench/layers.sh [BUILD_DIR] [VENDORED_MB] [LAYOUTS]
 #
+# MLBOX_LEVEL=N passes --level N to mlbox's builds (the default is gzip level 6).
 # MLBOX_BEFORE=PATH adds another mlbox binary (an older build) on the same trees, in the same
 # run: cold build and the same one-line rebuild, in its own copy of the project.
 set -euo pipefail
@@ -41,7 +42,7 @@ fresh_storage
 BASE=$(bash "$SRC/tests/fixtures/make_busybox_stub_python_base.sh" "$WORK/bases")
 echo "machine: $(nproc) cores; vendored tree: $MB MB; trainer: $TRAINER"
 
-declare -A T
+declare -A T SIZES
 timeit() { # NAME CMD...
   local name=$1; shift
   local l0 t0 t1
@@ -52,8 +53,10 @@ timeit() { # NAME CMD...
   T[$name]=$(echo "$t1 - $t0" | bc -l)
   printf '%-26s %8.2f s   (load %s -> %s)\n' "$name" "${T[$name]}" "$l0" "$(cut -d' ' -f1 /proc/loadavg)"
 }
+LEVEL_ARGS=()
+[ -n "${MLBOX_LEVEL:-}" ] && LEVEL_ARGS=(--level "$MLBOX_LEVEL")
 mlbox_build() { # DIR OUT.json
-  (cd "$1" && "$MLBOX" --json build --compression gzip --trainer "$TRAINER" >"$2")
+  (cd "$1" && "$MLBOX" --json build --compression gzip "${LEVEL_ARGS[@]}" --trainer "$TRAINER" >"$2")
 }
 buildah_build() { # DIR OCI_DIR
   buildah bud --isolation chroot --layers -q -f "$1/.mlbox/Dockerfile" -t localhost/bench:latest \
@@ -75,7 +78,10 @@ image:
 train:
   command: ["python3.11", "train.py"]
 YAML
-  (cd "$P" && "$MLBOX" -q freeze --no-index >/dev/null && "$MLBOX" -q dockerfile >/dev/null &&
+  # The Dockerfile's context gets the same trainer as mlbox's builds, bundled here (once per
+  # MLBOX_HOME), so neither side's timing includes the bundling.
+  (cd "$P" && "$MLBOX" -q freeze --no-index >/dev/null &&
+    MLBOX_TRAINER="$TRAINER" "$MLBOX" -q dockerfile >/dev/null &&
     rm -f .mlbox/secret-scan-cache.json)  # mlbox's cold build scans like a first build
   cat $(find "$P" -type f) >/dev/null  # warm the page cache
   echo "--- $layout: $(du -sb "$P" | cut -f1) bytes in $(find "$P" -type f | wc -l) files"
@@ -93,6 +99,7 @@ YAML
     rm -rf "$P-before"
   fi
   timeit "buildah_cold_$layout" buildah_build "$P" "$WORK/out-$layout"
+  SIZES[$layout]="mlbox $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(l["size"] for l in d["layers"] if l["role"] != "base"))' "$WORK/cold.json") B, buildah $(python3 -c 'import json,sys,os; r=sys.argv[1]; i=json.load(open(r+"/index.json")); m=json.load(open(r+"/blobs/sha256/"+i["manifests"][0]["digest"][7:])); print(sum(l["size"] for l in m["layers"][2:]))' "$WORK/out-$layout") B"
   echo "# one more line" >>"$P/src/mod_07.py"
   timeit "mlbox_rebuild_$layout" mlbox_build "$P" "$WORK/rebuild.json"
   echo "  mlbox rebuilt: $(made "$WORK/rebuild.json")"
@@ -105,6 +112,7 @@ echo
 for layout in $LAYOUTS; do
   printf '%-5s cold gzip  buildah/mlbox: %6sx   (%.2f s / %.2f s)\n' "$layout" \
     "$(ratio "buildah_cold_$layout" "mlbox_cold_$layout")" "${T[buildah_cold_$layout]}" "${T[mlbox_cold_$layout]}"
+  printf '%-5s cold layers above the base, compressed: %s\n' "$layout" "${SIZES[$layout]}"
   printf '%-5s rebuild    buildah/mlbox: %6sx   (%.2f s / %.2f s)\n' "$layout" \
     "$(ratio "buildah_rebuild_$layout" "mlbox_rebuild_$layout")" "${T[buildah_rebuild_$layout]}" "${T[mlbox_rebuild_$layout]}"
   if [ -n "${MLBOX_BEFORE:-}" ]; then

@@ -1,17 +1,23 @@
 #include "builder/deps_layers.h"
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "builder/layer_cache.h"
 #include "builder/native_builder.h"
+#include "core/locked_observer.h"
+#include "image/compressor.h"
 #include "image/oci_layout.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/strings.h"
+#include "util/task_pool.h"
 
 namespace mlbox::builder {
 
@@ -82,18 +88,21 @@ std::vector<BuiltLayer> build_deps_layers(const DepsLayerInputs& in, LayerCache&
   const freeze::Lock& lock = *in.lock;
   const std::string prefix = "opt/mlbox/site-packages";
   std::vector<DepsGroup> groups = group_locked_packages(lock);
-  std::vector<BuiltLayer> layers;
-  std::map<std::string, std::vector<std::string>> writers;  // file -> groups writing it
-  size_t installed = 0;
-  for (const auto& group : groups) {
+  std::vector<nlohmann::json> extras(groups.size());
+  std::atomic<size_t> installed{0};
+  std::once_flag said_sources;
+  LockedObserver locked(observer);
+  auto build_one = [&](size_t g) {
+    const DepsGroup& group = groups[g];
     std::string key = deps_layer_key(lock, group, in.platform, in.python, in.settings);
-    nlohmann::json extra;
     BuiltLayer layer = cached_layer(
-        "deps", key, cache, store, options, observer,
+        "deps", key, cache, store, options, locked,
         [&](image::LayerWriter& w) {
-          if (installed == 0 && !in.sources_note.empty()) observer.info(in.sources_note);
-          observer.debug(fmt::format("installing {} for {} / Python {}", describe(lock, group),
-                                     in.platform, in.python));
+          if (!in.sources_note.empty()) {
+            std::call_once(said_sources, [&] { locked.info(in.sources_note); });
+          }
+          locked.debug(fmt::format("installing {} for {} / Python {}", describe(lock, group),
+                                   in.platform, in.python));
           stdfs::create_directories(in.work_dir);
           fs::TempDir stage(in.work_dir, "deps-");
           freeze::Lock part = lock;
@@ -103,16 +112,36 @@ std::vector<BuiltLayer> build_deps_layers(const DepsLayerInputs& in, LayerCache&
           install_locked_packages(stage.path() / "mlbox.lock", in.platform, in.python,
                                   stage.path() / "t", *in.sources, runner);
           auto entries = image::entries_from_directory(stage.path() / "t", prefix);
-          extra = {{"files", file_paths(entries, prefix)}};
+          extras[g] = {{"files", file_paths(entries, prefix)}};
           ++installed;
           return w.write(std::move(entries));
         },
-        "deps " + describe(lock, group), &extra);
+        "deps " + describe(lock, group), &extras[g]);
     layer.path = group.name;
-    if (extra.contains("files")) {
-      for (const auto& f : extra["files"]) writers[f.get<std::string>()].push_back(group.name);
+    return layer;
+  };
+  // The installs are independent (each into its own staging directory, each layer a function
+  // of its own wheel only), so several run at once: a pip run is mostly one core of
+  // interpreter start-up, unzipping and hashing. The layers are taken in group order.
+  std::vector<std::future<BuiltLayer>> pending;
+  {
+    // Declared after everything the tasks use: destroyed (queue drained, workers joined) first.
+    TaskPool pool(static_cast<unsigned>(
+        std::min<size_t>(groups.size(), std::clamp(image::default_thread_count(), 2u, 8u))));
+    for (size_t g = 0; g < groups.size(); ++g) {
+      pending.push_back(pool.submit([&, g] { return build_one(g); }));
     }
-    layers.push_back(std::move(layer));
+    for (auto& f : pending) f.wait();
+  }
+  std::vector<BuiltLayer> layers;
+  std::map<std::string, std::vector<std::string>> writers;  // file -> groups writing it
+  for (size_t g = 0; g < groups.size(); ++g) {
+    layers.push_back(pending[g].get());  // the first failure, in group order, is thrown
+    if (extras[g].contains("files")) {
+      for (const auto& f : extras[g]["files"]) {
+        writers[f.get<std::string>()].push_back(groups[g].name);
+      }
+    }
   }
   for (const auto& [file, names] : writers) {
     if (names.size() < 2) continue;
@@ -121,7 +150,7 @@ std::vector<BuiltLayer> build_deps_layers(const DepsLayerInputs& in, LayerCache&
   }
   if (installed > 0) {
     observer.info(fmt::format("installed {} of {} locked package layers for {} / Python {}",
-                              installed, groups.size(), in.platform, in.python));
+                              installed.load(), groups.size(), in.platform, in.python));
   }
   return layers;
 }

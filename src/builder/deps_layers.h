@@ -64,7 +64,8 @@ struct DepsLayerInputs {
   std::string sources_note;  // said (info) before the first install when not empty
 };
 
-// The deps layers, in group order: cached ones reused, the others installed and written.
+// The deps layers, in group order: cached ones reused, the others installed and written,
+// several at once (the bytes of each depend on its own wheel only, never on scheduling).
 std::vector<BuiltLayer> build_deps_layers(const DepsLayerInputs& in, LayerCache& cache,
                                           image::OciLayout& store,
                                           const image::LayerOptions& options, CommandRunner& runner,

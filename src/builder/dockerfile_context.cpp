@@ -1,6 +1,7 @@
 #include "builder/dockerfile_context.h"
 
 #include "builder/native_program.h"
+#include "builder/site_hook.h"
 #include "builder/trainer_bundle.h"
 #include "dockerfile/render.h"
 #include "util/fs.h"
@@ -26,6 +27,14 @@ DockerfileContext write_dockerfile_context(const BuildPlan& plan, const Dockerfi
   out.context = stage_context(
       plan.manifest, in, o.context_dir.empty() ? project / ".mlbox" / "context" : o.context_dir,
       observer);
+  // The site hook (builder/site_hook.h), copied with the trainer to /opt/mlbox/.
+  const std::string image_python =
+      !plan.lock.header.python.empty() ? plan.lock.header.python : plan.manifest.python.version;
+  const std::string under_trainer = "opt/mlbox/";  // where the template copies trainer/
+  std::filesystem::path hook =
+      out.context.dir / "trainer" / site_hook_image_path(image_python).substr(under_trainer.size());
+  std::filesystem::create_directories(hook.parent_path());
+  fs::write_file_atomic(hook, site_hook_text());
 
   dockerfile::DockerfileInputs df;
   df.base = plan.base;

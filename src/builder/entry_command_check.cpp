@@ -85,11 +85,24 @@ LayerPaths read_layer_paths(const std::filesystem::path& blob) {
 // A layer's paths, kept in $MLBOX_HOME/cache/layer-paths by the blob's digest (content
 // addressed: never stale), so a build does not decompress every layer of the image again —
 // a gigabyte of torch in the deps layers — to check its command.
-LayerPaths layer_paths(const std::filesystem::path& blob, const std::string& digest) {
+std::filesystem::path layer_paths_file(const std::string& digest) {
   auto colon = digest.find(':');
-  std::filesystem::path cached =
-      fs::mlbox_home() / "cache" / "layer-paths" /
-      (digest.substr(colon == std::string::npos ? 0 : colon + 1) + ".json");
+  return fs::mlbox_home() / "cache" / "layer-paths" /
+         (digest.substr(colon == std::string::npos ? 0 : colon + 1) + ".json");
+}
+
+void store_layer_paths(const std::filesystem::path& cached, const LayerPaths& paths) {
+  std::error_code ec;
+  std::filesystem::create_directories(cached.parent_path(), ec);
+  try {
+    fs::write_file_atomic(cached, nlohmann::json(paths).dump());
+  } catch (const std::exception&) {
+    // a read-only home only costs the next build a read
+  }
+}
+
+LayerPaths layer_paths(const std::filesystem::path& blob, const std::string& digest) {
+  std::filesystem::path cached = layer_paths_file(digest);
   std::string text;
   if (fs::read_file_if_exists(cached, text)) {
     auto j = nlohmann::json::parse(text, nullptr, false);
@@ -102,13 +115,7 @@ LayerPaths layer_paths(const std::filesystem::path& blob, const std::string& dig
     }
   }
   LayerPaths paths = read_layer_paths(blob);
-  std::error_code ec;
-  std::filesystem::create_directories(cached.parent_path(), ec);
-  try {
-    fs::write_file_atomic(cached, nlohmann::json(paths).dump());
-  } catch (const std::exception&) {
-    // a read-only home only costs the next build a read
-  }
+  store_layer_paths(cached, paths);
   return paths;
 }
 
@@ -229,6 +236,11 @@ std::optional<EntryCommandProblem> check_entry_command(const ImageFiles& files,
         "leave it out; or fix train.command in mlbox.yaml"};
   }
   return std::nullopt;
+}
+
+void remember_layer_paths(const std::string& digest,
+                          const std::vector<std::pair<std::string, std::string>>& paths) {
+  store_layer_paths(layer_paths_file(digest), paths);
 }
 
 ImageFiles image_files(const BuildResult& r) {

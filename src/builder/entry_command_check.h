@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "builder/build_result.h"
@@ -33,7 +34,14 @@ std::optional<EntryCommandProblem> check_entry_command(const ImageFiles& files,
                                                        const std::string& path_env,
                                                        const std::string& working_dir);
 
-// The paths of the built image's layers (whiteouts applied), read from its store.
+// Keeps a layer's paths (tar order; symlink target or "") under its blob digest in
+// $MLBOX_HOME/cache/layer-paths, as the builder writes the layer, so that the check below
+// does not decompress a layer the build has just written to list it again.
+void remember_layer_paths(const std::string& digest,
+                          const std::vector<std::pair<std::string, std::string>>& paths);
+
+// The paths of the built image's layers (whiteouts applied), read from its store (each
+// layer's listing cached by digest).
 ImageFiles image_files(const BuildResult& result);
 
 // Throws Error(kConfig) when the built image's command cannot start.

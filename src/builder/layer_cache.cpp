@@ -1,5 +1,6 @@
 #include "builder/layer_cache.h"
 
+#include "builder/entry_command_check.h"
 #include "image/oci_layout.h"
 #include "util/fs.h"
 
@@ -56,6 +57,7 @@ BuiltLayer cached_layer(const std::string& role, const std::string& key, LayerCa
   options.label = label;
   image::LayerWriter writer(store, options, &observer);
   image::LayerResult r = write(writer);
+  remember_layer_paths(r.descriptor.digest, r.paths);
   layer.descriptor = r.descriptor;
   layer.diff_id = r.diff_id;
   layer.files = r.files;

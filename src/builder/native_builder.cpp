@@ -16,6 +16,7 @@
 #include "builder/labels.h"
 #include "builder/layer_cache.h"
 #include "builder/native_program.h"
+#include "builder/site_hook.h"
 #include "builder/staged_context.h"
 #include "builder/trainer_bundle.h"
 #include "core/locked_observer.h"
@@ -293,12 +294,26 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   stdfs::path trainer = o.trainer_binary.empty() ? locate_trainer_binary() : o.trainer_binary;
   stdfs::path trainer_cache =
       o.trainer_cache.empty() ? fs::mlbox_home() / "cache" / "trainer" : o.trainer_cache;
+  // It also carries the site hook (builder/site_hook.h) for the image's Python.
   TrainerBundle bundle = ensure_trainer_bundle(trainer, trainer_cache, runner, observer);
-  auto trainer_layer =
-      cached_layer("trainer", fmt::format("trainer:{}:{}", bundle.binary_sha256, settings), cache,
-                   store, lo, observer, [&](image::LayerWriter& w) {
-                     return w.write(image::entries_from_directory(bundle.dir, "opt/mlbox"));
-                   });
+  const std::string image_python = plan.has_lock && !plan.lock.header.python.empty()
+                                       ? plan.lock.header.python
+                                       : m.python.version;
+  const std::string hook_path = site_hook_image_path(image_python);
+  auto trainer_layer = cached_layer(
+      "trainer",
+      fmt::format("trainer:{}:{}:{}", bundle.binary_sha256, sha256_hex(hook_path), settings), cache,
+      store, lo, observer, [&](image::LayerWriter& w) {
+        auto entries = image::entries_from_directory(bundle.dir, "opt/mlbox");
+        stdfs::path hook = project / ".mlbox" / "site-hook.pth";
+        fs::write_file_atomic(hook, site_hook_text());
+        image::LayerEntry e;
+        e.path = hook_path;
+        e.source = hook;
+        e.mode = 0644;
+        entries.push_back(e);
+        return w.write(std::move(entries));
+      });
   add(trainer_layer, "COPY trainer/ /opt/mlbox/ # mlbox native",
       "mlbox-trainer " + bundle.binary_sha256.substr(0, 12));
 
@@ -403,7 +418,8 @@ NativeBuildResult build_native(const BuildPlan& plan, const NativeBuildOptions& 
   c.set_env("PYTHONUNBUFFERED", "1");
   c.set_env("PIP_NO_CACHE_DIR", "1");
   c.set_env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-  c.set_env("PYTHONPATH", "/opt/mlbox/site-packages");
+  c.set_env("PYTHONPATH", kImageSitePackages);
+  c.set_env("PYTHONUSERBASE", kImageUserBase);
   c.set_env("MLBOX_PYTHON", m.python.version);
   c.working_dir = std::string("/") + kCodeDir;
   c.entrypoint = plan.entrypoint;

@@ -54,8 +54,8 @@ unsigned default_thread_count() {
 std::string compressor_identity(const CompressionOptions& o) {
   switch (o.compression) {
     case Compression::kGzip:
-      return fmt::format("gzip-members:libdeflate-{}:{}:{}", LIBDEFLATE_VERSION_STRING,
-                         o.level < 0 ? 6 : o.level, o.gzip_block_size);
+      return fmt::format("gzip-members:libdeflate-{}:{}:{}:stored-h2-7.99",
+                         LIBDEFLATE_VERSION_STRING, o.level < 0 ? 6 : o.level, o.gzip_block_size);
     case Compression::kZstd:
       return fmt::format("zstd:{}:{}", ZSTD_versionString(), o.level < 0 ? 3 : o.level);
     case Compression::kNone:

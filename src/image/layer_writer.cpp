@@ -285,6 +285,7 @@ LayerResult LayerWriter::write_tar(std::vector<LayerEntry> entries, const ByteSi
       }
     }
     ++result.entries;
+    result.paths.emplace_back(e.path, e.type == LayerEntry::Type::kSymlink ? e.link_target : "");
   }
   tar.finish();
   result.tar_size = tar.bytes_written();

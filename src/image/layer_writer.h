@@ -55,6 +55,9 @@ struct LayerResult {
   uint64_t bytes_read = 0;  // file content read from disk
   uint64_t entries = 0;     // tar entries written (parents included)
   uint64_t files = 0;       // regular files among them
+  // Every entry's path in tar order, with its symlink target ("" when not a symlink): what
+  // reading the layer back would list.
+  std::vector<std::pair<std::string, std::string>> paths;
 };
 
 class LayerWriter {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -46,12 +47,21 @@ class BlobWriter {
   friend class OciLayout;
   BlobWriter(std::filesystem::path temp_path, std::filesystem::path blobs_dir, int fd);
   Descriptor install(std::string_view media_type, const std::string& digest);
+  void write_out(const char* data, size_t size);  // to the file at size_ - staged_
+  void flush_staged(bool final);
   std::filesystem::path temp_path_;
   std::filesystem::path blobs_dir_;
   int fd_ = -1;
   Sha256 sha_;
   uint64_t size_ = 0;
-  uint64_t writeback_from_ = 0;  // bytes before this offset were handed to writeback
+  uint64_t written_ = 0;         // bytes in the file
+  uint64_t writeback_from_ = 0;  // buffered writes: bytes before this were handed to writeback
+  // Large blobs bypass the page cache (O_DIRECT) in aligned kDirectChunk pieces staged here:
+  // filling page-cache pages cost more CPU than compressing them on a VM short of free
+  // memory. The tail is written buffered; a file system without O_DIRECT is written buffered.
+  std::unique_ptr<char, void (*)(void*)> staged_buf_{nullptr, &std::free};
+  size_t staged_ = 0;
+  bool direct_failed_ = false;
   bool done_ = false;
 };
 

@@ -44,6 +44,20 @@ class ParallelGzipWriter : public Compressor {
   bool finished_ = false;
 };
 
+// A block that looks random becomes a member of stored deflate blocks instead of being
+// compressed: compressed archives, encrypted or already-compressed payloads, weights that do
+// not compress. The test: the collision entropy of its bytes, -log2(sum p_i^2), is at least
+// 7.99 bits (256 * sum c_i^2 <= 1.007 n^2 over the byte counts c_i, in integers, so that every
+// machine decides alike). The Shannon entropy is at least that, so Huffman coding could not
+// save more than 0.13% of such a block, and deflate's 32 KiB window finds matches in it only
+// where random bytes repeat within 32 KiB. libdeflate takes as long to fail on random bytes
+// as to compress text, so this is most of a layer's compression time when it holds shared
+// objects that do not compress or random test data. The choice is a pure function of the
+// block's bytes, so the output still is too.
+inline constexpr size_t kStoredMinBytes = 4096;      // smaller blocks are always compressed
+inline constexpr size_t kStoredMaxBytes = 16 << 20;  // and larger ones (blocks are 1 MiB)
+bool looks_incompressible(std::string_view data);
+
 // One block as one complete gzip member (exposed for tests).
 std::string gzip_member(std::string_view data, int level);
 

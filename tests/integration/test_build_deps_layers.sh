@@ -59,7 +59,9 @@ skopeo copy -q "oci:$WORK/one/.mlbox/oci:latest" \
   fail "skopeo copy of the image into buildah's storage"
 CTR=$("${B[@]}" from --pull-never localhost/deps-it:latest) || fail "buildah from the image"
 # One run in the image (each buildah run costs seconds on vfs): pip check, every locked
-# package imported, pip's view of the site-packages, the console script, the .pth file.
+# package imported, pip's view of the site-packages, the console script, the .pth file
+# processed at start-up (gamma.pth puts gamma_extra/ on sys.path through the site hook, with
+# no help from the command), and the packages still import with the user site off.
 "${B[@]}" run --isolation chroot "$CTR" -- sh -c '
   set -e
   python3 -m pip check
@@ -67,14 +69,15 @@ CTR=$("${B[@]}" from --pull-never localhost/deps-it:latest) || fail "buildah fro
   python3 -m pip list --path /opt/mlbox/site-packages --format freeze
   /opt/mlbox/site-packages/bin/alpha-cli
   test -f /opt/mlbox/site-packages/gamma.pth
-  python3 -c "import site; site.addsitedir(\"/opt/mlbox/site-packages\"); import gamma_extra_mod; print(\"pth ok\")"
+  python3 -c "import sys, gamma_extra_mod; assert \"/opt/mlbox/site-packages/gamma_extra\" in sys.path, sys.path; print(\"pth ok\")"
+  python3 -s -c "import alpha, gamma; print(\"no user site: imports ok\")"
 ' >inside.out 2>&1 || { cat inside.out; fail "the checks inside the image failed"; }
 for want in "No broken requirements found." "imported alpha" "imported beta" "imported gamma" \
   "imported heavy" "imported nsp.nsa" "imported nsp.nsb" alpha==1.0 beta==2.1 gamma==0.3 \
-  heavy==1.0 nsa==1.0 nsb==1.0 "alpha 1.0" "pth ok"; do
+  heavy==1.0 nsa==1.0 nsb==1.0 "alpha 1.0" "pth ok" "no user site: imports ok"; do
   grep -qxF "$want" inside.out || { cat inside.out; fail "inside the image: no '$want'"; }
 done
-pass "pip check, every package imports (namespace package from two layers), console script, .pth"
+pass "pip check, every package imports (namespace package from two layers), console script, .pth processed at start-up"
 
 # --- the same lock elsewhere: the same layers ----------------------------------------------------
 make_project two

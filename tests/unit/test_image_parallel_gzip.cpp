@@ -166,3 +166,40 @@ TEST_CASE("compression names") {
         "application/vnd.oci.image.layer.v1.tar+gzip");
   CHECK_THROWS_AS(parse_compression("brotli"), Error);
 }
+
+TEST_CASE("parallel gzip: random-looking blocks are stored, and every reader still decodes them") {
+  std::mt19937_64 rng(11);
+  std::string random(700000, '\0');
+  for (auto& ch : random) ch = static_cast<char>(rng() & 0xff);
+  CHECK(looks_incompressible(random));
+  CHECK_FALSE(looks_incompressible(sample_data(700000, 5)));
+  CHECK_FALSE(looks_incompressible(random.substr(0, kStoredMinBytes - 1)));
+  CHECK_FALSE(looks_incompressible(std::string(1 << 20, 'a')));
+
+  // A stored member: header, 65535-byte stored blocks (5-byte headers), CRC and size.
+  std::string member = gzip_member(random, 6);
+  size_t blocks = (random.size() + 65534) / 65535;
+  CHECK(member.size() == 10 + random.size() + 5 * blocks + 8);
+  CHECK(member.substr(10 + 5, 100) == random.substr(0, 100));
+  CHECK(gunzip_zlib(member) == random);
+
+  // Random blocks between text blocks: each stored or compressed on its own, the stream
+  // readable by zlib, Python and gzip(1), the same bytes for any thread count.
+  std::string in = sample_data(300000, 1) + random + sample_data(300000, 2) + random.substr(5);
+  CompressionOptions o;
+  o.gzip_block_size = 1 << 18;
+  o.threads = 1;
+  std::string one = compress(in, o);
+  for (unsigned t : {2u, 5u}) {
+    o.threads = t;
+    CHECK(compress(in, o, 3333) == one);
+  }
+  CHECK(gunzip_zlib(one) == in);
+  CHECK(one.size() < in.size() - 200000);  // the text blocks were compressed
+  fs::TempDir dir;
+  fs::write_file_atomic(dir.path() / "x.gz", one);
+  auto t = run_process({"/usr/bin/env", "sh", "-c", "gzip -dc \"$1\" | sha256sum", "sh",
+                        (dir.path() / "x.gz").string()});
+  REQUIRE(t.ok());
+  CHECK(t.out.substr(0, 64) == sha256_hex(in));
+}
