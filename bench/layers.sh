@@ -11,6 +11,8 @@
 #   bench/layers.sh [BUILD_DIR] [VENDORED_MB] [LAYOUTS]
 #
 # MLBOX_LEVEL=N passes --level N to mlbox's builds (the default is gzip level 6).
+# MAKE_LAYOUT_SO=system fills the vendored shared objects with this machine's own libraries
+# (compressible machine code) instead of random bytes (tests/fixtures/make_layout.py).
 # MLBOX_BEFORE=PATH adds another mlbox binary (an older build) on the same trees, in the same
 # run: cold build and the same one-line rebuild, in its own copy of the project.
 set -euo pipefail
