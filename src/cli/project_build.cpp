@@ -14,7 +14,7 @@ namespace mlbox::cli {
 void add_build_flags(CLI::App* cmd, BuildFlags& f) {
   cmd->add_option("--compression", f.compression, "Layer compression: gzip or zstd")
       ->check(CLI::IsMember({"gzip", "zstd"}));
-  cmd->add_option("--level", f.level, "Compression level (default: gzip 6, zstd 3)");
+  cmd->add_option("--level", f.level, "Compression level (default: gzip 4, zstd 3; gzip up to 12)");
   cmd->add_option("--threads", f.threads, "Compression threads (default: all cores)");
   cmd->add_option("--trainer", f.trainer,
                   "mlbox-trainer binary to bundle (default: $MLBOX_TRAINER, next to mlbox, PATH)");

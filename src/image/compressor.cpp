@@ -55,7 +55,8 @@ std::string compressor_identity(const CompressionOptions& o) {
   switch (o.compression) {
     case Compression::kGzip:
       return fmt::format("gzip-members:libdeflate-{}:{}:{}:stored-h2-7.99",
-                         LIBDEFLATE_VERSION_STRING, o.level < 0 ? 6 : o.level, o.gzip_block_size);
+                         LIBDEFLATE_VERSION_STRING, o.level < 0 ? kDefaultGzipLevel : o.level,
+                         o.gzip_block_size);
     case Compression::kZstd:
       return fmt::format("zstd:{}:{}", ZSTD_versionString(), o.level < 0 ? 3 : o.level);
     case Compression::kNone:
@@ -80,8 +81,8 @@ std::unique_ptr<Compressor> make_compressor(const CompressionOptions& o, ByteSin
   unsigned threads = o.threads == 0 ? default_thread_count() : o.threads;
   switch (o.compression) {
     case Compression::kGzip:
-      return std::make_unique<ParallelGzipWriter>(std::move(out), o.level < 0 ? 6 : o.level,
-                                                  threads, o.gzip_block_size);
+      return std::make_unique<ParallelGzipWriter>(
+          std::move(out), o.level < 0 ? kDefaultGzipLevel : o.level, threads, o.gzip_block_size);
     case Compression::kZstd:
       return std::make_unique<ZstdWriter>(std::move(out), o.level < 0 ? 3 : o.level, threads);
     case Compression::kNone:

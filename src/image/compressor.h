@@ -29,7 +29,7 @@ class Compressor {
 
 struct CompressionOptions {
   Compression compression = Compression::kGzip;
-  int level = -1;        // -1: gzip 6, zstd 3
+  int level = -1;        // -1: gzip 4 (kDefaultGzipLevel), zstd 3
   unsigned threads = 0;  // 0: all cores
   size_t gzip_block_size = 1 << 20;
 };

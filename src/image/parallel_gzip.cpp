@@ -117,7 +117,7 @@ std::string gzip_member(std::string_view data, int level) {
 
 ParallelGzipWriter::ParallelGzipWriter(ByteSink out, int level, unsigned threads, size_t block_size)
     : out_(std::move(out)),
-      level_(level < 0 ? 6 : (level > 12 ? 12 : level)),
+      level_(level < 0 ? kDefaultGzipLevel : (level > 12 ? 12 : level)),
       block_size_(block_size == 0 ? (1 << 20) : block_size),
       max_in_flight_(2 * (threads == 0 ? 1 : threads)) {
   if (threads > 1) pool_ = std::make_unique<TaskPool>(threads);

@@ -22,8 +22,15 @@ class TaskPool;
 
 namespace mlbox::image {
 
+// mlbox's gzip level when none is given. libdeflate level 4 runs about 1.7x faster than its
+// level 6 on machine code and text, for 2-4% more bytes, and its output is still smaller than
+// Go's compress/gzip at its default (what buildah, docker and skopeo write); docs/build.md and
+// docs/BENCHMARKS.md have the numbers. `--level 6` (up to 12) trades build time for size.
+constexpr int kDefaultGzipLevel = 4;
+
 class ParallelGzipWriter : public Compressor {
  public:
+  // `level` < 0: kDefaultGzipLevel.
   ParallelGzipWriter(ByteSink out, int level, unsigned threads, size_t block_size);
   ~ParallelGzipWriter() override;
   void write(const void* data, size_t size) override;
