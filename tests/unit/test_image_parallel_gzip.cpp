@@ -118,10 +118,10 @@ TEST_CASE("parallel gzip: identical bytes for any thread count and write size") 
   compress2(reinterpret_cast<Bytef*>(single.data()), &bound,
             reinterpret_cast<const Bytef*>(in.data()), static_cast<uLong>(in.size()), 6);
   CHECK(static_cast<double>(one.size()) < 1.02 * static_cast<double>(bound));
-  // The default level (kDefaultGzipLevel, faster) costs a few percent more on the same bytes.
+  // The default level (kDefaultGzipLevel, faster) costs at most a few percent on the same
+  // bytes (levels are not monotonic: on some inputs level 4 even comes out smaller).
   o.level = -1;
   std::string fast = compress(in, o);
-  CHECK(fast.size() >= one.size());
   CHECK(static_cast<double>(fast.size()) < 1.06 * static_cast<double>(bound));
 }
 
