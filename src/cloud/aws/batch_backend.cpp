@@ -157,13 +157,7 @@ Error unknown_job(const std::string& id, const std::string& region) {
 }  // namespace
 
 nlohmann::json BatchBackend::describe(const jobs::JobRecord& job) {
-  std::string id = remote_id_of(job);
-  AwsClient client = batch(job_region(job));
-  nlohmann::json out =
-      client.call_rest("DescribeJobs", "POST", "/v1/describejobs", {{"jobs", {id}}});
-  const auto& list = out.value("jobs", nlohmann::json::array());
-  if (list.empty()) throw unknown_job(id, job_region(job));
-  return list[0];
+  return describe_many({job})[0];
 }
 
 jobs::RemoteStatus BatchBackend::refresh(const jobs::JobRecord& job) {
@@ -172,27 +166,33 @@ jobs::RemoteStatus BatchBackend::refresh(const jobs::JobRecord& job) {
 
 std::vector<jobs::RemoteStatus> BatchBackend::refresh_many(
     const std::vector<jobs::JobRecord>& jobs) {
+  std::vector<jobs::RemoteStatus> out;
+  for (const auto& detail : describe_many(jobs)) out.push_back(remote_status_from(detail));
+  return out;
+}
+
+std::vector<nlohmann::json> BatchBackend::describe_many(const std::vector<jobs::JobRecord>& jobs) {
   std::map<std::string, std::vector<size_t>> by_region;  // region -> indexes into jobs
   for (size_t i = 0; i < jobs.size(); ++i) by_region[job_region(jobs[i])].push_back(i);
-  std::vector<jobs::RemoteStatus> out(jobs.size());
+  std::vector<nlohmann::json> out(jobs.size());
   for (const auto& [region, indexes] : by_region) {
     AwsClient client = batch(region);
     for (size_t start = 0; start < indexes.size(); start += kDescribeJobsLimit) {
-      nlohmann::json ids = nlohmann::json::array();
       size_t end = std::min(indexes.size(), start + kDescribeJobsLimit);
+      std::vector<std::string> ids;
       for (size_t k = start; k < end; ++k) ids.push_back(remote_id_of(jobs[indexes[k]]));
       nlohmann::json reply =
           client.call_rest("DescribeJobs", "POST", "/v1/describejobs", {{"jobs", ids}});
-      const nlohmann::json details = reply.value("jobs", nlohmann::json::array());
-      std::map<std::string, const nlohmann::json*> found;  // jobId -> its entry in `details`
-      for (const auto& d : details) {
-        if (d.is_object()) found[d.value("jobId", "")] = &d;
+      std::map<std::string, nlohmann::json> found;  // jobId -> its detail
+      for (auto& d : reply.value("jobs", nlohmann::json::array())) {
+        if (!d.is_object()) continue;
+        std::string id = d.value("jobId", "");  // before the move: `a = b` evaluates b first
+        found[id] = std::move(d);
       }
       for (size_t k = start; k < end; ++k) {
-        const std::string id = remote_id_of(jobs[indexes[k]]);
-        auto it = found.find(id);
-        if (it == found.end()) throw unknown_job(id, region);
-        out[indexes[k]] = remote_status_from(*it->second);
+        auto it = found.find(ids[k - start]);
+        if (it == found.end()) throw unknown_job(ids[k - start], region);
+        out[indexes[k]] = it->second;
       }
     }
   }

@@ -50,6 +50,8 @@ class BatchBackend : public jobs::JobBackend {
   AwsClient batch(const std::string& region);
   AwsClient logs(const std::string& region);
   nlohmann::json describe(const jobs::JobRecord& job);
+  // DescribeJobs details of `jobs`, in order: one call per region and 100 jobs.
+  std::vector<nlohmann::json> describe_many(const std::vector<jobs::JobRecord>& jobs);
   std::string job_region(const jobs::JobRecord& job) const;
   const catalog::Machine& machine_for(const jobs::JobSpec& spec) const;
 
