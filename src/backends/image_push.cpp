@@ -10,6 +10,7 @@
 #include "image/oci_manifest.h"
 #include "manifest/image_ref.h"
 #include "registry/blob_locations.h"
+#include "registry/image_puller.h"
 #include "registry/repository_client.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -77,15 +78,8 @@ nlohmann::json registry_image_provenance(const std::string& repository, const st
   if (!ref) throw Error(ErrorKind::kUsage, "'" + repository + "@" + digest + "': " + why);
   RegistryConnection connection(ref->registry, options, observer);
   registry::RepositoryClient repo(connection.client(), ref->repository);
-  registry::FetchedManifest top = repo.get_manifest(digest);
-  registry::FetchedManifest chosen = top;
-  if (image::is_index_media_type(top.media_type)) {
-    image::ImageIndex index = image::parse_index(top.bytes, ref->canonical());
-    auto pick = image::select_platform(index, image::Platform{"amd64", "linux", "", {}, ""});
-    if (!pick) return nlohmann::json::object();  // nothing mlbox would run
-    chosen = repo.get_manifest(pick->digest);
-  }
-  if (!image::is_manifest_media_type(chosen.media_type)) return nlohmann::json::object();
+  registry::FetchedManifest chosen = registry::resolve_image_manifest(
+      repo, repo.get_manifest(digest), registry::PullOptions{}.platform, ref->canonical());
   image::ImageManifest manifest = image::parse_manifest(chosen.bytes, ref->canonical());
   constexpr int64_t kMaxConfig = 8 << 20;  // configs are kilobytes; refuse to buffer a huge one
   if (manifest.config.size > kMaxConfig) {

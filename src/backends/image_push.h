@@ -55,7 +55,7 @@ std::string registry_digest_of(const std::string& reference, const RegistryOptio
 // The lock digest and base image (image::provenance_of) that the labels of REPO@DIGEST's
 // config carry, read from the registry (`submit --image`: the job record names them as it
 // does for an image mlbox pushed). An index is resolved to linux/amd64. {} when the image has
-// no mlbox labels; throws Error when the registry cannot be read.
+// no mlbox labels; throws Error when the registry cannot be read or has no linux/amd64 image.
 nlohmann::json registry_image_provenance(const std::string& repository, const std::string& digest,
                                          const RegistryOptions& options, Observer& observer);
 

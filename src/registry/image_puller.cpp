@@ -32,6 +32,32 @@ nlohmann::json PullSummary::to_json() const {
 ImagePuller::ImagePuller(RegistryClient& registry, Observer& observer, BlobLocations* locations)
     : registry_(registry), observer_(observer), locations_(locations) {}
 
+FetchedManifest resolve_image_manifest(RepositoryClient& repo, const FetchedManifest& top,
+                                       const image::Platform& platform, const std::string& where) {
+  FetchedManifest chosen = top;
+  if (image::is_index_media_type(top.media_type)) {
+    image::ImageIndex index = image::parse_index(top.bytes, where);
+    auto pick = image::select_platform(index, platform);
+    if (!pick) {
+      std::vector<std::string> have;
+      for (const auto& m : index.manifests) {
+        if (m.platform) have.push_back(image::to_string(*m.platform));
+      }
+      throw Error(ErrorKind::kRemote,
+                  fmt::format("{} has no image for {} (it has: {})", where,
+                              image::to_string(platform), fmt::join(have, ", ")),
+                  "pick one of those with --platform");
+    }
+    chosen = repo.get_manifest(pick->digest);
+  }
+  if (!image::is_manifest_media_type(chosen.media_type)) {
+    throw Error(ErrorKind::kRemote,
+                fmt::format("{}: unsupported manifest type '{}'", where, chosen.media_type),
+                "mlbox pulls OCI and Docker schema2 images");
+  }
+  return chosen;
+}
+
 PullSummary ImagePuller::pull(image::OciLayout& store, const manifest::RegistryReference& ref,
                               const PullOptions& options) {
   auto started = std::chrono::steady_clock::now();
@@ -42,29 +68,10 @@ PullSummary ImagePuller::pull(image::OciLayout& store, const manifest::RegistryR
   summary.tag = !options.tag.empty() ? options.tag : (ref.tag.empty() ? "latest" : ref.tag);
 
   FetchedManifest top = repo.get_manifest(reference);
-  FetchedManifest chosen = top;
-  if (image::is_index_media_type(top.media_type)) {
-    image::ImageIndex index = image::parse_index(top.bytes, summary.reference);
-    auto pick = image::select_platform(index, options.platform);
-    if (!pick) {
-      std::vector<std::string> have;
-      for (const auto& m : index.manifests) {
-        if (m.platform) have.push_back(image::to_string(*m.platform));
-      }
-      throw Error(ErrorKind::kRemote,
-                  fmt::format("{} has no image for {} (it has: {})", summary.reference,
-                              image::to_string(options.platform), fmt::join(have, ", ")),
-                  "pick one of those with --platform");
-    }
+  FetchedManifest chosen = resolve_image_manifest(repo, top, options.platform, summary.reference);
+  if (chosen.digest != top.digest) {  // top was an index: keep it beside the image
     summary.index_digest = top.digest;
     store.put_blob(top.media_type, top.bytes);
-    chosen = repo.get_manifest(pick->digest);
-  }
-  if (!image::is_manifest_media_type(chosen.media_type)) {
-    throw Error(
-        ErrorKind::kRemote,
-        fmt::format("{}: unsupported manifest type '{}'", summary.reference, chosen.media_type),
-        "mlbox pulls OCI and Docker schema2 images");
   }
   image::ImageManifest manifest = image::parse_manifest(chosen.bytes, summary.reference);
   std::vector<image::Descriptor> blobs{manifest.config};

@@ -35,6 +35,15 @@ struct PullSummary {
   nlohmann::json to_json() const;
 };
 
+class RepositoryClient;
+struct FetchedManifest;
+
+// The image manifest `top` stands for: itself, or (an index) its manifest for `platform`,
+// fetched from `repo`. Throws Error naming the platforms the index has when none matches, and
+// when the result is not an OCI or Docker schema2 image manifest. `where` names the image.
+FetchedManifest resolve_image_manifest(RepositoryClient& repo, const FetchedManifest& top,
+                                       const image::Platform& platform, const std::string& where);
+
 class ImagePuller {
  public:
   ImagePuller(RegistryClient& registry, Observer& observer, BlobLocations* locations);
